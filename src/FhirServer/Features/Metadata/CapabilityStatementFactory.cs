@@ -1,0 +1,59 @@
+using System.Reflection;
+using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Resources;
+using SeSPHR.FhirServer.Http;
+
+namespace SeSPHR.FhirServer.Features.Metadata;
+
+/// <summary>Builds the CapabilityStatement from the registry that routes requests.</summary>
+public sealed class CapabilityStatementFactory(ResourceRegistry registry, TimeProvider clock)
+{
+    private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
+
+    public CapabilityStatement Create(string baseUrl)
+    {
+        var version = typeof(CapabilityStatementFactory).Assembly
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var rest = new CapabilityStatement.RestComponent { Mode = CapabilityStatement.RestfulCapabilityMode.Server };
+        foreach (var type in registry.ResourceTypes)
+        {
+            var component = new CapabilityStatement.ResourceComponent
+            {
+                Type = type,
+                Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
+                ReadHistory = false,
+                UpdateCreate = false,
+            };
+            foreach (var interaction in registry.InteractionsOf(type).Order())
+            {
+                component.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = ToCode(interaction) });
+            }
+
+            rest.Resource.Add(component);
+        }
+
+        return new CapabilityStatement
+        {
+            Status = PublicationStatus.Active,
+            Date = _startedAt.ToString("yyyy-MM-ddTHH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture),
+            Publisher = "SeSPHR",
+            Kind = CapabilityStatementKind.Instance,
+            Software = new CapabilityStatement.SoftwareComponent { Name = "SeSPHR FhirServer", Version = version },
+            Implementation = new CapabilityStatement.ImplementationComponent
+            {
+                Description = "SeSPHR: personal health records encrypted per section, shared through FHIR Consent",
+                Url = baseUrl,
+            },
+            FhirVersion = FHIRVersion.N4_0_1,
+            Format = [FhirFormats.JsonMediaType, FhirFormats.XmlMediaType, "json", "xml"],
+            Rest = [rest],
+        };
+    }
+
+    private static CapabilityStatement.TypeRestfulInteraction ToCode(FhirInteraction interaction) => interaction switch
+    {
+        FhirInteraction.Read => CapabilityStatement.TypeRestfulInteraction.Read,
+        FhirInteraction.Create => CapabilityStatement.TypeRestfulInteraction.Create,
+        _ => throw new ArgumentOutOfRangeException(nameof(interaction), interaction, null),
+    };
+}

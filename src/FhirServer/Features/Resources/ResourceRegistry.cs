@@ -1,0 +1,59 @@
+using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Http;
+
+namespace SeSPHR.FhirServer.Features.Resources;
+
+/// <summary>The RESTful interactions of FHIR R4 that a resource type can support.</summary>
+public enum FhirInteraction
+{
+    Read,
+    Create,
+}
+
+/// <summary>
+/// What the server implements, per resource type. Requests are routed through it and the
+/// CapabilityStatement is generated from it, so the two can never disagree.
+/// </summary>
+public sealed class ResourceRegistry
+{
+    private readonly Dictionary<string, IReadOnlySet<FhirInteraction>> _types;
+
+    public ResourceRegistry(IReadOnlyDictionary<string, IReadOnlySet<FhirInteraction>> types)
+    {
+        _types = new Dictionary<string, IReadOnlySet<FhirInteraction>>(types, StringComparer.Ordinal);
+    }
+
+    /// <summary>What this build of the server serves.</summary>
+    public static ResourceRegistry Default { get; } = new(new Dictionary<string, IReadOnlySet<FhirInteraction>>
+    {
+        ["Patient"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Create },
+        ["Observation"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Create },
+    });
+
+    public IEnumerable<string> ResourceTypes => _types.Keys.Order(StringComparer.Ordinal);
+
+    public IReadOnlySet<FhirInteraction> InteractionsOf(string resourceType) =>
+        _types.TryGetValue(resourceType, out var interactions) ? interactions : new HashSet<FhirInteraction>();
+
+    /// <summary>
+    /// Refuses a request for a type the server does not know (404) or an interaction the type does
+    /// not support here (405).
+    /// </summary>
+    public void Require(string resourceType, FhirInteraction interaction)
+    {
+        if (!_types.TryGetValue(resourceType, out var interactions))
+        {
+            var known = ModelInfo.IsKnownResource(resourceType);
+            throw new FhirException(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported,
+                known
+                    ? $"Resource type {resourceType} is not supported by this server."
+                    : $"{resourceType} is not a FHIR R4 resource type.");
+        }
+
+        if (!interactions.Contains(interaction))
+        {
+            throw new FhirException(StatusCodes.Status405MethodNotAllowed, OperationOutcome.IssueType.NotSupported,
+                $"The {interaction.ToString().ToLowerInvariant()} interaction is not supported for {resourceType}.");
+        }
+    }
+}

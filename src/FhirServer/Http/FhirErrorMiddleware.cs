@@ -1,0 +1,78 @@
+using Hl7.Fhir.Model;
+
+namespace SeSPHR.FhirServer.Http;
+
+/// <summary>
+/// Makes every error a FHIR OperationOutcome with the right status: refusals the handlers
+/// raise, requests no route matches (404) or no method serves (405), oversized bodies (413), and,
+/// as a last resort, unexpected failures (500, with no detail and no stack trace).
+/// </summary>
+public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<FhirErrorMiddleware> logger)
+{
+    public async System.Threading.Tasks.Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (FhirException refusal) when (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, refusal.StatusCode, refusal.Outcome);
+            return;
+        }
+        catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
+        {
+            var code = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? OperationOutcome.IssueType.TooLong : OperationOutcome.IssueType.Invalid;
+            var text = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than this server accepts." : "The request is malformed.";
+            await WriteAsync(context, bad.StatusCode, FhirException.OutcomeOf(code, text, null));
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception unexpected) when (!context.Response.HasStarted)
+        {
+            // The exception's type and stack go to the server log only; messages of database and
+            // parser exceptions can quote request content, so the client gets a fixed text.
+            LogUnexpected(logger, unexpected.GetType().FullName ?? "exception", context.Request.Method, context.Request.Path, unexpected);
+            await WriteAsync(context, StatusCodes.Status500InternalServerError,
+                FhirException.OutcomeOf(OperationOutcome.IssueType.Exception, "The server failed to process the request.", null));
+            return;
+        }
+
+        if (!context.Response.HasStarted && context.Response.ContentLength is null && context.Response.ContentType is null
+            && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+        {
+            var notFound = context.Response.StatusCode == StatusCodes.Status404NotFound;
+            await WriteAsync(context, context.Response.StatusCode, FhirException.OutcomeOf(
+                notFound ? OperationOutcome.IssueType.NotFound : OperationOutcome.IssueType.NotSupported,
+                notFound ? "No FHIR interaction is served at this URL." : $"{context.Request.Method} is not supported at this URL.",
+                null));
+        }
+    }
+
+    private static async System.Threading.Tasks.Task WriteAsync(HttpContext context, int status, OperationOutcome outcome)
+    {
+        context.Response.Clear();
+        try
+        {
+            await FhirResult.Of(status, outcome).ExecuteAsync(context);
+        }
+        catch (FhirException)
+        {
+            // The client asked for an unknown _format; answer the error in JSON.
+            context.Request.QueryString = QueryString.Empty;
+            context.Request.Headers.Accept = FhirFormats.JsonMediaType;
+            await FhirResult.Of(status, outcome).ExecuteAsync(context);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while serving {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, string exceptionType, string method, PathString path, Exception exception);
+}
+
+public static class FhirErrorHandling
+{
+    public static IApplicationBuilder UseFhirErrors(this IApplicationBuilder app) => app.UseMiddleware<FhirErrorMiddleware>();
+}

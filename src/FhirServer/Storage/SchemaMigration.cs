@@ -1,0 +1,38 @@
+using Marten;
+
+namespace SeSPHR.FhirServer.Storage;
+
+/// <summary>
+/// Brings the FhirServer's tables up to date at start-up without blocking it: the process starts
+/// even while PostgreSQL is still coming up, reports unhealthy until the schema is in place, and
+/// keeps retrying. Load balancers and <c>./sesphr up</c> wait for <c>/healthz</c>.
+/// </summary>
+public sealed partial class SchemaMigration(IDocumentStore store, ILogger<SchemaMigration> logger) : BackgroundService
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsComplete => _done.Task.IsCompletedSuccessfully;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                _done.TrySetResult();
+                return;
+            }
+            catch (Exception failure) when (failure is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                LogRetry(logger, failure.GetType().Name, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database schema not applied yet ({Failure}); retrying in {Seconds} s")]
+    private static partial void LogRetry(ILogger logger, string failure, double seconds);
+}

@@ -1,0 +1,51 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SeSPHR.Testing;
+
+namespace SeSPHR.FhirServer.Tests.Infrastructure;
+
+/// <summary>The FhirServer in process, on a database of its own in the test run's PostgreSQL.</summary>
+public sealed class FhirServerFixture : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? _factory;
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestPostgres.CreateDatabaseAsync("fhirserver");
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("ConnectionStrings:Fhir", Database.ConnectionString);
+            builder.UseSetting("Fhir:MaxRequestBodyBytes", "1048576");
+        });
+        Client = _factory.CreateClient();
+        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+
+        // Like a load balancer, tests start once the server says it is ready (schema applied).
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if ((await Client.GetAsync("/healthz")).IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The FhirServer did not become healthy within 30 s.");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+    }
+}
