@@ -1,0 +1,105 @@
+using Hl7.Fhir.Model;
+using SeSPHR.Phr.Sections;
+
+namespace SeSPHR.Phr.Envelopes;
+
+/// <summary>
+/// The extension that carries one sealed section on the clear part of a resource (DESIGN.md §4),
+/// modelled here so the crypto layer can plug in without touching the section policy. It holds
+/// only public material: the section code, the key epoch, the algorithm id, the envelope bytes
+/// (capsule and ciphertext as the crypto layer lays them out), the writer's signature and, on
+/// reads, the re-encryption fragments (cfrags) for the requester. Nothing here needs a key.
+/// </summary>
+/// <remarks>
+/// Shape: <c>extension[url=EncryptedSectionExtension.Url]</c> with sub-extensions <c>section</c>
+/// (code), <c>epoch</c> (unsignedInt), <c>algorithm</c> (string), <c>envelope</c> (base64Binary),
+/// <c>signature</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary).
+/// </remarks>
+public sealed record EncryptedSectionExtension(
+    PhrSection Section,
+    int Epoch,
+    string Algorithm,
+    byte[] Envelope,
+    byte[] WriterSignature,
+    IReadOnlyList<byte[]> CapsuleFragments)
+{
+    public const string Url = "http://sesphr.org/fhir/StructureDefinition/encrypted-section";
+    public const string SectionUrl = "section";
+    public const string EpochUrl = "epoch";
+    public const string AlgorithmUrl = "algorithm";
+    public const string EnvelopeUrl = "envelope";
+    public const string SignatureUrl = "signature";
+    public const string CapsuleFragmentUrl = "cfrag";
+
+    public static bool IsEncryptedSection(Extension extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        return extension.Url == Url;
+    }
+
+    /// <summary>The section code of an encrypted-section extension, or null when it has none.</summary>
+    public static string? SectionCodeOf(Extension extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        return (extension.GetExtension(SectionUrl)?.Value as Code)?.Value;
+    }
+
+    public Extension ToExtension()
+    {
+        var extension = new Extension { Url = Url };
+        extension.Extension.Add(new Extension(SectionUrl, new Code(Section.ToCode())));
+        extension.Extension.Add(new Extension(EpochUrl, new UnsignedInt(Epoch)));
+        extension.Extension.Add(new Extension(AlgorithmUrl, new FhirString(Algorithm)));
+        extension.Extension.Add(new Extension(EnvelopeUrl, new Base64Binary(Envelope)));
+        extension.Extension.Add(new Extension(SignatureUrl, new Base64Binary(WriterSignature)));
+        foreach (var fragment in CapsuleFragments)
+        {
+            extension.Extension.Add(new Extension(CapsuleFragmentUrl, new Base64Binary(fragment)));
+        }
+
+        return extension;
+    }
+
+    /// <summary>Reads the extension back; throws <see cref="FormatException"/> when a part is missing or mistyped.</summary>
+    public static EncryptedSectionExtension FromExtension(Extension extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        if (!IsEncryptedSection(extension))
+        {
+            throw new FormatException($"Not an encrypted-section extension: {extension.Url}.");
+        }
+
+        return new EncryptedSectionExtension(
+            PhrSectionCodes.Parse(Required(Single<Code>(extension, SectionUrl).Value, SectionUrl)),
+            Required(Single<UnsignedInt>(extension, EpochUrl).Value, EpochUrl),
+            Required(Single<FhirString>(extension, AlgorithmUrl).Value, AlgorithmUrl),
+            Required(Single<Base64Binary>(extension, EnvelopeUrl).Value, EnvelopeUrl),
+            Required(Single<Base64Binary>(extension, SignatureUrl).Value, SignatureUrl),
+            extension.Extension.Where(part => part.Url == CapsuleFragmentUrl)
+                .Select(part => Required((part.Value as Base64Binary)?.Value, CapsuleFragmentUrl))
+                .ToList());
+    }
+
+    /// <summary>All encrypted-section extensions of a clear part, in order.</summary>
+    public static IReadOnlyList<EncryptedSectionExtension> ReadAll(DomainResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return resource.Extension.Where(IsEncryptedSection).Select(FromExtension).ToList();
+    }
+
+    private static T Required<T>(T? value, string url)
+        where T : class =>
+        value ?? throw new FormatException($"The encrypted-section extension's '{url}' has no value.");
+
+    private static int Required(int? value, string url) =>
+        value ?? throw new FormatException($"The encrypted-section extension's '{url}' has no value.");
+
+    private static T Single<T>(Extension extension, string url)
+        where T : DataType
+    {
+        var parts = extension.Extension.Where(part => part.Url == url).ToList();
+        return parts is [{ Value: T value }]
+            ? value
+            : throw new FormatException($"The encrypted-section extension needs exactly one '{url}' of type {typeof(T).Name}.");
+    }
+}
