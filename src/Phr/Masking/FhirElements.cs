@@ -37,7 +37,9 @@ internal static class FhirElements
         _ => throw new ArgumentException($"Not a FHIR element value: {value.GetType().Name}.", nameof(value)),
     };
 
-    public static bool IsEmpty(Base value) => !value.EnumerateElements().Any();
+    /// <summary>True when the value holds nothing; a primitive's own value is not one of its enumerated elements.</summary>
+    public static bool IsEmpty(Base value) =>
+        (value is not PrimitiveType primitive || primitive.JsonValue is null) && !value.EnumerateElements().Any();
 
     /// <summary>A new, empty list of the same element type as <paramref name="list"/>.</summary>
     public static IList NewListLike(IList list) =>

@@ -90,7 +90,8 @@ public static class MaskedValue
     }
 
     private static bool IsPlaceholderElement(Element element) =>
-        element.Extension.Count == 1
+        (element is not PrimitiveType primitive || primitive.JsonValue is null)
+        && element.Extension.Count == 1
         && element.Extension[0].IsExactly(MaskedExtension())
         && element.EnumerateElements().All(child => child.Key == "extension" || IsPlaceholder(child.Value));
 }

@@ -60,6 +60,14 @@ public static class SectionSplitter
             observation.DataAbsentReason = MaskedValue.MaskedDataAbsentReason();
         }
 
+        // A POCO that the R4 model cannot hold (e.g. an STU3-shaped element kept by a lenient
+        // parser) may resist removal; never hand out a clear part that still carries protected data.
+        var leftInClear = SectionPolicy.FindProtectedInClear(clear);
+        if (leftInClear.Count > 0)
+        {
+            throw new ArgumentException($"The resource is not valid R4; protected elements could not be removed: {string.Join(", ", leftInClear)}.", nameof(resource));
+        }
+
         var labelAdded = ConfidentialityLabel.AddIfMissing(clear);
         var content = SectionPayloadCodec.Encode(section, resource.TypeName, resource.Id, labelAdded, elements);
         return new SplitResult(clear, [new SectionPayload(section, resource.TypeName, resource.Id, content)]);
