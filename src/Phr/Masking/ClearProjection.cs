@@ -7,7 +7,8 @@ namespace SeSPHR.Phr.Masking;
 /// The part of an allow-listed element that may stay clear. Free-text and open-ended detail
 /// inside it is protected with the rest of the section: element ids, extensions and modifier
 /// extensions at every depth, a reference's <c>display</c> and <c>identifier</c> (a name or a
-/// medical record number), a concept's <c>text</c>. When nothing of an element is left (or an
+/// medical record number), a reference to a contained resource (<c>#id</c>: its target is
+/// protected with the container), a concept's <c>text</c>. When nothing of an element is left (or an
 /// item of a list would be empty), the element is protected as a whole.
 /// </summary>
 internal static class ClearProjection
@@ -69,5 +70,6 @@ internal static class ClearProjection
     private static bool IsProtectedDetail(Base node, string name) =>
         name is "id" or "extension" or "modifierExtension"
         || (node is ResourceReference && name is "display" or "identifier")
+        || (node is ResourceReference { Reference: { } reference } && name == "reference" && reference.StartsWith('#'))
         || (node is CodeableConcept && name == "text");
 }
