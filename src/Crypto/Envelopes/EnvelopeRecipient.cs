@@ -1,0 +1,59 @@
+using SeSPHR.Crypto.Primitives;
+using SeSPHR.Crypto.Umbral;
+
+namespace SeSPHR.Crypto.Envelopes;
+
+/// <summary>
+/// The key material that opens an envelope: the section owner's secret key for that section and
+/// epoch, or a grantee's own secret key with capsule fragments the proxy re-encrypted for them.
+/// A grantee's fragments are verified against the envelope's capsule, the section key and the
+/// delegator's kfrag-signing key before they are used, so fragments for another capsule, section,
+/// epoch or receiver never open it.
+/// </summary>
+public abstract class EnvelopeRecipient
+{
+    private protected EnvelopeRecipient()
+    {
+    }
+
+    /// <summary>The owner of the section key pair for the envelope's section and epoch.</summary>
+    public static EnvelopeRecipient Owner(SecretKey sectionSecretKey)
+    {
+        ArgumentNullException.ThrowIfNull(sectionSecretKey);
+        return new OwnerRecipient(sectionSecretKey);
+    }
+
+    /// <summary>
+    /// A grantee holding <paramref name="receivingKey"/> and at least threshold capsule fragments
+    /// of the envelope's capsule, produced from kfrags that <paramref name="kfragSignerKey"/>'s owner
+    /// issued from <paramref name="sectionPublicKey"/> to the grantee.
+    /// </summary>
+    public static EnvelopeRecipient Grantee(SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, IEnumerable<CapsuleFrag> capsuleFrags)
+    {
+        ArgumentNullException.ThrowIfNull(receivingKey);
+        ArgumentNullException.ThrowIfNull(sectionPublicKey);
+        ArgumentNullException.ThrowIfNull(kfragSignerKey);
+        ArgumentNullException.ThrowIfNull(capsuleFrags);
+        return new GranteeRecipient(receivingKey, sectionPublicKey, kfragSignerKey, [.. capsuleFrags]);
+    }
+
+    /// <summary>The capsule's shared secret; throws an Umbral error when the material does not fit the capsule.</summary>
+    internal abstract SecretBytes Decapsulate(Capsule capsule);
+
+    private sealed class OwnerRecipient(SecretKey sectionSecretKey) : EnvelopeRecipient
+    {
+        internal override SecretBytes Decapsulate(Capsule capsule) => UmbralKem.DecapsulateOriginal(sectionSecretKey, capsule);
+    }
+
+    private sealed class GranteeRecipient(SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, CapsuleFrag[] capsuleFrags)
+        : EnvelopeRecipient
+    {
+        internal override SecretBytes Decapsulate(Capsule capsule)
+        {
+            var verified = capsuleFrags
+                .Select(c => c.Verify(capsule, kfragSignerKey, sectionPublicKey, receivingKey.PublicKey))
+                .ToArray();
+            return UmbralKem.DecapsulateReencrypted(receivingKey, sectionPublicKey, capsule, verified);
+        }
+    }
+}
