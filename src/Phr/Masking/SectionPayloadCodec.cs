@@ -55,7 +55,7 @@ internal static class SectionPayloadCodec
                 root.GetProperty("resourceType").GetString() ?? string.Empty,
                 id.ValueKind == JsonValueKind.Null ? null : id.GetString(),
                 root.GetProperty("confidentialityLabelAdded").GetBoolean(),
-                FhirJson.DeserializePartial(root.GetProperty("elements").GetRawText()));
+                ReadElements(root.GetProperty("elements")));
         }
         catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
                                               or Hl7.Fhir.Serialization.DeserializationFailedException)
@@ -63,6 +63,20 @@ internal static class SectionPayloadCodec
             // The inner exception may quote payload content; it stays on the client that holds the plaintext.
             throw new SectionMergeException("The section payload is malformed.", exception);
         }
+    }
+
+    private static Resource ReadElements(JsonElement elements)
+    {
+        // A resource with nothing protected has an elements object of only its resourceType,
+        // which the FHIR parser refuses as empty.
+        if (elements.EnumerateObject().All(property => property.Name == "resourceType"))
+        {
+            var type = elements.GetProperty("resourceType").GetString() ?? string.Empty;
+            return (Resource)(FhirElements.Inspector.FindClassMapping(type)?.CreateInstance()
+                ?? throw new FormatException($"Unknown resource type '{type}'."));
+        }
+
+        return FhirJson.DeserializePartial(elements.GetRawText());
     }
 }
 
