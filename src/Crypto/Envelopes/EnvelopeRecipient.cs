@@ -37,6 +37,18 @@ public abstract class EnvelopeRecipient
         return new GranteeRecipient(receivingKey, sectionPublicKey, kfragSignerKey, [.. capsuleFrags]);
     }
 
+    /// <summary>
+    /// A grantee whose capsule fragments the caller already verified against this envelope's capsule
+    /// (see <see cref="SectionEnvelope.ReadHeader"/>) with <see cref="CapsuleFrag.Verify"/>.
+    /// </summary>
+    public static EnvelopeRecipient Grantee(SecretKey receivingKey, PublicKey sectionPublicKey, IEnumerable<VerifiedCapsuleFrag> verifiedCapsuleFrags)
+    {
+        ArgumentNullException.ThrowIfNull(receivingKey);
+        ArgumentNullException.ThrowIfNull(sectionPublicKey);
+        ArgumentNullException.ThrowIfNull(verifiedCapsuleFrags);
+        return new VerifiedGranteeRecipient(receivingKey, sectionPublicKey, [.. verifiedCapsuleFrags]);
+    }
+
     /// <summary>The capsule's shared secret; throws an Umbral error when the material does not fit the capsule.</summary>
     internal abstract SecretBytes Decapsulate(Capsule capsule);
 
@@ -55,5 +67,12 @@ public abstract class EnvelopeRecipient
                 .ToArray();
             return UmbralKem.DecapsulateReencrypted(receivingKey, sectionPublicKey, capsule, verified);
         }
+    }
+
+    private sealed class VerifiedGranteeRecipient(SecretKey receivingKey, PublicKey sectionPublicKey, VerifiedCapsuleFrag[] capsuleFrags)
+        : EnvelopeRecipient
+    {
+        internal override SecretBytes Decapsulate(Capsule capsule) =>
+            UmbralKem.DecapsulateReencrypted(receivingKey, sectionPublicKey, capsule, capsuleFrags);
     }
 }

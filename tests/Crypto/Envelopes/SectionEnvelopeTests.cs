@@ -76,6 +76,20 @@ public sealed class SectionEnvelopeTests : IDisposable
     }
 
     [Fact]
+    public void Given_cfrags_the_grantee_verified_itself_When_opening_Then_the_plaintext_returns()
+    {
+        var envelope = Seal();
+        using var sectionKey = _patientKeys.SecretKey("vitals", 3);
+        var capsule = SectionEnvelope.ReadHeader(envelope).Capsule;
+        var kfrags = UmbralPre.GenerateKFrags(sectionKey, _doctor.PublicKey, new Signer(_patientSigningKey), 2, 3, true, true, _rng);
+        var verified = kfrags.Skip(1).Select(k => UmbralPre.Reencrypt(capsule, k, _rng).CapsuleFrag.Verify(capsule, WriterKey, sectionKey.PublicKey, _doctor.PublicKey));
+
+        var recipient = EnvelopeRecipient.Grantee(_doctor, sectionKey.PublicKey, verified);
+
+        SectionEnvelope.Open(envelope, Context, _boundFieldsHash, WriterKey, recipient).ShouldBe(_plaintext);
+    }
+
+    [Fact]
     public void Given_an_envelope_When_reading_its_header_Then_section_epoch_id_and_capsule_are_visible()
     {
         var envelope = Seal();
