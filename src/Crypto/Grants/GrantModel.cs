@@ -18,9 +18,10 @@ public enum GrantActions
 /// <summary>
 /// A section's current key epoch and its delegating public key, as the patient signed them: writers
 /// encrypt new envelopes of the section to exactly this key, so a server cannot steer them to a key it
-/// chose or to an epoch a revoked grantee can still read.
+/// chose or to an epoch a revoked grantee can still read. The epoch is the one in the section's
+/// envelopes and key label (<see cref="Envelopes.SectionKeys"/>).
 /// </summary>
-public sealed record SectionKey(string Section, int Epoch, PublicKey PublicKey);
+public sealed record SectionKey(string Section, uint Epoch, PublicKey PublicKey);
 
 /// <summary>
 /// One grant to one grantee: the section, the actions, and the period it holds (start inclusive, end

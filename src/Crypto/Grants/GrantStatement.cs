@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Text;
+using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Primitives;
 using SeSPHR.Crypto.Umbral;
 
@@ -26,7 +27,8 @@ public sealed class GrantStatement
 
     public const int MaxIdBytes = 1024;
 
-    public const int MaxSectionCodeLength = 64;
+    /// <summary>Section codes follow the envelope's rule: 1 to 32 of <c>a-z 0-9 -</c>.</summary>
+    public const int MaxSectionCodeLength = EnvelopeContext.MaxSectionCodeLength;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -123,7 +125,6 @@ public sealed class GrantStatement
         {
             ArgumentNullException.ThrowIfNull(section, nameof(sections));
             ValidateSectionCode(section.Section, nameof(sections));
-            ArgumentOutOfRangeException.ThrowIfNegative(section.Epoch, nameof(sections));
             ArgumentNullException.ThrowIfNull(section.PublicKey, nameof(sections));
             list.Add(section);
         }
@@ -208,15 +209,10 @@ public sealed class GrantStatement
             throw new ArgumentException($"An id is longer than {MaxIdBytes} UTF-8 bytes.", paramName);
     }
 
-    /// <summary>Section codes are protocol identifiers: 1 to 64 of <c>a-z 0-9 . _ -</c>, starting with a letter or digit.</summary>
     private static void ValidateSectionCode(string code, string paramName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(code, paramName);
-        var valid = code.Length <= MaxSectionCodeLength
-            && (char.IsAsciiLetterLower(code[0]) || char.IsAsciiDigit(code[0]))
-            && code.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');
-        if (!valid)
-            throw new ArgumentException($"'{code}' is not a valid section code.", paramName);
+        if (!EnvelopeContext.IsValidSectionCode(code))
+            throw new ArgumentException($"'{code}' is not a valid section code (1-32 of a-z, 0-9, '-').", paramName);
     }
 
     private byte[] Encode()
@@ -231,7 +227,7 @@ public sealed class GrantStatement
         foreach (var section in Sections)
         {
             writer.WriteString(section.Section);
-            writer.WriteUInt32((uint)section.Epoch);
+            writer.WriteUInt32(section.Epoch);
             writer.WriteBytes(section.PublicKey.ToCompressedBytes());
         }
 
@@ -280,9 +276,7 @@ public sealed class GrantStatement
         {
             var code = reader.ReadString(MaxSectionCodeLength);
             var epoch = reader.ReadUInt32();
-            if (epoch > int.MaxValue)
-                throw new GrantStatementFormatException("A section epoch is out of range.");
-            sections.Add(new SectionKey(code, (int)epoch, PublicKey.FromBytes(reader.ReadBytes(PublicKey.CompressedSize))));
+            sections.Add(new SectionKey(code, epoch, PublicKey.FromBytes(reader.ReadBytes(PublicKey.CompressedSize))));
         }
 
         var grantees = new List<GranteeGrants>();

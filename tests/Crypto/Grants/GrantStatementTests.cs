@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 
@@ -76,7 +77,7 @@ public sealed class GrantStatementTests : IDisposable
         statement.PatientId.ShouldBe("patient-0001");
         statement.Number.ShouldBe(5);
         statement.IssuedAt.ShouldBe(GrantTestData.IssuedAt);
-        statement.FindSection("vitals")!.Epoch.ShouldBe(3);
+        statement.FindSection("vitals")!.Epoch.ShouldBe(3u);
         statement.FindSection("vitals")!.PublicKey.ShouldBe(_data.Vitals.PublicKey);
         statement.FindGrantee(_data.Doctor.Fingerprint)!.GranteeId.ShouldBe("practitioner-7");
         statement.ToCanonicalBytes().ShouldBe(_data.Statement().ToCanonicalBytes());
@@ -143,6 +144,20 @@ public sealed class GrantStatementTests : IDisposable
         Should.Throw<GrantStatementSignatureException>(() => untagged.Verify(_data.PatientKey.PublicKey));
         Should.Throw<GrantStatementSignatureException>(() => otherDomain.Verify(_data.PatientKey.PublicKey));
         Should.Throw<GrantStatementSignatureException>(() => unframed.Verify(_data.PatientKey.PublicKey));
+    }
+
+    [Fact]
+    public void Given_the_patients_key_signs_an_envelope_style_message_over_the_statement_bytes_When_verified_as_a_grant_statement_Then_it_fails()
+    {
+        // The envelope's own framing: u32be-length-prefixed domain tag, then the signed fields.
+        var bytes = _data.Statement().ToCanonicalBytes();
+        var tag = SectionEnvelope.SignatureDomain.ToArray();
+        byte[] envelopeStyle = [0, 0, 0, (byte)tag.Length, .. tag, .. bytes];
+
+        var signed = SignedGrantStatement.FromParts(bytes, _data.PatientSigner.Sign(envelopeStyle));
+
+        Should.Throw<GrantStatementSignatureException>(() => signed.Verify(_data.PatientKey.PublicKey));
+        Encoding.ASCII.GetString(tag).ShouldNotBe(GrantStatement.SignatureDomainTag);
     }
 
     [Fact]
@@ -227,7 +242,7 @@ public sealed class GrantStatementTests : IDisposable
     {
         "number zero", "duplicate section", "grant for an unlisted section", "period ends at its start", "no actions",
         "unknown action bit", "grantee without grants", "duplicate fingerprint", "duplicate grantee id",
-        "two grants for one section", "bad section code", "empty patient id", "negative epoch",
+        "two grants for one section", "bad section code", "section code longer than 32", "empty patient id",
     };
 
     [Theory]
@@ -251,7 +266,7 @@ public sealed class GrantStatementTests : IDisposable
             "two grants for one section" => () => new GrantStatement("p", 1, t, [d.Vitals], [new GranteeGrants("g", fp, [new SectionGrant("vitals", GrantActions.Read, t), new SectionGrant("vitals", GrantActions.Write, t)])]),
             "bad section code" => () => new GrantStatement("p", 1, t, [d.Vitals with { Section = "Vitals/../x" }], []),
             "empty patient id" => () => new GrantStatement("", 1, t, [d.Vitals], []),
-            "negative epoch" => () => new GrantStatement("p", 1, t, [d.Vitals with { Epoch = -1 }], []),
+            "section code longer than 32" => () => new GrantStatement("p", 1, t, [d.Vitals with { Section = new string('v', 33) }], []),
             _ => throw new ArgumentOutOfRangeException(nameof(problem), problem, null),
         };
 
