@@ -68,11 +68,7 @@ public static class BoundFields
         var holder = (Resource)FhirElements.ClassOf(resource).CreateInstance();
         holder.SetValue(name, projection);
         using var document = JsonDocument.Parse(FhirJson.Serialize(holder));
-        using var withoutType = JsonDocument.Parse(
-            JsonSerializer.Serialize(document.RootElement.EnumerateObject()
-                .Where(property => property.Name != "resourceType")
-                .ToDictionary(property => property.Name, property => property.Value)));
-        return CanonicalJson.Write(withoutType.RootElement);
+        return CanonicalJson.Write(document.RootElement, skipProperty: "resourceType");
     }
 
     private static void WriteString(Stream stream, string value)

@@ -13,21 +13,24 @@ namespace SeSPHR.Phr.Serialization;
 /// </summary>
 internal static class CanonicalJson
 {
-    public static string Write(JsonElement element)
+    /// <summary>The canonical text of the value; <paramref name="skipProperty"/> leaves one member of a top-level object out.</summary>
+    public static string Write(JsonElement element, string? skipProperty = null)
     {
         var builder = new StringBuilder();
-        Append(builder, element);
+        Append(builder, element, skipProperty);
         return builder.ToString();
     }
 
-    private static void Append(StringBuilder builder, JsonElement element)
+    private static void Append(StringBuilder builder, JsonElement element, string? skipProperty = null)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 builder.Append('{');
                 var first = true;
-                foreach (var property in element.EnumerateObject().OrderBy(property => property.Name, StringComparer.Ordinal))
+                foreach (var property in element.EnumerateObject()
+                             .Where(property => property.Name != skipProperty)
+                             .OrderBy(property => property.Name, StringComparer.Ordinal))
                 {
                     if (!first)
                     {
