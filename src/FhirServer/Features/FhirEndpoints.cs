@@ -1,9 +1,15 @@
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Metadata;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Features.Resources.Create;
+using SeSPHR.FhirServer.Features.Resources.Delete;
+using SeSPHR.FhirServer.Features.Resources.History;
 using SeSPHR.FhirServer.Features.Resources.Read;
+using SeSPHR.FhirServer.Features.Resources.Search;
+using SeSPHR.FhirServer.Features.Resources.Update;
 using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Features;
 
@@ -14,10 +20,22 @@ public static class FhirEndpoints
         services.Configure<FhirServerOptions>(configuration.GetSection("Fhir"));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ResourceRegistry.Default);
+        services.AddSingleton(provider => SearchParameterRegistry.Create(
+            provider.GetRequiredService<ResourceRegistry>().ResourceTypes,
+            provider.GetRequiredService<IOptions<FhirServerOptions>>().Value.ProtectedSections));
+        services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<SearchRequestParser>();
+        services.AddSingleton<ResourceQueries>();
+        services.AddSingleton<DisclosurePolicy>();
         services.AddSingleton<FhirSerialization>();
         services.AddSingleton<CapabilityStatementFactory>();
+        services.AddSingleton<ResourceWriter>();
         services.AddSingleton<CreateResourceHandler>();
         services.AddSingleton<ReadResourceHandler>();
+        services.AddSingleton<UpdateResourceHandler>();
+        services.AddSingleton<DeleteResourceHandler>();
+        services.AddSingleton<HistoryHandler>();
+        services.AddSingleton<SearchHandler>();
         return services;
     }
 
@@ -28,14 +46,28 @@ public static class FhirEndpoints
 
         fhir.MapGet("/metadata", (HttpRequest request, CapabilityStatementFactory factory, IOptions<FhirServerOptions> options) =>
             FhirResult.Of(StatusCodes.Status200OK, factory.Create(FhirRequest.BaseUrl(request, options.Value))));
+        fhir.MapGet("/_history", (HttpRequest request, HistoryHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, null, null, cancellationToken));
 
-        fhir.MapPost("/{type}",
-            (HttpRequest request, string type, CreateResourceHandler handler, CancellationToken cancellationToken) =>
-                handler.HandleAsync(request, type, cancellationToken));
+        fhir.MapGet("/{type}", (HttpRequest request, string type, SearchHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, cancellationToken));
+        fhir.MapPost("/{type}/_search", (HttpRequest request, string type, SearchHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, cancellationToken));
+        fhir.MapPost("/{type}", (HttpRequest request, string type, CreateResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, cancellationToken));
+        fhir.MapGet("/{type}/_history", (HttpRequest request, string type, HistoryHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, null, cancellationToken));
 
-        fhir.MapGet("/{type}/{id}",
-            (string type, string id, ReadResourceHandler handler, CancellationToken cancellationToken) =>
-                handler.HandleAsync(type, id, cancellationToken));
+        fhir.MapGet("/{type}/{id}", (string type, string id, ReadResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.ReadAsync(type, id, cancellationToken));
+        fhir.MapPut("/{type}/{id}", (HttpRequest request, string type, string id, UpdateResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, id, cancellationToken));
+        fhir.MapDelete("/{type}/{id}", (string type, string id, DeleteResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(type, id, cancellationToken));
+        fhir.MapGet("/{type}/{id}/_history", (HttpRequest request, string type, string id, HistoryHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, id, cancellationToken));
+        fhir.MapGet("/{type}/{id}/_history/{version}", (string type, string id, string version, ReadResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.ReadVersionAsync(type, id, version, cancellationToken));
 
         return app;
     }

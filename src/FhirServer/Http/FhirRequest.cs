@@ -8,6 +8,13 @@ public sealed class FhirServerOptions
     /// <summary>Absolute base URL used in Location headers and links; by default taken from the request.</summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>
+    /// When true (the default), protected elements may only arrive as signed envelopes and search
+    /// is offered only on clear elements. False is the plain FHIR configuration, for conformance
+    /// testing and for comparing costs.
+    /// </summary>
+    public bool ProtectedSections { get; set; } = true;
+
     /// <summary>The largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 
 namespace SeSPHR.FhirServer.Http;
 
@@ -12,8 +10,6 @@ namespace SeSPHR.FhirServer.Http;
 /// </summary>
 public sealed record FhirResult(int StatusCode, Base? Poco, string? Json) : IResult
 {
-    private static readonly FhirJsonDeserializer JsonReader = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
-
     public string? Location { get; init; }
 
     public long? VersionId { get; init; }
@@ -66,13 +62,7 @@ public sealed record FhirResult(int StatusCode, Base? Poco, string? Json) : IRes
             return;
         }
 
-        var poco = Poco ?? ParseStored(Json!);
+        var poco = Poco ?? serialization.ParseStored(Json!);
         await response.Body.WriteAsync(serialization.SerializeToXmlUtf8(poco), httpContext.RequestAborted);
-    }
-
-    private static Resource ParseStored(string json)
-    {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
-        return JsonReader.DeserializeResource(ref reader);
     }
 }

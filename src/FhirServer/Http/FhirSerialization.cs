@@ -17,6 +17,7 @@ public sealed class FhirSerialization
 {
     private readonly FhirJsonDeserializer _jsonDeserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
     private readonly FhirXmlDeserializer _xmlDeserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
+    private readonly FhirJsonDeserializer _storedDeserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
     private readonly BaseFhirJsonSerializer _jsonSerializer = new(ModelInfo.ModelInspector);
     private readonly BaseFhirXmlSerializer _xmlSerializer = new(ModelInfo.ModelInspector);
 
@@ -88,6 +89,25 @@ public sealed class FhirSerialization
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Serialises with a filter (_summary, _elements).</summary>
+    public string SerializeToJson(Base instance, Func<SerializationFilter> filter)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            _jsonSerializer.Serialize(instance, writer, filter);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Parses JSON this server wrote itself (stored resources and Bundles), leniently.</summary>
+    public Resource ParseStored(string json)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        return _storedDeserializer.DeserializeResource(ref reader);
     }
 
     public byte[] SerializeToXmlUtf8(Base instance)

@@ -6,8 +6,9 @@ namespace SeSPHR.FhirServer.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the FhirServer's database: one Npgsql data source (shared by Marten and the
-    /// health check) and the Marten document store in schema <c>fhir</c>.
+    /// Registers the FhirServer's database: one Npgsql data source (shared by Marten, the search
+    /// queries and the health check), the Marten document store in schema <c>fhir</c> with the
+    /// search tables beside it.
     /// </summary>
     public static IServiceCollection AddFhirStorage(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,12 +20,27 @@ public static class StorageServiceCollectionExtensions
         services.AddNpgsqlDataSource(connectionString);
         services.AddMarten(options =>
             {
-                options.DatabaseSchemaName = "fhir";
+                options.DatabaseSchemaName = SearchTables.Schema;
                 options.UseSystemTextJsonForSerialization();
                 // The server creates and migrates its own tables; it owns its database.
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                options.Schema.For<StoredResource>().Index(r => r.ResourceType);
-                options.Schema.For<StoredResourceVersion>().Index(r => r.LastUpdated);
+                options.Schema.For<StoredResource>()
+                    .Duplicate(r => r.ResourceType, notNull: true)
+                    .Duplicate(r => r.LogicalId, notNull: true)
+                    .Duplicate(r => r.LastUpdated, pgType: "timestamptz", notNull: true)
+                    .Duplicate(r => r.IsDeleted, notNull: true)
+                    .Duplicate(r => r.Patient)
+                    .Duplicate(r => r.Section);
+                options.Schema.For<StoredResourceVersion>()
+                    .Duplicate(r => r.ResourceType, notNull: true)
+                    .Duplicate(r => r.LogicalId, notNull: true)
+                    .Duplicate(r => r.VersionId, notNull: true)
+                    .Duplicate(r => r.IsDeleted, notNull: true)
+                    .Duplicate(r => r.LastUpdated, pgType: "timestamptz", notNull: true);
+                foreach (var table in SearchTables.All())
+                {
+                    options.Storage.ExtendedSchemaObjects.Add(table);
+                }
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();

@@ -2,11 +2,12 @@ using System.Reflection;
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Features.Metadata;
 
 /// <summary>Builds the CapabilityStatement from the registry that routes requests.</summary>
-public sealed class CapabilityStatementFactory(ResourceRegistry registry, TimeProvider clock)
+public sealed class CapabilityStatementFactory(ResourceRegistry registry, SearchParameterRegistry searchParameters, TimeProvider clock)
 {
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
 
@@ -21,9 +22,21 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, TimePr
             {
                 Type = type,
                 Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
-                ReadHistory = false,
-                UpdateCreate = false,
+                ReadHistory = true,
+                UpdateCreate = true,
+                ConditionalCreate = true,
+                ConditionalUpdate = false,
+                ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
+                SearchInclude = searchParameters.For(type).Where(p => p.Type == SearchParamType.Reference).Select(p => $"{type}:{p.Name}").Order(StringComparer.Ordinal).ToList(),
+                SearchRevInclude = [],
             };
+            component.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_id", Type = SearchParamType.Token });
+            component.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = "_lastUpdated", Type = SearchParamType.Date });
+            foreach (var parameter in searchParameters.For(type).OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                component.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = parameter.Name, Type = parameter.Type });
+            }
+
             foreach (var interaction in registry.InteractionsOf(type).Order())
             {
                 component.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = ToCode(interaction) });
@@ -31,6 +44,8 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, TimePr
 
             rest.Resource.Add(component);
         }
+
+        rest.Interaction.Add(new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem });
 
         return new CapabilityStatement
         {
@@ -53,7 +68,13 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, TimePr
     private static CapabilityStatement.TypeRestfulInteraction ToCode(FhirInteraction interaction) => interaction switch
     {
         FhirInteraction.Read => CapabilityStatement.TypeRestfulInteraction.Read,
+        FhirInteraction.Vread => CapabilityStatement.TypeRestfulInteraction.Vread,
+        FhirInteraction.Update => CapabilityStatement.TypeRestfulInteraction.Update,
+        FhirInteraction.Delete => CapabilityStatement.TypeRestfulInteraction.Delete,
+        FhirInteraction.HistoryInstance => CapabilityStatement.TypeRestfulInteraction.HistoryInstance,
+        FhirInteraction.HistoryType => CapabilityStatement.TypeRestfulInteraction.HistoryType,
         FhirInteraction.Create => CapabilityStatement.TypeRestfulInteraction.Create,
+        FhirInteraction.SearchType => CapabilityStatement.TypeRestfulInteraction.SearchType,
         _ => throw new ArgumentOutOfRangeException(nameof(interaction), interaction, null),
     };
 }

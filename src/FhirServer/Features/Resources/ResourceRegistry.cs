@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Http;
+using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.FhirServer.Features.Resources;
 
@@ -7,7 +8,13 @@ namespace SeSPHR.FhirServer.Features.Resources;
 public enum FhirInteraction
 {
     Read,
+    Vread,
+    Update,
+    Delete,
+    HistoryInstance,
+    HistoryType,
     Create,
+    SearchType,
 }
 
 /// <summary>
@@ -23,12 +30,10 @@ public sealed class ResourceRegistry
         _types = new Dictionary<string, IReadOnlySet<FhirInteraction>>(types, StringComparer.Ordinal);
     }
 
-    /// <summary>What this build of the server serves.</summary>
-    public static ResourceRegistry Default { get; } = new(new Dictionary<string, IReadOnlySet<FhirInteraction>>
-    {
-        ["Patient"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Create },
-        ["Observation"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Create },
-    });
+    /// <summary>What this build of the server serves: every type of the section policy, every interaction.</summary>
+    public static ResourceRegistry Default { get; } = new(SectionPolicy.SupportedResourceTypes.ToDictionary(
+        type => type,
+        IReadOnlySet<FhirInteraction> (_) => Enum.GetValues<FhirInteraction>().ToHashSet()));
 
     public IEnumerable<string> ResourceTypes => _types.Keys.Order(StringComparer.Ordinal);
 

@@ -29,7 +29,7 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
             .Order()
             .ToList();
         var registered = ResourceRegistry.Default.ResourceTypes
-            .SelectMany(t => ResourceRegistry.Default.InteractionsOf(t).Select(i => $"{t}:{i.ToString().ToLowerInvariant()}"))
+            .SelectMany(t => ResourceRegistry.Default.InteractionsOf(t).Select(i => $"{t}:{Code(i)}"))
             .Order()
             .ToList();
 
@@ -59,7 +59,15 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
             read.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         }
 
-        (await server.Client.DeleteAsync("/fhir/Patient/x")).StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
-        (await server.Client.GetAsync("/fhir/Condition/x")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await server.Client.PostAsync("/fhir/Patient/x", FhirHttp.Json("{}"))).StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        (await server.Client.GetAsync("/fhir/Medication/x")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    private static string Code(FhirInteraction interaction) => interaction switch
+    {
+        FhirInteraction.HistoryInstance => "history-instance",
+        FhirInteraction.HistoryType => "history-type",
+        FhirInteraction.SearchType => "search-type",
+        _ => interaction.ToString().ToLowerInvariant(),
+    };
 }

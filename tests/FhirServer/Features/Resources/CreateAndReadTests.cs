@@ -151,7 +151,7 @@ public sealed class CreateAndReadTests(FhirServerFixture server) : IClassFixture
     [Fact]
     public async Task Given_an_interaction_not_served_When_requested_Then_405_OperationOutcome()
     {
-        var response = await Client.DeleteAsync("/fhir/Patient/1");
+        var response = await Client.PostAsync("/fhir/Patient/1", FhirHttp.Json(PatientJson));
 
         response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         (await response.OutcomeCodeAsync()).ShouldBe("not-supported");

@@ -1,25 +1,40 @@
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
 namespace SeSPHR.FhirServer.Features.Resources.Read;
 
-/// <summary>FHIR read (<c>GET [base]/[type]/[id]</c>): the current version, or 404.</summary>
-public sealed class ReadResourceHandler(IResourceStore store, ResourceRegistry registry)
+/// <summary>FHIR read and vread: the current version (410 once deleted) or a given version.</summary>
+public sealed class ReadResourceHandler(IResourceStore store, ResourceRegistry registry, DisclosurePolicy disclosure)
 {
-    public async Task<FhirResult> HandleAsync(string resourceType, string id, CancellationToken cancellationToken)
+    public async Task<FhirResult> ReadAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         registry.Require(resourceType, FhirInteraction.Read);
-        if (!ResourceIds.IsValid(id))
+        ResourceIds.Require(id);
+        var stored = await store.ReadAsync(resourceType, id, cancellationToken);
+        if (stored is null || !disclosure.MayDisclose(stored))
         {
-            throw new FhirException(StatusCodes.Status400BadRequest, Hl7.Fhir.Model.OperationOutcome.IssueType.Invalid,
-                "A resource id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '.'.");
+            throw FhirException.NotFound(resourceType, id);
         }
 
-        var stored = await store.ReadAsync(resourceType, id, cancellationToken) ?? throw FhirException.NotFound(resourceType, id);
-        return FhirResult.OfStored(StatusCodes.Status200OK, stored.Json) with
+        return stored.IsDeleted ? throw StoredResponses.Gone(resourceType, id) : StoredResponses.Read(stored);
+    }
+
+    public async Task<FhirResult> ReadVersionAsync(string resourceType, string id, string versionText, CancellationToken cancellationToken)
+    {
+        registry.Require(resourceType, FhirInteraction.Vread);
+        ResourceIds.Require(id);
+        if (!long.TryParse(versionText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var versionId))
         {
-            VersionId = stored.VersionId,
-            LastModified = stored.LastUpdated,
-        };
+            throw FhirException.NotFound(resourceType, $"{id}/_history/{versionText}");
+        }
+
+        var version = await store.ReadVersionAsync(resourceType, id, versionId, cancellationToken);
+        if (version is null || !disclosure.MayDisclose(version))
+        {
+            throw FhirException.NotFound(resourceType, $"{id}/_history/{versionId}");
+        }
+
+        return version.IsDeleted ? throw StoredResponses.Gone(resourceType, $"{id}/_history/{versionId}") : StoredResponses.Read(version);
     }
 }

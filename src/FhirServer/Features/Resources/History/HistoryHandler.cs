@@ -1,0 +1,94 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Search;
+
+namespace SeSPHR.FhirServer.Features.Resources.History;
+
+/// <summary>
+/// FHIR history of an instance, a type or the whole system: every version, newest first, deletes
+/// included, with <c>_since</c>, <c>_count</c> and stable paging links.
+/// </summary>
+public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry registry, IOptions<FhirServerOptions> options)
+{
+    public async Task<FhirResult> HandleAsync(HttpRequest request, string? resourceType, string? id, CancellationToken cancellationToken)
+    {
+        if (resourceType is not null)
+        {
+            registry.Require(resourceType, id is null ? FhirInteraction.HistoryType : FhirInteraction.HistoryInstance);
+        }
+
+        if (id is not null)
+        {
+            ResourceIds.Require(id);
+        }
+
+        var count = SearchLimits.DefaultCount;
+        DateTime? since = null;
+        PageCursor? cursor = null;
+        var linkParameters = new List<KeyValuePair<string, string?>>();
+        foreach (var (name, values) in request.Query)
+        {
+            var value = values.ToString();
+            switch (name)
+            {
+                case "_count":
+                    count = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var c)
+                        ? Math.Clamp(c, 1, SearchLimits.MaxCount)
+                        : throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "_count must be a positive integer.", "_count");
+                    linkParameters.Add(new(name, value));
+                    break;
+                case "_since":
+                    since = DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
+                        ? instant.UtcDateTime
+                        : throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "_since must be an instant.", "_since");
+                    linkParameters.Add(new(name, value));
+                    break;
+                case "_cursor":
+                    cursor = new SearchRequestParser(SearchParameterRegistry.Empty).Parse("Bundle", [new("_cursor", value)], strict: true).Cursor;
+                    break;
+                case "_format" or "_pretty":
+                    break;
+                default:
+                    throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                        $"History does not support the parameter '{name}'.", name);
+            }
+        }
+
+        var page = await queries.HistoryAsync(resourceType, id, since, count, cursor, cancellationToken);
+        var baseUrl = FhirRequest.BaseUrl(request, options.Value);
+        var url = QueryHelpers.AddQueryString(
+            $"{baseUrl}{(resourceType is null ? "" : "/" + resourceType)}{(id is null ? "" : "/" + id)}/_history", linkParameters);
+        var links = new List<(string, string)> { ("self", url) };
+        if (page.HasNext && page.Matches.Count > 0)
+        {
+            var last = page.Matches[^1];
+            links.Add(("next", QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(new PageCursor(page.Snapshot, last.SortKey, last.Id, false)))));
+        }
+
+        if (page.HasPrevious && page.Matches.Count > 0)
+        {
+            var first = page.Matches[0];
+            links.Add(("previous", QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(new PageCursor(page.Snapshot, first.SortKey, first.Id, true)))));
+        }
+
+        using var bundle = new BundleWriter("history", null, links);
+        foreach (var version in page.Matches)
+        {
+            var method = version.IsDeleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT";
+            var resourceUrl = $"{version.ResourceType}/{version.LogicalId}";
+            bundle.AddEntry(
+                $"{baseUrl}/{resourceUrl}",
+                version.IsDeleted ? null : version.Json,
+                request: (method, method == "POST" ? version.ResourceType : resourceUrl),
+                response: (version.IsDeleted ? "204" : method == "POST" ? "201" : "200",
+                    $"{baseUrl}/{resourceUrl}/_history/{version.VersionId.ToString(CultureInfo.InvariantCulture)}",
+                    $"W/\"{version.VersionId.ToString(CultureInfo.InvariantCulture)}\"",
+                    version.LastUpdated));
+        }
+
+        return FhirResult.OfStored(StatusCodes.Status200OK, bundle.Finish());
+    }
+}

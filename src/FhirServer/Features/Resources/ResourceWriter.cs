@@ -1,0 +1,105 @@
+using System.Text;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Search;
+using SeSPHR.FhirServer.Storage;
+using SeSPHR.Phr.Sections;
+
+namespace SeSPHR.FhirServer.Features.Resources;
+
+/// <summary>
+/// Turns a parsed resource into a write: assigns the id and the next version, stamps
+/// <c>meta</c>, files it under its patient and section, and extracts its search values. Used by
+/// every write path (create, update, delete, Bundle entries), so they all follow the same rules.
+/// </summary>
+public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, FhirSerialization serialization, TimeProvider clock)
+{
+    public ResourceWrite Create(Resource resource) => Stamp(resource, Guid.CreateVersion7().ToString(), 1, replacesExisting: false);
+
+    /// <summary>Update, or create-on-update when the id is new (how clients write with their own ids).</summary>
+    public async Task<(ResourceWrite Write, bool Created)> UpdateAsync(Resource resource, string id, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        var current = await store.ReadAsync(resource.TypeName, id, cancellationToken);
+        if (expectedVersion is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
+        {
+            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"{resource.TypeName}/{id} is not at version {expected} (If-Match).");
+        }
+
+        var write = Stamp(resource, id, (current?.VersionId ?? 0) + 1, replacesExisting: current is not null);
+        return (write, current is null || current.IsDeleted);
+    }
+
+    /// <summary>A tombstone version, or null when there is nothing (left) to delete.</summary>
+    public async Task<ResourceWrite?> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
+    {
+        var current = await store.ReadAsync(resourceType, id, cancellationToken);
+        if (current is null || current.IsDeleted)
+        {
+            return null;
+        }
+
+        var tombstone = new StoredResource
+        {
+            Id = current.Id,
+            ResourceType = resourceType,
+            LogicalId = id,
+            VersionId = current.VersionId + 1,
+            LastUpdated = new DateTimeOffset(Now(), TimeSpan.Zero),
+            IsDeleted = true,
+            Patient = current.Patient,
+            Section = current.Section,
+        };
+        return new ResourceWrite(tombstone, new SearchIndex(), ReplacesExisting: true);
+    }
+
+    private ResourceWrite Stamp(Resource resource, string id, long version, bool replacesExisting)
+    {
+        var now = Now();
+        resource.Id = id;
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
+
+        var policy = SectionPolicy.IsSupported(resource.TypeName) ? SectionPolicy.For(resource.TypeName) : null;
+        var stored = new StoredResource
+        {
+            Id = StoredResource.KeyOf(resource.TypeName, id),
+            ResourceType = resource.TypeName,
+            LogicalId = id,
+            VersionId = version,
+            LastUpdated = new DateTimeOffset(now, TimeSpan.Zero),
+            Json = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(resource)),
+            Patient = PatientOf(resource, policy),
+            Section = policy?.SectionOf(resource)?.ToCode(),
+        };
+        return new ResourceWrite(stored, indexer.Extract(resource), replacesExisting);
+    }
+
+    /// <summary>The patient whose record holds the resource: the compartment used for access and $everything.</summary>
+    private static string? PatientOf(Resource resource, ResourcePolicy? policy)
+    {
+        if (resource is Patient)
+        {
+            return $"Patient/{resource.Id}";
+        }
+
+        var element = policy?.PatientElement ?? (resource is Consent ? "patient" : null);
+        if (element is null)
+        {
+            return null;
+        }
+
+        var reference = resource.Select(element).FirstOrDefault() as ResourceReference;
+        return reference?.Reference is { } literal && ReferenceTarget.TryParse(literal, out var target) && target.Type == "Patient"
+            ? target.ToString()
+            : null;
+    }
+
+    private DateTime Now()
+    {
+        var ticks = clock.GetUtcNow().UtcTicks;
+        return new DateTime(ticks - (ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+    }
+}

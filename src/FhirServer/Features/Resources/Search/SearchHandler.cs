@@ -1,0 +1,153 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Search;
+using SeSPHR.FhirServer.Storage;
+
+namespace SeSPHR.FhirServer.Features.Resources.Search;
+
+/// <summary>
+/// FHIR search (<c>GET [base]/[type]?...</c> and <c>POST [base]/[type]/_search</c>): a searchset
+/// Bundle with the matches of one page, their includes, <c>self</c>/<c>next</c>/<c>previous</c>
+/// links and, unless <c>_total=none</c>, the total.
+/// </summary>
+public sealed class SearchHandler(
+    SearchRequestParser parser,
+    ResourceQueries queries,
+    ResourceRegistry registry,
+    IResourceStore store,
+    FhirSerialization serialization,
+    IOptions<FhirServerOptions> options)
+{
+    public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
+    {
+        registry.Require(resourceType, FhirInteraction.SearchType);
+        var parameters = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? ""))).ToList();
+        if (HttpMethods.IsPost(request.Method) && request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken);
+            parameters.AddRange(form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))));
+        }
+
+        var query = parser.Parse(resourceType, parameters, IsStrict(request));
+        var baseUrl = FhirRequest.BaseUrl(request, options.Value);
+        var json = await SearchBundleAsync(query, baseUrl, cancellationToken);
+        return FhirResult.OfStored(StatusCodes.Status200OK, json);
+    }
+
+    /// <summary>The one resource a conditional interaction names, null for none; 412 when several match.</summary>
+    public async Task<StoredResource?> FindConditionalAsync(string resourceType, string condition, CancellationToken cancellationToken)
+    {
+        var parameters = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(condition.TrimStart('?'))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")));
+        var query = parser.Parse(resourceType, parameters, strict: true);
+        query.Count = 2;
+        query.Total = TotalMode.None;
+        var page = await queries.SearchAsync(query, cancellationToken);
+        return page.Matches.Count switch
+        {
+            0 => null,
+            1 => await store.ReadAsync(resourceType, page.Matches[0].LogicalId, cancellationToken),
+            _ => throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.MultipleMatches,
+                $"The condition matches more than one {resourceType}."),
+        };
+    }
+
+    public async Task<string> SearchBundleAsync(SearchQuery query, string baseUrl, CancellationToken cancellationToken)
+    {
+        var page = await queries.SearchAsync(query, cancellationToken);
+        var included = new List<FoundResource>();
+        if (page.Matches.Count > 0)
+        {
+            foreach (var include in query.Includes)
+            {
+                included.AddRange(await queries.IncludeAsync(include, page.Matches, cancellationToken));
+            }
+
+            foreach (var include in query.RevIncludes)
+            {
+                included.AddRange(await queries.RevIncludeAsync(include, page.Matches, cancellationToken));
+            }
+        }
+
+        var matchIds = page.Matches.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        included = included.Where(i => !matchIds.Contains(i.Id)).DistinctBy(i => i.Id).ToList();
+
+        using var bundle = new BundleWriter("searchset", page.Total, Links(query, page, baseUrl));
+        foreach (var match in page.Matches)
+        {
+            bundle.AddEntry($"{baseUrl}/{match.ResourceType}/{match.LogicalId}", Shape(query, match.Json!), "match");
+        }
+
+        foreach (var include in included)
+        {
+            bundle.AddEntry($"{baseUrl}/{include.ResourceType}/{include.LogicalId}", Shape(query, include.Json!), "include");
+        }
+
+        if (query.Ignored.Count > 0)
+        {
+            var outcome = new OperationOutcome
+            {
+                Issue = query.Ignored.Select(message => new OperationOutcome.IssueComponent
+                {
+                    Severity = OperationOutcome.IssueSeverity.Warning,
+                    Code = OperationOutcome.IssueType.NotSupported,
+                    Diagnostics = message,
+                }).ToList(),
+            };
+            bundle.AddEntry(null, System.Text.Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(outcome)), "outcome");
+        }
+
+        return bundle.Finish();
+    }
+
+    private static IEnumerable<(string, string)> Links(SearchQuery query, ResultPage page, string baseUrl)
+    {
+        var url = $"{baseUrl}/{query.ResourceType}";
+        var common = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(url, query.LinkParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        yield return ("self", query.Cursor is null ? common : WithCursor(common, query.Cursor));
+        if (page.HasNext && page.Matches.Count > 0)
+        {
+            var last = page.Matches[^1];
+            yield return ("next", WithCursor(common, new PageCursor(page.Snapshot, last.SortKey, last.Id, Backwards: false)));
+        }
+
+        if (page.HasPrevious && page.Matches.Count > 0)
+        {
+            var first = page.Matches[0];
+            yield return ("previous", WithCursor(common, new PageCursor(page.Snapshot, first.SortKey, first.Id, Backwards: true)));
+        }
+    }
+
+    private static string WithCursor(string url, PageCursor cursor) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(cursor));
+
+    /// <summary>Applies _summary and _elements; the resource is then marked SUBSETTED.</summary>
+    private string Shape(SearchQuery query, string json)
+    {
+        Func<SerializationFilter>? filter = query.Summary switch
+        {
+            SummaryMode.True => SerializationFilter.ForSummary,
+            SummaryMode.Text => SerializationFilter.ForText,
+            SummaryMode.Data => SerializationFilter.ForData,
+            _ => query.Elements is { Count: > 0 } elements ? SerializationFilter.ForElementsFactory(elements.ToArray()) : null,
+        };
+        if (filter is null)
+        {
+            return json;
+        }
+
+        var resource = serialization.ParseStored(json);
+        resource.Meta ??= new Meta();
+        resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+        return serialization.SerializeToJson(resource, filter);
+    }
+
+    private static bool IsStrict(HttpRequest request) =>
+        request.Headers["Prefer"].Any(value => value?.Replace(" ", "", StringComparison.Ordinal)
+            .Contains("handling=strict", StringComparison.OrdinalIgnoreCase) == true);
+
+    internal static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

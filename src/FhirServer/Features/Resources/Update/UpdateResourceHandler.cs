@@ -1,0 +1,43 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Storage;
+
+namespace SeSPHR.FhirServer.Features.Resources.Update;
+
+/// <summary>
+/// FHIR update (<c>PUT [base]/[type]/[id]</c>), with create-on-update for a new client-chosen id
+/// (201) and optimistic locking through <c>If-Match</c> (412 on a stale version).
+/// </summary>
+public sealed class UpdateResourceHandler(
+    IResourceStore store,
+    ResourceWriter writer,
+    FhirSerialization serialization,
+    ResourceRegistry registry,
+    IOptions<FhirServerOptions> options)
+{
+    public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, string id, CancellationToken cancellationToken)
+    {
+        registry.Require(resourceType, FhirInteraction.Update);
+        ResourceIds.Require(id);
+        var format = FhirFormats.ForRequestBody(request);
+        var body = await FhirRequest.ReadBodyAsync(request, options.Value, cancellationToken);
+        var resource = serialization.ParseResource(body, format, resourceType);
+        if (resource.Id is null)
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Required,
+                "An update needs the resource's id in the body, equal to the id in the URL.", $"{resourceType}.id");
+        }
+
+        if (resource.Id != id)
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"The body's id '{resource.Id}' differs from the id in the URL.", $"{resourceType}.id");
+        }
+
+        var (write, created) = await writer.UpdateAsync(resource, id, StoredResponses.IfMatchVersion(request), cancellationToken);
+        await ConcurrentWrites.CommitAsync(store, [write], cancellationToken);
+        return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), write.Resource,
+            created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+}

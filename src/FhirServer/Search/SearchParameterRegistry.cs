@@ -1,0 +1,147 @@
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+using SeSPHR.Phr.Sections;
+
+namespace SeSPHR.FhirServer.Search;
+
+/// <summary>One search parameter as this server indexes and queries it.</summary>
+/// <param name="ResourceType">The type it searches.</param>
+/// <param name="Name">Its code in the URL (<c>subject</c>, <c>date</c>).</param>
+/// <param name="Type">token, reference, date or string.</param>
+/// <param name="Expressions">The FHIRPath of each value source, for this type only.</param>
+/// <param name="Targets">For a reference parameter, the types it may point to.</param>
+public sealed record SearchParameter(
+    string ResourceType,
+    string Name,
+    SearchParamType Type,
+    IReadOnlyList<SearchExpression> Expressions,
+    IReadOnlyList<string> Targets);
+
+/// <summary>
+/// A FHIRPath value source of a parameter. <c>where(resolve() is X)</c> cannot run without a
+/// resolver, so it is kept apart as <see cref="RequiredTargetType"/> and checked on the reference.
+/// </summary>
+public sealed record SearchExpression(string FhirPath, string Element, string? RequiredTargetType);
+
+/// <summary>
+/// The search parameters the server offers: the standard R4 parameters of each supported type
+/// whose values all come from elements the section policy keeps clear. A parameter on a protected
+/// element is never offered, so no query can probe protected content, and the server only ever
+/// indexes the clear part of a resource anyway.
+/// </summary>
+public sealed partial class SearchParameterRegistry
+{
+    private static readonly SearchParamType[] IndexedTypes = [SearchParamType.Token, SearchParamType.Reference, SearchParamType.Date, SearchParamType.String];
+
+    private readonly Dictionary<string, Dictionary<string, SearchParameter>> _byType;
+
+    private SearchParameterRegistry(Dictionary<string, Dictionary<string, SearchParameter>> byType) => _byType = byType;
+
+    /// <summary>No parameters at all (for parsing paging state only).</summary>
+    public static SearchParameterRegistry Empty { get; } = new([]);
+
+    public static SearchParameterRegistry Create(IEnumerable<string> resourceTypes, bool protectSections)
+    {
+        var byType = new Dictionary<string, Dictionary<string, SearchParameter>>(StringComparer.Ordinal);
+        foreach (var type in resourceTypes)
+        {
+            var parameters = new Dictionary<string, SearchParameter>(StringComparer.Ordinal);
+            var policy = SectionPolicy.IsSupported(type) ? SectionPolicy.For(type) : null;
+            foreach (var definition in ModelInfo.SearchParameters.Where(d => d.Resource == type && IndexedTypes.Contains(d.Type) && d.Expression is not null))
+            {
+                var expressions = ExpressionsFor(type, definition.Expression!);
+                if (expressions.Count == 0)
+                {
+                    continue;
+                }
+
+                if (protectSections && policy is not null && !expressions.All(e => policy.Names(e.Element)))
+                {
+                    continue;
+                }
+
+                parameters[definition.Name!] = new SearchParameter(
+                    type,
+                    definition.Name!,
+                    definition.Type,
+                    expressions,
+                    definition.Target?.Select(t => t.GetLiteral()).ToList() ?? []);
+            }
+
+            byType[type] = parameters;
+        }
+
+        return new SearchParameterRegistry(byType);
+    }
+
+    public IReadOnlyCollection<SearchParameter> For(string resourceType) =>
+        _byType.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
+
+    public bool TryGet(string resourceType, string name, out SearchParameter parameter)
+    {
+        parameter = null!;
+        return _byType.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out parameter!);
+    }
+
+    /// <summary>Splits a (possibly multi-type) expression into this type's parts.</summary>
+    internal static List<SearchExpression> ExpressionsFor(string resourceType, string expression)
+    {
+        var result = new List<SearchExpression>();
+        foreach (var raw in SplitTopLevel(expression))
+        {
+            var part = raw.Trim();
+            var element = ElementPattern().Match(part);
+            if (!element.Success || element.Groups["type"].Value != resourceType)
+            {
+                continue;
+            }
+
+            // Only plain paths, 'as' casts and where(resolve() is X) are indexed; anything else
+            // (exists(), comparisons) is not a value source this server understands.
+            var resolve = ResolvePattern().Match(part);
+            var path = resolve.Success ? part.Remove(resolve.Index, resolve.Length) : part;
+            if (UnsupportedFunction().IsMatch(path))
+            {
+                continue;
+            }
+
+            result.Add(new SearchExpression(path, element.Groups["element"].Value, resolve.Success ? resolve.Groups["target"].Value : null));
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<string> SplitTopLevel(string expression)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < expression.Length; i++)
+        {
+            switch (expression[i])
+            {
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth--;
+                    break;
+                case '|' when depth == 0:
+                    yield return expression[start..i];
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        yield return expression[start..];
+    }
+
+    [GeneratedRegex(@"^\(?(?<type>[A-Z][A-Za-z]+)\.(?<element>[a-z][A-Za-z]*)")]
+    private static partial Regex ElementPattern();
+
+    [GeneratedRegex(@"\.where\(resolve\(\) is (?<target>[A-Z][A-Za-z]+)\)")]
+    private static partial Regex ResolvePattern();
+
+    [GeneratedRegex(@"\.(exists|where|resolve|extension|ofType|first|not|empty)\(|\s(and|or|!=|=)\s")]
+    private static partial Regex UnsupportedFunction();
+}

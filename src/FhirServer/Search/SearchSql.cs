@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using Hl7.Fhir.Model;
+using Npgsql;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Storage;
+
+namespace SeSPHR.FhirServer.Search;
+
+/// <summary>
+/// Builds parameterised SQL for a search over the current-resource table and the search-value
+/// tables. Every value is a parameter; names and aliases are fixed text. The access filter is
+/// one more condition in the same WHERE clause, so totals and pages never count what it hides.
+/// </summary>
+public sealed class SearchSql
+{
+    public const string Resources = "fhir.mt_doc_storedresource";
+    public const string Versions = "fhir.mt_doc_storedresourceversion";
+
+    private readonly List<NpgsqlParameter> _parameters = [];
+
+    public IReadOnlyList<NpgsqlParameter> Parameters => _parameters;
+
+    public string Add(object? value)
+    {
+        _parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return "$" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The WHERE clause (without cursor) for the resources a query matches.</summary>
+    public string Where(SearchQuery query, DateTime snapshot, string? accessFilter)
+    {
+        var clauses = new List<string>
+        {
+            $"r.resource_type = {Add(query.ResourceType)}",
+            "NOT r.is_deleted",
+            $"r.last_updated <= {Add(snapshot)}",
+        };
+        clauses.AddRange(query.Conditions.Select(Condition));
+        if (accessFilter is not null)
+        {
+            clauses.Add($"({accessFilter})");
+        }
+
+        return string.Join(" AND ", clauses);
+    }
+
+    /// <summary>The expression the page is ordered by (never null, so keyset comparisons work).</summary>
+    public string SortKey(SearchQuery query) => query.Sort is { Parameter: not "_lastUpdated" } sort
+        ? $"COALESCE((SELECT min(d.low) FROM {SearchTables.Date} d WHERE d.resource_id = r.id AND d.param = {Add(sort.Parameter)}), '0001-01-01T00:00:00Z'::timestamptz)"
+        : "r.last_updated";
+
+    private string Condition(SearchCondition condition)
+    {
+        var parameter = condition.Parameter;
+        if (condition.Modifier == "missing")
+        {
+            var missing = condition.Values[0] switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                    ":missing takes true or false.", parameter.Name),
+            };
+            return $"{(missing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND x.param = {Add(parameter.Name)})";
+        }
+
+        if (ReferenceEquals(parameter, CommonParameters.Id))
+        {
+            return $"r.logical_id = ANY({Add(condition.Values.ToArray())})";
+        }
+
+        if (ReferenceEquals(parameter, CommonParameters.LastUpdated))
+        {
+            return "(" + string.Join(" OR ", condition.Values.Select(v => DatePredicate(v, "r.last_updated", "(r.last_updated + interval '1 millisecond')", parameter.Name))) + ")";
+        }
+
+        var alternatives = string.Join(" OR ", condition.Values.Select(value => ValuePredicate(condition, value)));
+        var exists = $"EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND x.param = {Add(parameter.Name)} AND ({alternatives}))";
+        return condition.Modifier == "not" ? "NOT " + exists : exists;
+    }
+
+    private string ValuePredicate(SearchCondition condition, string value) => condition.Parameter.Type switch
+    {
+        SearchParamType.Token => TokenPredicate(value),
+        SearchParamType.Reference => ReferencePredicate(condition, value),
+        SearchParamType.Date => DatePredicate(value, "x.low", "x.high", condition.Parameter.Name),
+        SearchParamType.String => StringPredicate(condition.Modifier, value),
+        _ => throw new InvalidOperationException("unsupported parameter type " + condition.Parameter.Type),
+    };
+
+    private string TokenPredicate(string value)
+    {
+        var bar = IndexOfUnescapedBar(value);
+        if (bar < 0)
+        {
+            return $"x.code = {Add(Unescape(value))}";
+        }
+
+        var system = Unescape(value[..bar]);
+        var code = Unescape(value[(bar + 1)..]);
+        return (system.Length, code.Length) switch
+        {
+            (0, _) => $"(x.system IS NULL AND x.code = {Add(code)})",
+            (_, 0) => $"x.system = {Add(system)}",
+            _ => $"(x.system = {Add(system)} AND x.code = {Add(code)})",
+        };
+    }
+
+    private string ReferencePredicate(SearchCondition condition, string value)
+    {
+        if (ReferenceTarget.TryParse(value, out var target))
+        {
+            return $"(x.target_type = {Add(target.Type)} AND x.target_id = {Add(target.Id)})";
+        }
+
+        if (!Features.Resources.ResourceIds.IsValid(value))
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"'{condition.Parameter.Name}' takes a reference such as Patient/123 or an id.", condition.Parameter.Name);
+        }
+
+        return condition.Modifier is { } type
+            ? $"(x.target_type = {Add(type)} AND x.target_id = {Add(value)})"
+            : $"x.target_id = {Add(value)}";
+    }
+
+    private string StringPredicate(string? modifier, string value)
+    {
+        var normalized = SearchIndexer.Normalize(value);
+        return modifier switch
+        {
+            "exact" => $"x.raw = {Add(value)}",
+            "contains" => $"x.value LIKE {Add("%" + EscapeLike(normalized) + "%")}",
+            _ => $"x.value LIKE {Add(EscapeLike(normalized) + "%")}",
+        };
+    }
+
+    /// <summary>Date comparison by prefix, on ranges with an exclusive upper bound (search.html#prefix).</summary>
+    private string DatePredicate(string value, string low, string high, string name)
+    {
+        var prefix = value.Length > 2 && char.IsAsciiLetterLower(value[0]) && char.IsAsciiLetterLower(value[1]) ? value[..2] : "eq";
+        var literal = prefix == "eq" && !value.StartsWith("eq", StringComparison.Ordinal) ? value : value[2..];
+        if (!FhirDateRange.TryParse(literal, out var range))
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"'{value}' is not a FHIR date for '{name}'.", name);
+        }
+
+        var from = Add(range.Low);
+        var to = Add(range.High);
+        return prefix switch
+        {
+            "eq" => $"({low} >= {from} AND {high} <= {to})",
+            "ne" => $"NOT ({low} >= {from} AND {high} <= {to})",
+            "lt" => $"{low} < {from}",
+            "le" => $"{low} < {to}",
+            "gt" => $"{high} > {to}",
+            "ge" => $"{high} > {from}",
+            "sa" => $"{low} >= {to}",
+            "eb" => $"{high} <= {from}",
+            "ap" => $"({low} < {to} AND {high} > {from})",
+            _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"'{prefix}' is not a date prefix.", name),
+        };
+    }
+
+    private static string TableOf(SearchParameter parameter) => parameter.Type switch
+    {
+        SearchParamType.Token => SearchTables.Token,
+        SearchParamType.Reference => SearchTables.Reference,
+        SearchParamType.Date => SearchTables.Date,
+        _ => SearchTables.Text,
+    };
+
+    private static int IndexOfUnescapedBar(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '\\')
+            {
+                i++;
+            }
+            else if (value[i] == '|')
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Unescape(string value) => value.Replace("\\|", "|", StringComparison.Ordinal);
+
+    private static string EscapeLike(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            if (c is '%' or '_' or '\\')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}
