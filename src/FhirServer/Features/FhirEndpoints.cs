@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access;
+using SeSPHR.FhirServer.Features.Bundles;
 using SeSPHR.FhirServer.Features.Metadata;
+using SeSPHR.FhirServer.Features.Operations;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Features.Resources.Create;
 using SeSPHR.FhirServer.Features.Resources.Delete;
@@ -36,6 +38,8 @@ public static class FhirEndpoints
         services.AddSingleton<DeleteResourceHandler>();
         services.AddSingleton<HistoryHandler>();
         services.AddSingleton<SearchHandler>();
+        services.AddFhirBundles();
+        services.AddFhirOperations();
         return services;
     }
 
@@ -43,6 +47,8 @@ public static class FhirEndpoints
     public static IEndpointRouteBuilder MapFhirApi(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup(FhirRequest.BasePath);
+        fhir.MapFhirBundles();
+        fhir.MapFhirOperations();
 
         fhir.MapGet("/metadata", (HttpRequest request, CapabilityStatementFactory factory, IOptions<FhirServerOptions> options) =>
             FhirResult.Of(StatusCodes.Status200OK, factory.Create(FhirRequest.BaseUrl(request, options.Value))));
