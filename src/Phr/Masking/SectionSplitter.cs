@@ -166,7 +166,9 @@ public static class SectionSplitter
                 continue;
             }
 
-            var current = merged.TryGetValue(name, out var found) && found is not null && !MaskedValue.IsPlaceholder(found) ? found : null;
+            var current = merged.TryGetValue(name, out var found) && found is not (null or System.Collections.IList { Count: 0 }) && !MaskedValue.IsPlaceholder(found)
+                ? found
+                : null;
             if (policy.IsClear(merged, name, value))
             {
                 var expected = ClearProjection.Project(value);

@@ -3,7 +3,8 @@ using SeSPHR.Phr.Tests.TestSupport;
 
 namespace SeSPHR.Phr.Tests.Masking;
 
-public class MaskedClearPartValidationTests(R4BaseValidator validator) : IClassFixture<R4BaseValidator>
+[Collection(SharedR4Validator.Name)]
+public class MaskedClearPartValidationTests(R4BaseValidator validator)
 {
     // Three of the fifteen Synthea patients keep the run short: the one with the most resources,
     // and two with imaging studies (one of them deceased), next to every example file.

@@ -5,7 +5,8 @@ using SeSPHR.Phr.Tests.TestSupport;
 
 namespace SeSPHR.Phr.Tests.Masking;
 
-public class MaskedValueTests(R4BaseValidator validator) : IClassFixture<R4BaseValidator>
+[Collection(SharedR4Validator.Name)]
+public class MaskedValueTests(R4BaseValidator validator)
 {
     public static TheoryData<string> ProtectedTypes
     {

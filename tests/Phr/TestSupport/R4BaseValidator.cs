@@ -9,8 +9,10 @@ namespace SeSPHR.Phr.Tests.TestSupport;
 /// The Firely validator over the R4 core package (specification.zip from
 /// Hl7.Fhir.Specification.Data.R4), validating against the base definition of the resource's
 /// type only: meta.profile (US Core in Synthea data) is ignored, since the design promises
-/// validity against the R4 base definitions. Building it takes seconds, so test classes share
-/// one through a class fixture; the validator is not thread-safe and each class runs serially.
+/// validity against the R4 base definitions. Building it and compiling each type's schema takes
+/// seconds, so every validating test class shares one instance through the
+/// <see cref="SharedR4Validator"/>; the validator is not thread-safe, and the classes of one
+/// collection run one after another.
 /// </summary>
 public sealed class R4BaseValidator
 {
@@ -35,4 +37,11 @@ public sealed class R4BaseValidator
             .Select(issue => $"{string.Join(",", issue.Expression)}: {issue.Details?.Text ?? issue.Diagnostics}")
             .ToList();
     }
+}
+
+/// <summary>The test classes that validate against the R4 base definitions, sharing one validator.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedR4Validator : ICollectionFixture<R4BaseValidator>
+{
+    public const string Name = "R4 base validation";
 }
