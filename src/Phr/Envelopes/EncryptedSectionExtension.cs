@@ -13,11 +13,12 @@ namespace SeSPHR.Phr.Envelopes;
 /// <remarks>
 /// Shape: <c>extension[url=EncryptedSectionExtension.Url]</c> with sub-extensions <c>section</c>
 /// (code), <c>epoch</c> (unsignedInt), <c>algorithm</c> (string), <c>envelope</c> (base64Binary),
-/// <c>signature</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary).
+/// <c>signature</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary). The epoch is the
+/// crypto layer's uint; FHIR's unsignedInt stops at 2^31 - 1, so larger epochs are refused.
 /// </remarks>
 public sealed record EncryptedSectionExtension(
     PhrSection Section,
-    int Epoch,
+    uint Epoch,
     string Algorithm,
     byte[] Envelope,
     byte[] WriterSignature,
@@ -48,7 +49,10 @@ public sealed record EncryptedSectionExtension(
     {
         var extension = new Extension { Url = Url };
         extension.Extension.Add(new Extension(SectionUrl, new Code(Section.ToCode())));
-        extension.Extension.Add(new Extension(EpochUrl, new UnsignedInt(Epoch)));
+        var epoch = Epoch <= int.MaxValue
+            ? (int)Epoch
+            : throw new InvalidOperationException($"Epoch {Epoch} does not fit a FHIR unsignedInt.");
+        extension.Extension.Add(new Extension(EpochUrl, new UnsignedInt(epoch)));
         extension.Extension.Add(new Extension(AlgorithmUrl, new FhirString(Algorithm)));
         extension.Extension.Add(new Extension(EnvelopeUrl, new Base64Binary(Envelope)));
         extension.Extension.Add(new Extension(SignatureUrl, new Base64Binary(WriterSignature)));
@@ -69,9 +73,10 @@ public sealed record EncryptedSectionExtension(
             throw new FormatException($"Not an encrypted-section extension: {extension.Url}.");
         }
 
+        var epoch = Required(Single<UnsignedInt>(extension, EpochUrl).Value, EpochUrl);
         return new EncryptedSectionExtension(
             PhrSectionCodes.Parse(Required(Single<Code>(extension, SectionUrl).Value, SectionUrl)),
-            Required(Single<UnsignedInt>(extension, EpochUrl).Value, EpochUrl),
+            epoch >= 0 ? (uint)epoch : throw new FormatException("The epoch is negative."),
             Required(Single<FhirString>(extension, AlgorithmUrl).Value, AlgorithmUrl),
             Required(Single<Base64Binary>(extension, EnvelopeUrl).Value, EnvelopeUrl),
             Required(Single<Base64Binary>(extension, SignatureUrl).Value, SignatureUrl),

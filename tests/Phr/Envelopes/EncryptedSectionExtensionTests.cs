@@ -20,7 +20,7 @@ public class EncryptedSectionExtensionTests(R4BaseValidator validator)
         var read = EncryptedSectionExtension.FromExtension(extension);
 
         read.Section.ShouldBe(PhrSection.Vitals);
-        read.Epoch.ShouldBe(3);
+        read.Epoch.ShouldBe(3u);
         read.Algorithm.ShouldBe("umbral-secp256k1/xchacha20poly1305");
         read.Envelope.ShouldBe(new byte[] { 1, 2, 3, 4 });
         read.WriterSignature.ShouldBe(new byte[] { 9, 8, 7 });
@@ -53,6 +53,6 @@ public class EncryptedSectionExtensionTests(R4BaseValidator validator)
         clear.Extension.Add(Sample().ToExtension());
 
         validator.Errors(clear).ShouldBeEmpty();
-        EncryptedSectionExtension.ReadAll(clear).Single().Epoch.ShouldBe(3);
+        EncryptedSectionExtension.ReadAll(clear).Single().Epoch.ShouldBe(3u);
     }
 }
