@@ -82,7 +82,7 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
             session.QueueSqlCommand(
                 $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select ?, ?, p, l, h from unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) as v(p, l, h)",
                 resource.Id, resource.ResourceType,
-                index.Dates.Select(d => d.Parameter).ToArray(), index.Dates.Select(d => d.Low).ToArray(), index.Dates.Select(d => d.High).ToArray());
+                index.Dates.Select(d => d.Parameter).ToArray(), index.Dates.Select(d => new DateTimeOffset(d.Low, TimeSpan.Zero)).ToArray(), index.Dates.Select(d => new DateTimeOffset(d.High, TimeSpan.Zero)).ToArray());
         }
 
         if (index.Strings.Count > 0)

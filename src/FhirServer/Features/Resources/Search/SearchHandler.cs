@@ -132,7 +132,8 @@ public sealed class SearchHandler(
             SummaryMode.True => SerializationFilter.ForSummary,
             SummaryMode.Text => SerializationFilter.ForText,
             SummaryMode.Data => SerializationFilter.ForData,
-            _ => query.Elements is { Count: > 0 } elements ? SerializationFilter.ForElementsFactory(elements.ToArray()) : null,
+            // id and meta always stay: a subset must still say what it is and that it is one.
+            _ => query.Elements is { Count: > 0 } elements ? SerializationFilter.ForElementsFactory(elements.Union(["id", "meta"]).ToArray()) : null,
         };
         if (filter is null)
         {
