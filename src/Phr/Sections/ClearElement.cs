@@ -27,8 +27,9 @@ public sealed class ClearElement
     public string Why { get; }
 
     /// <summary>
-    /// True for <c>meta</c>, which stays clear as it is: the server manages it (version, last
-    /// updated, tags), so it is neither projected nor carried in a payload.
+    /// True for <c>id</c> and <c>meta</c>, which stay clear as they are: the id addresses the
+    /// resource and the server manages meta (version, last updated, tags), so neither is
+    /// projected nor carried in a payload.
     /// </summary>
     public bool IsVerbatim { get; }
 

@@ -72,7 +72,7 @@ public sealed class ResourcePolicy
         return _clearByName.TryGetValue(elementName, out var rule) && rule.Admits(resource, value);
     }
 
-    /// <summary>Whether the element stays clear exactly as it is (<c>meta</c>, or anything of a type without a section).</summary>
+    /// <summary>Whether the element stays clear exactly as it is (<c>id</c>, <c>meta</c>, or anything of a type without a section).</summary>
     public bool IsVerbatim(string elementName) =>
         !HasProtectedSection || (_clearByName.TryGetValue(elementName, out var rule) && rule.IsVerbatim);
 

@@ -243,7 +243,7 @@ public static partial class SectionPolicy
         private readonly string? _patientElement;
         private readonly List<ClearElement> _clear =
         [
-            new("id", "logical id chosen by the client; needed to store and address the resource", null),
+            new("id", "logical id chosen by the client; needed to store and address the resource", null, verbatim: true),
             new("meta", "server-managed version, last-updated time, profiles, tags and security labels", null, verbatim: true),
             new("implicitRules", "modifier naming the rules the resource was written under; a reader must see it, and it holds no patient data", null),
         ];
