@@ -7,13 +7,15 @@ namespace SeSPHR.Phr.Envelopes;
 /// The extension that carries one sealed section on the clear part of a resource (DESIGN.md §4),
 /// modelled here so the crypto layer can plug in without touching the section policy. It holds
 /// only public material: the section code, the key epoch, the algorithm id, the envelope bytes
-/// (capsule and ciphertext as the crypto layer lays them out), the writer's signature and, on
-/// reads, the re-encryption fragments (cfrags) for the requester. Nothing here needs a key.
+/// (capsule, ciphertext and the writer's signature, as <c>src/Crypto/Envelopes/FORMAT.md</c> lays
+/// them out), the writer's signing public key (33 bytes, compressed) the signature verifies
+/// against, and, on reads, the re-encryption fragments (cfrags) for the requester. Nothing here
+/// needs a key.
 /// </summary>
 /// <remarks>
 /// Shape: <c>extension[url=EncryptedSectionExtension.Url]</c> with sub-extensions <c>section</c>
 /// (code), <c>epoch</c> (unsignedInt), <c>algorithm</c> (string), <c>envelope</c> (base64Binary),
-/// <c>signature</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary). The epoch is the
+/// <c>writer</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary). The epoch is the
 /// crypto layer's uint; FHIR's unsignedInt stops at 2^31 - 1, so larger epochs are refused.
 /// </remarks>
 public sealed record EncryptedSectionExtension(
@@ -21,7 +23,7 @@ public sealed record EncryptedSectionExtension(
     uint Epoch,
     string Algorithm,
     byte[] Envelope,
-    byte[] WriterSignature,
+    byte[] WriterKey,
     IReadOnlyList<byte[]> CapsuleFragments)
 {
     public const string Url = "http://sesphr.org/fhir/StructureDefinition/encrypted-section";
@@ -29,7 +31,7 @@ public sealed record EncryptedSectionExtension(
     public const string EpochUrl = "epoch";
     public const string AlgorithmUrl = "algorithm";
     public const string EnvelopeUrl = "envelope";
-    public const string SignatureUrl = "signature";
+    public const string WriterUrl = "writer";
     public const string CapsuleFragmentUrl = "cfrag";
 
     public static bool IsEncryptedSection(Extension extension)
@@ -55,7 +57,7 @@ public sealed record EncryptedSectionExtension(
         extension.Extension.Add(new Extension(EpochUrl, new UnsignedInt(epoch)));
         extension.Extension.Add(new Extension(AlgorithmUrl, new FhirString(Algorithm)));
         extension.Extension.Add(new Extension(EnvelopeUrl, new Base64Binary(Envelope)));
-        extension.Extension.Add(new Extension(SignatureUrl, new Base64Binary(WriterSignature)));
+        extension.Extension.Add(new Extension(WriterUrl, new Base64Binary(WriterKey)));
         foreach (var fragment in CapsuleFragments)
         {
             extension.Extension.Add(new Extension(CapsuleFragmentUrl, new Base64Binary(fragment)));
@@ -79,7 +81,7 @@ public sealed record EncryptedSectionExtension(
             epoch >= 0 ? (uint)epoch : throw new FormatException("The epoch is negative."),
             Required(Single<FhirString>(extension, AlgorithmUrl).Value, AlgorithmUrl),
             Required(Single<Base64Binary>(extension, EnvelopeUrl).Value, EnvelopeUrl),
-            Required(Single<Base64Binary>(extension, SignatureUrl).Value, SignatureUrl),
+            Required(Single<Base64Binary>(extension, WriterUrl).Value, WriterUrl),
             extension.Extension.Where(part => part.Url == CapsuleFragmentUrl)
                 .Select(part => Required((part.Value as Base64Binary)?.Value, CapsuleFragmentUrl))
                 .ToList());

@@ -23,7 +23,7 @@ public class EncryptedSectionExtensionTests(R4BaseValidator validator)
         read.Epoch.ShouldBe(3u);
         read.Algorithm.ShouldBe("umbral-secp256k1/xchacha20poly1305");
         read.Envelope.ShouldBe(new byte[] { 1, 2, 3, 4 });
-        read.WriterSignature.ShouldBe(new byte[] { 9, 8, 7 });
+        read.WriterKey.ShouldBe(new byte[] { 9, 8, 7 });
         read.CapsuleFragments.Count.ShouldBe(2);
         EncryptedSectionExtension.SectionCodeOf(extension).ShouldBe("vitals");
     }
