@@ -80,6 +80,7 @@ Produced by \`benchmarks/run-crypto.sh\`: BenchmarkDotNet for the C# side, then
 - BenchmarkDotNet ${host.BenchmarkDotNetVersion ?? ''}, job "Short": 1 process, 3 warm-up and 10 measured iterations of about 250 ms, 1 call per step; medians.
 - Load average (1/5/15 min) before the run: ${machine.loadBefore}; after: ${machine.loadAfter}. This is a shared 2-core machine:
   other sessions' builds and tests may have run at the same time, and such load slows the both-cores benchmark most.
+- Niceness of the run: ${machine.niceness ?? 'n/a'} (a negative value means it was given priority over other processes on the machine).
 - Wall time of the whole run: ${machine.wallSeconds ?? 'n/a'} s.
 
 ## Targets (issue 3)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every crypto benchmark (BenchmarkDotNet, short job) and then the Umbral reference in Node in
 # the same run, and writes benchmarks/results/crypto-<date>.md (plus the ratio table and the raw
-# JSON beside it). Needs dotnet, node and npm; takes about 10 minutes on 2 cores.
+# JSON beside it). Needs dotnet, node and npm; takes about 10 minutes on 2 cores. On a shared machine,
+# `nice -n -10 benchmarks/run-crypto.sh` (as root) keeps other processes from dominating; the report
+# records the niceness and the load average.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,8 +23,8 @@ dotnet run -c Release --no-build --project "$here/SeSPHR.Benchmarks.csproj" -- \
 "$here/umbral-reference/run.sh" "$work/bdn/results"
 
 node -e '
-const [date, cpu, cores, memory, kernel, runtime, node, before, after, wall] = process.argv.slice(1);
-process.stdout.write(JSON.stringify({ date, cpu, cores, memory, kernel, dotnetRuntime: runtime, node, loadBefore: before, loadAfter: after, wallSeconds: wall }));
+const [date, cpu, cores, memory, kernel, runtime, node, before, after, wall, niceness] = process.argv.slice(1);
+process.stdout.write(JSON.stringify({ date, cpu, cores, memory, kernel, dotnetRuntime: runtime, node, loadBefore: before, loadAfter: after, wallSeconds: wall, niceness }));
 ' "$stamp" \
   "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)" \
   "$(nproc)" \
@@ -30,7 +32,7 @@ process.stdout.write(JSON.stringify({ date, cpu, cores, memory, kernel, dotnetRu
   "$(uname -r)" \
   "$(dotnet --info | sed -n '/^Host:/,/^$/p' | sed -n 's/^[[:space:]]*Version:[[:space:]]*/Microsoft.NETCore.App /p' | head -1)" \
   "$(node --version)" \
-  "$load_before" "$(load)" "$(( $(date +%s) - started ))" > "$work/machine.json"
+  "$load_before" "$(load)" "$(( $(date +%s) - started ))" "$(nice)" > "$work/machine.json"
 
 mkdir -p "$results/raw-$stamp"
 cp "$work"/bdn/results/*-report-full.json "$work/machine.json" "$results/raw-$stamp/"

@@ -1,7 +1,7 @@
 // reference-bench.mjs - times @nucypher/umbral-pre 0.10.0 (the WASM build of rust-umbral) in Node on
 // the operations that SeSPHR.Benchmarks' UmbralBenchmarks times in C#, under the same names, so
 // ratio.mjs can divide one median by the other. Modelled on shared/vectors/umbral/bench.mjs: real OS
-// randomness, warm-up, then per-call wall time with process.hrtime; reports median / p10 / p90.
+// randomness, warm-up, then per-call wall time with process.hrtime; reports median / p10 / p90 / min.
 //
 // Usage: node reference-bench.mjs <node_modules dir> <output.json> [iterations=200]
 import { createRequire } from 'module';
@@ -40,7 +40,7 @@ function bench(name, fn, iterations = ITER, warmup = WARMUP) {
   }
   t.sort((a, b) => a - b);
   const q = (p) => t[Math.min(t.length - 1, Math.floor(p * t.length))];
-  const r = { name, median_ms: q(0.5), p10_ms: q(0.1), p90_ms: q(0.9), iterations };
+  const r = { name, median_ms: q(0.5), p10_ms: q(0.1), p90_ms: q(0.9), min_ms: t[0], iterations };
   console.error(`${name}: ${r.median_ms.toFixed(3)} ms`);
   return r;
 }
