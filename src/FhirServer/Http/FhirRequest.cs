@@ -17,6 +17,13 @@ public sealed class FhirServerOptions
 
     /// <summary>The largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// When true, every write is validated in full against the R4 base definitions (as
+    /// <c>$validate</c> does) and refused with 422 on errors. Off by default: it costs far more
+    /// than the structural checks every write gets.
+    /// </summary>
+    public bool ValidateOnWrite { get; set; }
 }
 
 /// <summary>What the server reads from a FHIR request besides the resource: base URL, body, Prefer.</summary>

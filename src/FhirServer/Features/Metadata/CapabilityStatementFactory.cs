@@ -1,13 +1,15 @@
 using System.Reflection;
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Operations;
+using SeSPHR.FhirServer.Features.Operations.Patch;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Features.Metadata;
 
-/// <summary>Builds the CapabilityStatement from the registry that routes requests.</summary>
-public sealed class CapabilityStatementFactory(ResourceRegistry registry, SearchParameterRegistry searchParameters, TimeProvider clock)
+/// <summary>Builds the CapabilityStatement from the registries that route requests.</summary>
+public sealed class CapabilityStatementFactory(ResourceRegistry registry, OperationRegistry operations, SearchParameterRegistry searchParameters, TimeProvider clock)
 {
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
 
@@ -42,6 +44,11 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Search
                 component.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = ToCode(interaction) });
             }
 
+            foreach (var operation in operations.OperationsOf(type))
+            {
+                component.Operation.Add(new CapabilityStatement.OperationComponent { Name = operation.Name, Definition = operation.Definition });
+            }
+
             rest.Resource.Add(component);
         }
 
@@ -61,6 +68,7 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Search
             },
             FhirVersion = FHIRVersion.N4_0_1,
             Format = [FhirFormats.JsonMediaType, FhirFormats.XmlMediaType, "json", "xml"],
+            PatchFormat = [JsonPatch.MediaType, FhirFormats.JsonMediaType, FhirFormats.XmlMediaType],
             Rest = [rest],
         };
     }
@@ -75,6 +83,7 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Search
         FhirInteraction.HistoryType => CapabilityStatement.TypeRestfulInteraction.HistoryType,
         FhirInteraction.Create => CapabilityStatement.TypeRestfulInteraction.Create,
         FhirInteraction.SearchType => CapabilityStatement.TypeRestfulInteraction.SearchType,
+        FhirInteraction.Patch => CapabilityStatement.TypeRestfulInteraction.Patch,
         _ => throw new ArgumentOutOfRangeException(nameof(interaction), interaction, null),
     };
 }

@@ -15,6 +15,7 @@ public enum FhirInteraction
     HistoryType,
     Create,
     SearchType,
+    Patch,
 }
 
 /// <summary>

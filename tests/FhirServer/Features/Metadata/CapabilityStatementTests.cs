@@ -1,4 +1,5 @@
 using System.Net;
+using SeSPHR.FhirServer.Features.Operations;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 
@@ -48,6 +49,11 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
 
             var create = await server.Client.PostAsync($"/fhir/{type}", FhirHttp.Json($$"""{"resourceType":"{{type}}"}"""));
             var read = await server.Client.GetAsync($"/fhir/{type}/unknown-id");
+            using var patchRequest = new HttpRequestMessage(HttpMethod.Patch, $"/fhir/{type}/unknown-id")
+            {
+                Content = FhirHttp.Json("""[{"op":"test","path":"/id","value":"unknown-id"}]""", "application/json-patch+json"),
+            };
+            var patch = await server.Client.SendAsync(patchRequest);
 
             ((int)create.StatusCode).ShouldNotBe(405, type);
             if (codes.Contains("create"))
@@ -57,10 +63,63 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
 
             codes.Contains("read").ShouldBeTrue();
             read.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            codes.Contains("patch").ShouldBeTrue(type);
+            patch.StatusCode.ShouldBe(HttpStatusCode.NotFound, type);
+            (await patch.OutcomeCodeAsync()).ShouldBe("not-found");
         }
 
         (await server.Client.PostAsync("/fhir/Patient/x", FhirHttp.Json("{}"))).StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         (await server.Client.GetAsync("/fhir/Medication/x")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Given_the_operation_registry_Then_the_CapabilityStatement_lists_exactly_its_operations_and_patch_formats()
+    {
+        var body = await (await server.Client.GetAsync("/fhir/metadata")).BodyAsync();
+        var operations = new OperationRegistry(ResourceRegistry.Default);
+
+        var advertised = body.GetProperty("rest")[0].GetProperty("resource").EnumerateArray()
+            .SelectMany(r => r.TryGetProperty("operation", out var ops)
+                ? ops.EnumerateArray().Select(o => $"{r.GetProperty("type").GetString()}:{o.GetProperty("name").GetString()}:{o.GetProperty("definition").GetString()}")
+                : [])
+            .Order()
+            .ToList();
+        var registered = ResourceRegistry.Default.ResourceTypes
+            .SelectMany(t => operations.OperationsOf(t).Select(o => $"{t}:{o.Name}:{o.Definition}"))
+            .Order()
+            .ToList();
+
+        advertised.ShouldBe(registered);
+        advertised.ShouldContain("Patient:everything:http://hl7.org/fhir/OperationDefinition/Patient-everything");
+        advertised.ShouldContain("Observation:validate:http://hl7.org/fhir/OperationDefinition/Resource-validate");
+        body.GetProperty("patchFormat").EnumerateArray().Select(f => f.GetString())
+            .ShouldBe(["application/json-patch+json", "application/fhir+json", "application/fhir+xml"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Given_each_advertised_operation_Then_the_router_serves_it_and_refuses_it_elsewhere()
+    {
+        var body = await (await server.Client.GetAsync("/fhir/metadata")).BodyAsync();
+
+        foreach (var resource in body.GetProperty("rest")[0].GetProperty("resource").EnumerateArray())
+        {
+            var type = resource.GetProperty("type").GetString()!;
+            var names = resource.TryGetProperty("operation", out var ops)
+                ? ops.EnumerateArray().Select(o => o.GetProperty("name").GetString()).ToHashSet()
+                : [];
+
+            // A stored resource of each type would need valid content; an unknown id shows the route
+            // is served (404 "not known" from the handler, not "no interaction served at this URL").
+            var validate = await server.Client.GetAsync($"/fhir/{type}/unknown-id/$validate");
+            var everything = await server.Client.GetAsync($"/fhir/{type}/unknown-id/$everything");
+
+            names.Contains("validate").ShouldBeTrue(type);
+            validate.StatusCode.ShouldBe(HttpStatusCode.NotFound, type);
+            (await validate.Content.ReadAsStringAsync()).ShouldContain($"{type}/unknown-id is not known");
+            everything.StatusCode.ShouldBe(HttpStatusCode.NotFound, type);
+            (await everything.Content.ReadAsStringAsync()).ShouldContain(
+                names.Contains("everything") ? $"{type}/unknown-id is not known" : "operation is not defined", Case.Sensitive, type);
+        }
     }
 
     private static string Code(FhirInteraction interaction) => interaction switch
