@@ -16,6 +16,9 @@ public static class JsonPatch
 {
     public const string MediaType = "application/json-patch+json";
 
+    // RFC 6902 A.13: an operation with two "op" members is an error, not the last one winning.
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     /// <summary>Applies <paramref name="patch"/> (the request body) to <paramref name="document"/> and returns the result.</summary>
     public static JsonNode Apply(JsonNode document, ReadOnlySpan<byte> patch)
     {
@@ -34,11 +37,11 @@ public static class JsonPatch
         JsonNode? parsed;
         try
         {
-            parsed = JsonNode.Parse(patch);
+            parsed = JsonNode.Parse(patch, documentOptions: StrictJson);
         }
         catch (JsonException)
         {
-            throw Malformed("The body is not well-formed JSON.", null);
+            throw Malformed("The body is not well-formed JSON, or an object in it repeats a member.", null);
         }
 
         if (parsed is not JsonArray array)
