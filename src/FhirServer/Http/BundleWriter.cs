@@ -46,8 +46,11 @@ public sealed class BundleWriter : IDisposable
         }
     }
 
-    /// <summary>Adds an entry; <paramref name="resourceJson"/> is embedded verbatim.</summary>
-    public void AddEntry(string? fullUrl, string? resourceJson, string? searchMode = null, (string Method, string Url)? request = null, (string Status, string? Location, string? Etag, DateTime? LastModified)? response = null)
+    /// <summary>
+    /// Adds an entry; <paramref name="resourceJson"/> and <paramref name="responseOutcomeJson"/> (the
+    /// OperationOutcome of a batch or transaction response entry) are embedded verbatim.
+    /// </summary>
+    public void AddEntry(string? fullUrl, string? resourceJson, string? searchMode = null, (string Method, string Url)? request = null, (string Status, string? Location, string? Etag, DateTime? LastModified)? response = null, string? responseOutcomeJson = null)
     {
         if (!_entriesOpen)
         {
@@ -99,6 +102,12 @@ public sealed class BundleWriter : IDisposable
             if (s.LastModified is { } modified)
             {
                 _json.WriteString("lastModified", new DateTimeOffset(modified, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ss.fffK", CultureInfo.InvariantCulture));
+            }
+
+            if (responseOutcomeJson is not null)
+            {
+                _json.WritePropertyName("outcome");
+                _json.WriteRawValue(responseOutcomeJson, skipInputValidation: true);
             }
 
             _json.WriteEndObject();

@@ -9,6 +9,12 @@ public interface IResourceStore
 {
     Task<StoredResource?> ReadAsync(string resourceType, string logicalId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The current versions of several resources in one round trip, by <see cref="StoredResource.KeyOf"/>;
+    /// keys with no resource are missing from the result.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, StoredResource>> ReadManyAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
+
     Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken);
 
     /// <exception cref="ConcurrentWriteException">another writer got there first; nothing was written.</exception>

@@ -14,6 +14,13 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         return await session.LoadAsync<StoredResource>(StoredResource.KeyOf(resourceType, logicalId), cancellationToken);
     }
 
+    public async Task<IReadOnlyDictionary<string, StoredResource>> ReadManyAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var found = await session.LoadManyAsync<StoredResource>(cancellationToken, keys);
+        return found.ToDictionary(resource => resource.Id, StringComparer.Ordinal);
+    }
+
     public async Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();

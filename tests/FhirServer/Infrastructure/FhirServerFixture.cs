@@ -5,13 +5,16 @@ using SeSPHR.Testing;
 namespace SeSPHR.FhirServer.Tests.Infrastructure;
 
 /// <summary>The FhirServer in process, on a database of its own in the test run's PostgreSQL.</summary>
-public sealed class FhirServerFixture : IAsyncLifetime
+public class FhirServerFixture : IAsyncLifetime
 {
     private WebApplicationFactory<Program>? _factory;
 
     public TestDatabase Database { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>Configuration on top of the defaults, for fixtures of other configurations.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
     public async Task InitializeAsync()
     {
@@ -20,6 +23,13 @@ public sealed class FhirServerFixture : IAsyncLifetime
         {
             builder.UseSetting("ConnectionStrings:Fhir", Database.ConnectionString);
             builder.UseSetting("Fhir:MaxRequestBodyBytes", "1048576");
+            // The plain FHIR configuration by default: these tests exercise REST semantics on
+            // ordinary resources; ProtectedFhirServerFixture runs the protected configuration.
+            builder.UseSetting("Fhir:ProtectedSections", "false");
+            foreach (var (key, value) in Settings)
+            {
+                builder.UseSetting(key, value);
+            }
         });
         Client = _factory.CreateClient();
         Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
@@ -48,4 +58,16 @@ public sealed class FhirServerFixture : IAsyncLifetime
 
         await Database.DisposeAsync();
     }
+}
+
+/// <summary>The plain FHIR configuration: no protected sections, every standard search parameter offered.</summary>
+public sealed class PlainFhirServerFixture : FhirServerFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Fhir:ProtectedSections", "false")];
+}
+
+/// <summary>The FhirServer in its production configuration: protected sections enforced.</summary>
+public sealed class ProtectedFhirServerFixture : FhirServerFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Fhir:ProtectedSections", "true")];
 }

@@ -3,7 +3,18 @@ namespace SeSPHR.FhirServer.Features.Bundles;
 /// <summary>Batch and transaction Bundles (<c>POST [base]</c>).</summary>
 public static class BundleEndpoints
 {
-    public static IServiceCollection AddFhirBundles(this IServiceCollection services) => services;
+    public static IServiceCollection AddFhirBundles(this IServiceCollection services)
+    {
+        services.AddOptions<BundleOptions>().BindConfiguration("Fhir:Bundles");
+        services.AddSingleton<BundleProcessor>();
+        services.AddSingleton<BundleHandler>();
+        return services;
+    }
 
-    public static RouteGroupBuilder MapFhirBundles(this RouteGroupBuilder fhir) => fhir;
+    public static RouteGroupBuilder MapFhirBundles(this RouteGroupBuilder fhir)
+    {
+        fhir.MapPost("", (HttpRequest request, BundleHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, cancellationToken));
+        return fhir;
+    }
 }

@@ -15,12 +15,23 @@ namespace SeSPHR.FhirServer.Features.Resources;
 /// </summary>
 public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, FhirSerialization serialization, TimeProvider clock)
 {
-    public ResourceWrite Create(Resource resource) => Stamp(resource, Guid.CreateVersion7().ToString(), 1, replacesExisting: false);
+    public ResourceWrite Create(Resource resource) => Create(resource, NewId());
+
+    /// <summary>A create with an id chosen beforehand (transaction Bundles resolve references to it first).</summary>
+    public ResourceWrite Create(Resource resource, string id) => Stamp(resource, id, 1, replacesExisting: false);
+
+    public static string NewId() => Guid.CreateVersion7().ToString();
 
     /// <summary>Update, or create-on-update when the id is new (how clients write with their own ids).</summary>
     public async Task<(ResourceWrite Write, bool Created)> UpdateAsync(Resource resource, string id, long? expectedVersion, CancellationToken cancellationToken)
     {
         var current = await store.ReadAsync(resource.TypeName, id, cancellationToken);
+        return Update(resource, id, current, expectedVersion);
+    }
+
+    /// <summary>As <see cref="UpdateAsync"/>, given the current version read beforehand (null when there is none).</summary>
+    public (ResourceWrite Write, bool Created) Update(Resource resource, string id, StoredResource? current, long? expectedVersion)
+    {
         if (expectedVersion is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
         {
             throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
@@ -35,6 +46,12 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
     public async Task<ResourceWrite?> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         var current = await store.ReadAsync(resourceType, id, cancellationToken);
+        return Delete(resourceType, id, current);
+    }
+
+    /// <summary>As <see cref="DeleteAsync"/>, given the current version read beforehand (null when there is none).</summary>
+    public ResourceWrite? Delete(string resourceType, string id, StoredResource? current)
+    {
         if (current is null || current.IsDeleted)
         {
             return null;
