@@ -7,6 +7,7 @@ using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Features.Resources.Create;
 using SeSPHR.FhirServer.Features.Resources.Delete;
 using SeSPHR.FhirServer.Features.Resources.History;
+using SeSPHR.FhirServer.Features.Resources.Protection;
 using SeSPHR.FhirServer.Features.Resources.Read;
 using SeSPHR.FhirServer.Features.Resources.Search;
 using SeSPHR.FhirServer.Features.Resources.Update;
@@ -31,6 +32,7 @@ public static class FhirEndpoints
         services.AddSingleton<DisclosurePolicy>();
         services.AddSingleton<FhirSerialization>();
         services.AddSingleton<CapabilityStatementFactory>();
+        services.AddSingleton<ProtectedSectionGuard>();
         services.AddSingleton<ResourceWriter>();
         services.AddSingleton<CreateResourceHandler>();
         services.AddSingleton<ReadResourceHandler>();

@@ -1,6 +1,8 @@
 using System.Text;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Operations.Validate;
+using SeSPHR.FhirServer.Features.Resources.Protection;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Search;
 using SeSPHR.FhirServer.Storage;
@@ -13,12 +15,21 @@ namespace SeSPHR.FhirServer.Features.Resources;
 /// <c>meta</c>, files it under its patient and section, and extracts its search values. Used by
 /// every write path (create, update, delete, Bundle entries), so they all follow the same rules.
 /// </summary>
-public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, FhirSerialization serialization, TimeProvider clock)
+public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, FhirSerialization serialization, TimeProvider clock, WriteValidation validation, ProtectedSectionGuard guard)
 {
     public ResourceWrite Create(Resource resource) => Create(resource, NewId());
 
     /// <summary>A create with an id chosen beforehand (transaction Bundles resolve references to it first).</summary>
-    public ResourceWrite Create(Resource resource, string id) => Stamp(resource, id, 1, replacesExisting: false);
+    public ResourceWrite Create(Resource resource, string id)
+    {
+        if (guard.IsSealed(resource))
+        {
+            throw new FhirException(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Security,
+                "A resource with sealed sections is written with PUT and its own id: the envelopes are bound to that id.");
+        }
+
+        return Stamp(resource, id, 1, replacesExisting: false);
+    }
 
     public static string NewId() => Guid.CreateVersion7().ToString();
 
@@ -38,7 +49,7 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
                 $"{resource.TypeName}/{id} is not at version {expected} (If-Match).");
         }
 
-        var write = Stamp(resource, id, (current?.VersionId ?? 0) + 1, replacesExisting: current is not null);
+        var write = Stamp(resource, id, (current?.VersionId ?? 0) + 1, replacesExisting: current is not null, previousJson: current?.Json);
         return (write, current is null || current.IsDeleted);
     }
 
@@ -71,10 +82,12 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
         return new ResourceWrite(tombstone, new SearchIndex(), ReplacesExisting: true);
     }
 
-    private ResourceWrite Stamp(Resource resource, string id, long version, bool replacesExisting)
+    private ResourceWrite Stamp(Resource resource, string id, long version, bool replacesExisting, string? previousJson = null)
     {
+        validation.Check(resource);
         var now = Now();
         resource.Id = id;
+        guard.Check(resource, previousJson);
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);

@@ -9,7 +9,8 @@ public sealed class SearchTests(SearchTests.Data data) : IClassFixture<SearchTes
 {
     public sealed class Data : IAsyncLifetime
     {
-        private readonly FhirServerFixture _server = new();
+        // The production configuration: protected parameters (Patient.name, ...) are not offered.
+        private readonly ProtectedFhirServerFixture _server = new();
 
         public HttpClient Client => _server.Client;
 
@@ -159,7 +160,7 @@ public sealed class SearchTests(SearchTests.Data data) : IClassFixture<SearchTes
         var next = Link(first, "next")!;
         var before = Ids(await SearchAsync(next));
 
-        var late = $$"""{"resourceType":"Observation","id":"late-{{Guid.NewGuid():N}}","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/{{data.PatientId}}"},"effectiveDateTime":"2020-01-20T00:00:00Z"}""";
+        var late = $$"""{"resourceType":"Observation","id":"late-{{Guid.NewGuid():N}}","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/{{data.PatientId}}"},"effectiveDateTime":"2020-01-20T00:00:00Z"}""";
         using var document = JsonDocument.Parse(late);
         var lateId = document.RootElement.GetProperty("id").GetString();
         (await data.Client.PutAsync($"/fhir/Observation/{lateId}", FhirHttp.Json(late))).EnsureSuccessStatusCode();
