@@ -36,7 +36,13 @@ public sealed class RunningSystem : IAsyncLifetime
         FhirDatabase = await TestPostgres.CreateDatabaseAsync("conf_fhir");
         SrsDatabase = await TestPostgres.CreateDatabaseAsync("conf_srs");
         Srs = new ServerProcess("Srs", "SeSPHR.Srs", new Dictionary<string, string> { ["ConnectionStrings__Srs"] = SrsDatabase.ConnectionString });
-        FhirServer = new ServerProcess("FhirServer", "SeSPHR.FhirServer", new Dictionary<string, string> { ["ConnectionStrings__Fhir"] = FhirDatabase.ConnectionString });
+        // The plain FHIR configuration: this suite checks FHIR REST behaviour with ordinary
+        // resources, as any FHIR client sends them (protected writes are covered in tests/FhirServer).
+        FhirServer = new ServerProcess("FhirServer", "SeSPHR.FhirServer", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Fhir"] = FhirDatabase.ConnectionString,
+            ["Fhir__ProtectedSections"] = "false",
+        });
         await Task.WhenAll(Srs.StartAsync(), FhirServer.StartAsync());
         FhirBase = new Uri(FhirServer.BaseAddress, "/fhir/");
         SrsBase = Srs.BaseAddress;
