@@ -51,14 +51,14 @@ public sealed class PatchResourceHandler(
 
             var patched = Apply(patch, current, resourceType, id);
 
-            // Protected sections: when the current version carries section envelopes, a patch that
-            // changes a bound clear field (SeSPHR.Phr.Sections.BoundFields.Hash of current versus
-            // patched differs) must be refused with 422 unless it carries re-signed envelopes for
-            // every section bound to those fields. Envelope verification belongs to the write
-            // path; this is where a patch would call it, comparing before and after.
+            // Protected sections: the patched resource keeps the stored envelopes, and the writer's
+            // ProtectedSectionGuard checks it like any update: a protected element put in clear is
+            // refused, and every sealed section must still verify against the patched bound clear
+            // fields (BoundFields), so a patch that changes one is refused (422) unless it brings a
+            // re-signed envelope. Checks that need the version before the patch go here.
             try
             {
-                var (write, _) = await writer.UpdateAsync(patched, id, pinned ?? current.VersionId, cancellationToken);
+                var (write, _) = writer.Update(patched, id, current, pinned ?? current.VersionId);
                 await store.CommitAsync([write], cancellationToken);
                 return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), write.Resource, StatusCodes.Status200OK);
             }
