@@ -320,6 +320,22 @@ public sealed class PatchTests(FhirServerFixture server) : IClassFixture<FhirSer
         contact.GetProperty("telecom")[0].GetProperty("value").GetString().ShouldBe("555-0199");
     }
 
+    [Fact]
+    public async Task Given_a_resource_part_When_fhirpath_patch_adds_a_contained_resource_and_a_reference_to_it_Then_both_are_stored()
+    {
+        var id = await PutPatientAsync();
+
+        var response = await PatchAsync($"/fhir/Patient/{id}", Parameters(
+            Operation("add", "Patient", """{"name":"name","valueString":"contained"},{"name":"value","resource":{"resourceType":"Organization","id":"org1","name":"Analytical Engines"}}"""),
+            Operation("add", "Patient", """{"name":"name","valueString":"managingOrganization"},{"name":"value","valueReference":{"reference":"#org1"}}""")),
+            "application/fhir+json");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var read = await ReadAsync(id);
+        read.GetProperty("contained")[0].GetProperty("name").GetString().ShouldBe("Analytical Engines");
+        read.GetProperty("managingOrganization").GetProperty("reference").GetString().ShouldBe("#org1");
+    }
+
     [Theory]
     [InlineData("replace", "Patient.name.family", """{"name":"value","valueString":"X"}""")]
     [InlineData("replace", "Patient.birthDate", """{"name":"value","valueDate":"2000-01-01"}""")]

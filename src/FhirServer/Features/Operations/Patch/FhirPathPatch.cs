@@ -239,8 +239,8 @@ public static class FhirPathPatch
 
     /// <summary>
     /// The model value for <paramref name="property"/>: a <c>value[x]</c> as given (primitives are
-    /// converted to the element's own primitive type, e.g. a code to a bound code), or an element of
-    /// the property's type assembled from named parts (how backbone elements are written).
+    /// converted to the element's own primitive type, e.g. a code to a bound code), a resource, or
+    /// an element of the property's type assembled from named parts (how backbone elements are written).
     /// </summary>
     private static Base Build(PropertyMapping property, Parameters.ParameterComponent part, Operation operation)
     {
@@ -264,9 +264,17 @@ public static class FhirPathPatch
             throw Unprocessable($"Operation {operation.Index}: a {given.TypeName} cannot be '{property.Name}' ({property.DeclaringClass.Name}).", operation.Index);
         }
 
+        if (part.Resource is { } resource)
+        {
+            // A resource value, such as an entry of 'contained'.
+            return target.IsInstanceOfType(resource)
+                ? resource
+                : throw Unprocessable($"Operation {operation.Index}: a {resource.TypeName} cannot be '{property.Name}'.", operation.Index);
+        }
+
         if (part.Part.Count == 0)
         {
-            throw Malformed($"Operation {operation.Index}: the value of '{property.Name}' has neither a value[x] nor parts.", operation.Index);
+            throw Malformed($"Operation {operation.Index}: the value of '{property.Name}' has neither a value[x], a resource nor parts.", operation.Index);
         }
 
         if (target.IsAbstract || typeof(PrimitiveType).IsAssignableFrom(target) || Activator.CreateInstance(target) is not Base element)
