@@ -303,6 +303,27 @@ public sealed class PatchTests(FhirServerFixture server) : IClassFixture<FhirSer
     }
 
     [Fact]
+    public async Task Given_a_fhirpath_patch_in_xml_When_patched_Then_it_applies_and_the_answer_follows_accept()
+    {
+        var id = await PutPatientAsync();
+        const string xml = """
+            <Parameters xmlns="http://hl7.org/fhir">
+              <parameter><name value="operation"/>
+                <part><name value="type"/><valueCode value="replace"/></part>
+                <part><name value="path"/><valueString value="Patient.active"/></part>
+                <part><name value="value"/><valueBoolean value="false"/></part>
+              </parameter>
+            </Parameters>
+            """;
+
+        var response = await PatchAsync($"/fhir/Patient/{id}", xml, "application/fhir+xml");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/fhir+json");
+        (await ReadAsync(id)).GetProperty("active").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Given_a_backbone_element_in_parts_When_fhirpath_patch_adds_it_Then_it_is_stored()
     {
         var id = await PutPatientAsync();
