@@ -37,20 +37,22 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         await using var session = store.LightweightSession();
         foreach (var write in writes)
         {
-            var resource = write.Resource;
-            session.Store(resource);
+            session.Store(write.Resource);
             // Insert, never upsert: the history key is the concurrency guard.
-            session.Insert(resource.ToVersion());
-            if (write.ReplacesExisting)
-            {
-                foreach (var table in new[] { SearchTables.Token, SearchTables.Reference, SearchTables.Date, SearchTables.Text })
-                {
-                    session.QueueSqlCommand($"delete from {table} where resource_id = ?", resource.Id);
-                }
-            }
-
-            QueueIndexRows(session, resource, write.Index);
+            session.Insert(write.Resource.ToVersion());
         }
+
+        // The search values of all writes, one statement per table (a transaction Bundle writes thousands).
+        var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource.Id).ToArray();
+        if (replaced.Length > 0)
+        {
+            foreach (var table in new[] { SearchTables.Token, SearchTables.Reference, SearchTables.Date, SearchTables.Text })
+            {
+                session.QueueSqlCommand($"delete from {table} where resource_id = any(?::text[])", (object)replaced);
+            }
+        }
+
+        QueueIndexRows(session, writes);
 
         try
         {
@@ -66,38 +68,42 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         }
     }
 
-    private static void QueueIndexRows(IDocumentSession session, StoredResource resource, Search.SearchIndex index)
+    private static void QueueIndexRows(IDocumentSession session, IReadOnlyList<ResourceWrite> writes)
     {
-        if (index.Tokens.Count > 0)
+        var tokens = writes.SelectMany(w => w.Index.Tokens.Select(value => (w.Resource, Value: value))).ToList();
+        if (tokens.Count > 0)
         {
             session.QueueSqlCommand(
-                $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select ?, ?, p, s, c from unnest(?::text[], ?::text[], ?::text[]) as v(p, s, c)",
-                resource.Id, resource.ResourceType,
-                index.Tokens.Select(t => t.Parameter).ToArray(), index.Tokens.Select(t => t.System).ToArray(), index.Tokens.Select(t => t.Code).ToArray());
+                $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
+                tokens.Select(t => t.Resource.Id).ToArray(), tokens.Select(t => t.Resource.ResourceType).ToArray(),
+                tokens.Select(t => t.Value.Parameter).ToArray(), tokens.Select(t => t.Value.System).ToArray(), tokens.Select(t => t.Value.Code).ToArray());
         }
 
-        if (index.References.Count > 0)
+        var references = writes.SelectMany(w => w.Index.References.Select(value => (w.Resource, Value: value))).ToList();
+        if (references.Count > 0)
         {
             session.QueueSqlCommand(
-                $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select ?, ?, p, t, i from unnest(?::text[], ?::text[], ?::text[]) as v(p, t, i)",
-                resource.Id, resource.ResourceType,
-                index.References.Select(r => r.Parameter).ToArray(), index.References.Select(r => r.TargetType).ToArray(), index.References.Select(r => r.TargetId).ToArray());
+                $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
+                references.Select(r => r.Resource.Id).ToArray(), references.Select(r => r.Resource.ResourceType).ToArray(),
+                references.Select(r => r.Value.Parameter).ToArray(), references.Select(r => r.Value.TargetType).ToArray(), references.Select(r => r.Value.TargetId).ToArray());
         }
 
-        if (index.Dates.Count > 0)
+        var dates = writes.SelectMany(w => w.Index.Dates.Select(value => (w.Resource, Value: value))).ToList();
+        if (dates.Count > 0)
         {
             session.QueueSqlCommand(
-                $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select ?, ?, p, l, h from unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) as v(p, l, h)",
-                resource.Id, resource.ResourceType,
-                index.Dates.Select(d => d.Parameter).ToArray(), index.Dates.Select(d => new DateTimeOffset(d.Low, TimeSpan.Zero)).ToArray(), index.Dates.Select(d => new DateTimeOffset(d.High, TimeSpan.Zero)).ToArray());
+                $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])",
+                dates.Select(d => d.Resource.Id).ToArray(), dates.Select(d => d.Resource.ResourceType).ToArray(), dates.Select(d => d.Value.Parameter).ToArray(),
+                dates.Select(d => new DateTimeOffset(d.Value.Low, TimeSpan.Zero)).ToArray(), dates.Select(d => new DateTimeOffset(d.Value.High, TimeSpan.Zero)).ToArray());
         }
 
-        if (index.Strings.Count > 0)
+        var strings = writes.SelectMany(w => w.Index.Strings.Select(value => (w.Resource, Value: value))).ToList();
+        if (strings.Count > 0)
         {
             session.QueueSqlCommand(
-                $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select ?, ?, p, x, w from unnest(?::text[], ?::text[], ?::text[]) as v(p, x, w)",
-                resource.Id, resource.ResourceType,
-                index.Strings.Select(s => s.Parameter).ToArray(), index.Strings.Select(s => s.Value).ToArray(), index.Strings.Select(s => s.Raw).ToArray());
+                $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
+                strings.Select(s => s.Resource.Id).ToArray(), strings.Select(s => s.Resource.ResourceType).ToArray(),
+                strings.Select(s => s.Value.Parameter).ToArray(), strings.Select(s => s.Value.Value).ToArray(), strings.Select(s => s.Value.Raw).ToArray());
         }
     }
 }

@@ -119,6 +119,25 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Given_a_transaction_updating_several_resources_When_committed_Then_search_finds_the_new_values_only()
+    {
+        var (first, second) = (Unique("p"), Unique("p"));
+        var (old1, old2, new1, new2) = (Unique("old"), Unique("old"), Unique("new"), Unique("new"));
+        await Client.PostBundleOkAsync(Bundle("transaction", Put(null, Patient(first, old1)), Put(null, Patient(second, old2))), "transaction-response");
+
+        await Client.PostBundleOkAsync(Bundle("transaction", Put(null, Patient(first, new1)), Put(null, Patient(second, new2))), "transaction-response");
+
+        foreach (var gone in new[] { old1, old2 })
+        {
+            (await Client.CountAsync($"Patient?identifier=urn:test:mrn|{gone}")).ShouldBe(0);
+        }
+
+        (await Client.CountAsync($"Patient?identifier=urn:test:mrn|{new1}")).ShouldBe(1);
+        (await Client.CountAsync($"Patient?identifier=urn:test:mrn|{new2}")).ShouldBe(1);
+        (await Client.CountAsync($"Patient?_id={first},{second}")).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Given_a_stale_ifMatch_When_a_transaction_updates_Then_412_and_nothing_is_stored()
     {
         var patientId = Unique("p");
