@@ -2,6 +2,7 @@ using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using SeSPHR.Conformance.Infrastructure;
+using SeSPHR.Testing;
 
 namespace SeSPHR.Conformance.Foundation;
 

@@ -17,7 +17,10 @@ public static class StorageServiceCollectionExtensions
             : throw new InvalidOperationException(
                 "ConnectionStrings:Fhir is not set (appsettings.json or the ConnectionStrings__Fhir environment variable).");
 
-        services.AddNpgsqlDataSource(connectionString);
+        // Parameter logging shows SQL parameter values at Debug level; off by default. The canary
+        // test turns it on to prove that even then no protected value reaches a log.
+        var logParameters = configuration.GetValue<bool>("Fhir:LogSqlParameters");
+        services.AddNpgsqlDataSource(connectionString, builder => builder.EnableParameterLogging(logParameters));
         services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = SearchTables.Schema;

@@ -63,11 +63,14 @@ public class FhirServerFixture : IAsyncLifetime
 /// <summary>The plain FHIR configuration: no protected sections, every standard search parameter offered.</summary>
 public sealed class PlainFhirServerFixture : FhirServerFixture
 {
-    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Fhir:ProtectedSections", "false")];
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [new("Fhir:ProtectedSections", "false"), new("Fhir:MaxRequestBodyBytes", "33554432")];
 }
 
 /// <summary>The FhirServer in its production configuration: protected sections enforced.</summary>
 public sealed class ProtectedFhirServerFixture : FhirServerFixture
 {
-    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Fhir:ProtectedSections", "true")];
+    // Sealed Synthea patients are larger than the 1 MiB the base fixture allows for its 413 test.
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [new("Fhir:ProtectedSections", "true"), new("Fhir:MaxRequestBodyBytes", "33554432")];
 }

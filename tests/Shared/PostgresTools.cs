@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
-using SeSPHR.Testing;
 
-namespace SeSPHR.Conformance.Infrastructure;
+namespace SeSPHR.Testing;
 
 /// <summary>The PostgreSQL client programs of the machine (psql, pg_dump), run against the test cluster.</summary>
 public static class PostgresTools
