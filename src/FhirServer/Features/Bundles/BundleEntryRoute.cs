@@ -18,12 +18,13 @@ public enum EntryInteraction
     ConditionalUpdate,
     Delete,
     ConditionalDelete,
+    Patch,
 }
 
 /// <summary>
 /// The interaction a Bundle entry requests (http.html#transaction): the same URLs as the REST API,
-/// relative to the base or absolute on this server. Operations (<c>$name</c>) and patch are not
-/// served inside Bundles.
+/// relative to the base or absolute on this server. Operations (<c>$name</c>) and conditional
+/// patch are not served inside Bundles.
 /// </summary>
 public sealed record BundleEntryRoute(EntryInteraction Interaction, string? ResourceType, string? Id, long? Version, string Query)
 {
@@ -32,7 +33,7 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
     {
         EntryInteraction.Delete or EntryInteraction.ConditionalDelete => 0,
         EntryInteraction.Create => 1,
-        EntryInteraction.Update or EntryInteraction.ConditionalUpdate => 2,
+        EntryInteraction.Update or EntryInteraction.ConditionalUpdate or EntryInteraction.Patch => 2,
         _ => 3,
     };
 
@@ -85,8 +86,9 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
             (Bundle.HTTPVerb.PUT, [var type, var id]) => new(EntryInteraction.Update, type, id, null, query),
             (Bundle.HTTPVerb.DELETE, [var type]) when query.Length > 1 => new(EntryInteraction.ConditionalDelete, type, null, null, query),
             (Bundle.HTTPVerb.DELETE, [var type, var id]) => new(EntryInteraction.Delete, type, id, null, query),
-            (Bundle.HTTPVerb.PATCH, _) => throw new FhirException(StatusCodes.Status405MethodNotAllowed, OperationOutcome.IssueType.NotSupported,
-                "PATCH is not supported inside a Bundle; send the patch to the resource's URL."),
+            (Bundle.HTTPVerb.PATCH, [var type, var id]) => new(EntryInteraction.Patch, type, id, null, query),
+            (Bundle.HTTPVerb.PATCH, _) => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                "A PATCH entry names one resource (Type/id); conditional patch is not supported."),
             _ => throw Invalid($"{method} {PathOf(url)} is not an interaction this server serves in a Bundle."),
         };
 
@@ -101,6 +103,7 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
                 EntryInteraction.HistoryType => FhirInteraction.HistoryType,
                 EntryInteraction.Create => FhirInteraction.Create,
                 EntryInteraction.Update or EntryInteraction.ConditionalUpdate => FhirInteraction.Update,
+                EntryInteraction.Patch => FhirInteraction.Patch,
                 _ => FhirInteraction.Delete,
             });
         }

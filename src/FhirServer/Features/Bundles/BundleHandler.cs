@@ -72,7 +72,7 @@ public sealed partial class BundleHandler(
         }
 
         var transaction = bundle.Type == Bundle.BundleType.Transaction;
-        var fullUrls = new Dictionary<(string FullUrl, string? Version), int>();
+        var fullUrls = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var index = 0; index < bundle.Entry.Count; index++)
         {
             var entry = bundle.Entry[index];
@@ -94,13 +94,13 @@ public sealed partial class BundleHandler(
                     $"{at}: fullUrl is not a well-formed URL, urn:uuid: or urn:oid:, or names a version.", $"{at}.fullUrl");
             }
 
-            // A transaction resolves references by fullUrl, so two entries may not share one; a
-            // batch allows it for different versions of one resource (bdl-7).
-            var key = (fullUrl, transaction ? null : entry.Resource?.Meta?.VersionId);
-            if (!fullUrls.TryAdd(key, index))
+            // A transaction resolves references by fullUrl, so two entries may not share one. The
+            // entries of a batch are independent, and clients send several for one resource
+            // (a PUT, then a PATCH), so a batch is not held to bdl-7 here.
+            if (transaction && !fullUrls.TryAdd(fullUrl, index))
             {
                 throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Duplicate,
-                    $"{at}: entry {fullUrls[key].ToString(CultureInfo.InvariantCulture)} has the same fullUrl; fullUrls in a Bundle are unique.",
+                    $"{at}: entry {fullUrls[fullUrl].ToString(CultureInfo.InvariantCulture)} has the same fullUrl; the fullUrls of a transaction are unique.",
                     $"{at}.fullUrl");
             }
         }

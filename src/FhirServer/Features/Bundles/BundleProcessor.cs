@@ -1,6 +1,7 @@
 using System.Globalization;
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Features.Access;
+using SeSPHR.FhirServer.Features.Operations.Patch;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Features.Resources.History;
 using SeSPHR.FhirServer.Features.Resources.Search;
@@ -24,6 +25,7 @@ public sealed class BundleProcessor(
     SearchRequestParser parser,
     SearchHandler search,
     HistoryHandler history,
+    PatchResourceHandler patches,
     DisclosurePolicy disclosure)
 {
     public async Task<IReadOnlyList<EntryResult>> TransactionAsync(IList<Bundle.EntryComponent> entries, BundleContext context, CancellationToken cancellationToken)
@@ -103,6 +105,17 @@ public sealed class BundleProcessor(
                 case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
                     work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
                     break;
+                case EntryInteraction.Patch:
+                    work.Patch = entry.Resource switch
+                    {
+                        Binary { ContentType: var contentType, Data: { } data } when string.Equals(contentType, JsonPatch.MediaType, StringComparison.OrdinalIgnoreCase) =>
+                            new PatchResourceHandler.PatchDocument(data, null),
+                        Parameters parameters => new PatchResourceHandler.PatchDocument(null, parameters),
+                        _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                            $"A PATCH entry holds a FHIRPath Patch (Parameters) or a JSON Patch (Binary of {JsonPatch.MediaType}).", "resource"),
+                    };
+                    work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
+                    break;
                 case EntryInteraction.Search:
                     work.Search = parser.Parse(route.ResourceType!, route.QueryParameters, context.StrictHandling);
                     break;
@@ -152,7 +165,7 @@ public sealed class BundleProcessor(
 
                 switch (entry.Route.Interaction)
                 {
-                    case EntryInteraction.Delete or EntryInteraction.Update:
+                    case EntryInteraction.Delete or EntryInteraction.Update or EntryInteraction.Patch:
                         entry.Id = entry.Route.Id;
                         break;
                     case EntryInteraction.ConditionalDelete:
@@ -213,7 +226,7 @@ public sealed class BundleProcessor(
 
         // 2. The current versions of everything updated, deleted or read, in one round trip.
         var keys = work
-            .Where(w => !w.CurrentKnown && w.Id is not null && w.Route.Interaction is EntryInteraction.Update or EntryInteraction.ConditionalUpdate or EntryInteraction.Delete)
+            .Where(w => !w.CurrentKnown && w.Id is not null && w.Route.IsWrite && w.Route.Interaction != EntryInteraction.Create)
             .Select(w => StoredResource.KeyOf(w.Route.ResourceType!, w.Id!))
             .Concat(work.Where(w => w.Route.Interaction == EntryInteraction.Read).Select(w => StoredResource.KeyOf(w.Route.ResourceType!, w.Route.Id!)))
             .Distinct(StringComparer.Ordinal)
@@ -253,6 +266,21 @@ public sealed class BundleProcessor(
                         await references.RewriteAsync(entry.Resource!, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
                         entry.Write = writer.Create(entry.Resource!, entry.Id!);
                         entry.Created = true;
+                        break;
+                    case EntryInteraction.Patch:
+                        if (entry.Current is null || !disclosure.MayDisclose(entry.Current))
+                        {
+                            throw FhirException.NotFound(type, entry.Id!);
+                        }
+
+                        if (entry.Current.IsDeleted)
+                        {
+                            throw StoredResponses.Gone(type, entry.Id!);
+                        }
+
+                        var patched = patches.Apply(entry.Patch!, entry.Current, type, entry.Id!);
+                        await references.RewriteAsync(patched, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
+                        (entry.Write, _) = writer.Update(patched, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current.VersionId);
                         break;
                     default:
                         await references.RewriteAsync(entry.Resource!, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
@@ -466,6 +494,8 @@ public sealed class BundleProcessor(
         public DateTimeOffset? IfModifiedSince { get; set; }
 
         public SearchQuery? Search { get; set; }
+
+        public PatchResourceHandler.PatchDocument? Patch { get; set; }
 
         public ResourceWrite? Write { get; set; }
 

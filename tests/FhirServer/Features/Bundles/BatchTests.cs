@@ -126,4 +126,29 @@ public sealed class BatchTests(PlainFhirServerFixture server) : IClassFixture<Pl
         entries.Select(e => e.Status()).ShouldBe(["201 Created", "200 OK"]);
         (await Client.ReadAsync($"Patient/{id}")).GetProperty("meta").GetProperty("versionId").GetString().ShouldBe("2");
     }
+
+    [Fact]
+    public async Task Given_json_and_fhirpath_patches_When_batched_after_a_put_Then_both_are_applied_in_order()
+    {
+        var id = Id("patch");
+        var jsonPatch = Convert.ToBase64String("""[{"op":"replace","path":"/name/0/family","value":"Byron"}]"""u8.ToArray());
+        var fhirPathPatch = """
+            {"resourceType":"Parameters","parameter":[{"name":"operation","part":[
+              {"name":"type","valueCode":"add"},{"name":"path","valueString":"Patient"},{"name":"name","valueString":"active"},{"name":"value","valueBoolean":true}]}]}
+            """;
+
+        var entries = await Client.PostBundleOkAsync(Bundle("batch",
+            Put(null, Patient(id)),
+            Entry(null, $$"""{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{jsonPatch}}"}""", "PATCH", $"Patient/{id}"),
+            Entry(null, fhirPathPatch, "PATCH", $"Patient/{id}"),
+            Entry(null, fhirPathPatch, "PATCH", "Patient/not-there"),
+            Entry(null, """{"resourceType":"Binary","contentType":"text/plain","data":"eA=="}""", "PATCH", $"Patient/{id}")),
+            "batch-response");
+
+        entries.Select(e => e.Status()).ShouldBe(["201 Created", "200 OK", "200 OK", "404 Not Found", "400 Bad Request"]);
+        var patient = await Client.ReadAsync($"Patient/{id}");
+        patient.GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("Byron");
+        patient.GetProperty("active").GetBoolean().ShouldBeTrue();
+        patient.GetProperty("meta").GetProperty("versionId").GetString().ShouldBe("3");
+    }
 }

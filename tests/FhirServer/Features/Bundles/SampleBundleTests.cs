@@ -1,4 +1,3 @@
-using System.Net;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 using static SeSPHR.FhirServer.Tests.Features.Bundles.BundleTestSupport;
 
@@ -39,15 +38,5 @@ public sealed class SampleBundleTests(FhirServerFixture server) : IClassFixture<
         ((int)response.StatusCode).ShouldBeInRange(400, 499, text);
         (await response.OutcomeCodeAsync()).ShouldNotBeNullOrEmpty();
         (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.mt_doc_storedresourceversion")).ShouldBe(before);
-    }
-
-    [Fact]
-    public async Task Given_a_normative_transaction_with_put_and_post_When_posted_Then_it_succeeds()
-    {
-        var bundle = await File.ReadAllTextAsync(SharedData("fhir-examples", "normative", "Bundle-TransactionWithPOSTFullUrlMatchesWithPUTRequestUrl.json"));
-
-        var response = await Client.PostBundleAsync(bundle);
-
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 }

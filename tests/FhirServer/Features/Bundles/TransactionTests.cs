@@ -157,6 +157,23 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Given_a_patch_with_a_stale_ifMatch_in_a_transaction_When_posted_Then_412_and_nothing_is_stored()
+    {
+        var id = Unique("p");
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id)));
+        var patch = Convert.ToBase64String("""[{"op":"replace","path":"/name/0/family","value":"Byron"}]"""u8.ToArray());
+        var before = await RowCountsAsync();
+
+        var response = await Client.PostBundleAsync(Bundle("transaction",
+            Post(null, Patient()),
+            Entry(null, $$"""{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{patch}}"}""", "PATCH", $"Patient/{id}", ifMatch: "W/\"9\"")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+        (await RowCountsAsync()).ShouldBe(before);
+        (await Client.ReadAsync($"Patient/{id}")).GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("Lovelace");
+    }
+
+    [Fact]
     public async Task Given_the_current_ifMatch_When_a_transaction_updates_Then_the_next_version_is_written()
     {
         var patientId = Unique("p");

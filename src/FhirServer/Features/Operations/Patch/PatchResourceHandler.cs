@@ -82,7 +82,8 @@ public sealed class PatchResourceHandler(
         }
     }
 
-    private Resource Apply(PatchDocument patch, StoredResource current, string resourceType, string id)
+    /// <summary>The patched resource, parsed strictly; also used for PATCH entries of batch and transaction Bundles.</summary>
+    internal Resource Apply(PatchDocument patch, StoredResource current, string resourceType, string id)
     {
         Resource patched;
         if (patch.Json is { } jsonPatch)
@@ -145,5 +146,5 @@ public sealed class PatchResourceHandler(
                 "resourceType");
     }
 
-    private sealed record PatchDocument(byte[]? Json, Parameters? FhirPath);
+    internal sealed record PatchDocument(byte[]? Json, Parameters? FhirPath);
 }
