@@ -151,4 +151,18 @@ public sealed class BatchTests(PlainFhirServerFixture server) : IClassFixture<Pl
         patient.GetProperty("active").GetBoolean().ShouldBeTrue();
         patient.GetProperty("meta").GetProperty("versionId").GetString().ShouldBe("3");
     }
+
+    [Fact]
+    public async Task Given_the_CapabilityStatement_Then_it_advertises_transaction_and_batch_and_both_are_served()
+    {
+        var metadata = await (await Client.GetAsync("/fhir/metadata")).BodyAsync();
+        var system = metadata.GetProperty("rest")[0].GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()).ToList();
+
+        system.ShouldContain("transaction");
+        system.ShouldContain("batch");
+        foreach (var type in new[] { "transaction", "batch" })
+        {
+            (await Client.PostBundleOkAsync(Bundle(type, Get("Patient?_count=1")), $"{type}-response")).Count.ShouldBe(1);
+        }
+    }
 }
