@@ -306,7 +306,9 @@ public sealed class BundleProcessor(
 
         await ConcurrentWrites.CommitAsync(store, writes, cancellationToken);
 
-        // 5. Searches and histories run after the commit, so they find what the Bundle wrote.
+        // 5. Searches and histories run after the commit, so they find what the Bundle wrote. Search
+        // parameters were checked before it; should one still fail (a history with a bad parameter),
+        // the writes stand and its entry says so.
         foreach (var entry in work)
         {
             if (entry.Result is not null)
@@ -314,7 +316,14 @@ public sealed class BundleProcessor(
                 continue;
             }
 
-            await GuardAsync(entry, async () => entry.Result = await ResultAsync(entry, context, cancellationToken));
+            try
+            {
+                entry.Result = await ResultAsync(entry, context, cancellationToken);
+            }
+            catch (FhirException failure)
+            {
+                entry.Result = EntryResult.Failed(EntryFailure.At(entry.Index, entry.Route.ResourceType, failure));
+            }
         }
 
         async Task<string> ResolveConditionalReferenceAsync(string type, string query)

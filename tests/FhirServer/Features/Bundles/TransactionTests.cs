@@ -340,6 +340,19 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Given_a_history_entry_with_a_bad_parameter_When_committed_Then_the_writes_stand_and_that_entry_says_why()
+    {
+        var id = Unique("p");
+
+        var entries = await Client.PostBundleOkAsync(Bundle("transaction", Put(null, Patient(id)), Get($"Patient/{id}/_history?nonsense=1")), "transaction-response");
+
+        entries[0].Status().ShouldBe("201 Created");
+        entries[1].Status().ShouldBe("400 Bad Request");
+        entries[1].GetProperty("response").GetProperty("outcome").GetProperty("issue")[0].GetProperty("diagnostics").GetString()!.ShouldStartWith("Bundle.entry[1]");
+        (await Client.ReadAsync($"Patient/{id}")).GetProperty("id").GetString().ShouldBe(id);
+    }
+
+    [Fact]
     public async Task Given_contained_resources_When_committed_Then_local_references_stay_and_their_own_references_are_rewritten()
     {
         var patientUrn = $"urn:uuid:{Guid.NewGuid()}";
