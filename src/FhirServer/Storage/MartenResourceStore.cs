@@ -66,7 +66,16 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         {
             throw new ConcurrentWriteException("A version of this resource was written concurrently.", failure);
         }
+        catch (AggregateException failures) when (failures.InnerExceptions.All(IsClash))
+        {
+            // Several versions of one commit (a transaction Bundle) lost the race at once.
+            throw new ConcurrentWriteException("Versions of these resources were written concurrently.", failures);
+        }
     }
+
+    private static bool IsClash(Exception failure) =>
+        failure is DocumentAlreadyExistsException
+        || failure is MartenCommandException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } };
 
     private static void QueueIndexRows(IDocumentSession session, IReadOnlyList<ResourceWrite> writes)
     {

@@ -174,6 +174,25 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Given_concurrent_transactions_creating_the_same_resources_When_they_race_Then_the_loser_gets_409_never_500()
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var ids = Enumerable.Range(0, 5).Select(_ => Unique("race")).ToList();
+            var bundle = Bundle("transaction", ids.Select(id => Put(null, Patient(id))).ToArray());
+
+            var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Client.PostBundleAsync(bundle, "return=minimal")));
+
+            responses.Select(r => (int)r.StatusCode).ShouldAllBe(status => status == 200 || status == 409);
+            responses.ShouldContain(r => r.StatusCode == HttpStatusCode.OK);
+            foreach (var id in ids)
+            {
+                (await Client.ReadAsync($"Patient/{id}")).GetProperty("id").GetString().ShouldBe(id);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Given_the_current_ifMatch_When_a_transaction_updates_Then_the_next_version_is_written()
     {
         var patientId = Unique("p");
