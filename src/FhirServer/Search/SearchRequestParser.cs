@@ -202,7 +202,7 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
     public static string EncodeCursor(PageCursor cursor) =>
         Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(cursor)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static PageCursor DecodeCursor(string value)
+    public static PageCursor DecodeCursor(string value)
     {
         try
         {

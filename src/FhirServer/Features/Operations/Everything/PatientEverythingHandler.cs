@@ -45,19 +45,7 @@ public sealed class PatientEverythingHandler(
 
         var baseUrl = FhirRequest.BaseUrl(request, options.Value);
         var self = QueryHelpers.AddQueryString($"{baseUrl}/{resourceType}/{id}/$everything", linkParameters);
-        var links = new List<(string, string)> { ("self", everything.Cursor is null ? self : WithCursor(self, everything.Cursor)) };
-        if (page.HasNext && page.Entries.Count > 0)
-        {
-            var last = page.Entries[^1].Resource;
-            links.Add(("next", WithCursor(self, new PageCursor(page.Snapshot, last.SortKey, last.Id, Backwards: false))));
-        }
-
-        if (page.HasPrevious && page.Entries.Count > 0)
-        {
-            var first = page.Entries[0].Resource;
-            links.Add(("previous", WithCursor(self, new PageCursor(page.Snapshot, first.SortKey, first.Id, Backwards: true))));
-        }
-
+        var links = PageLinks.Build(self, everything.Cursor, page.Snapshot, page.Entries.Select(e => e.Resource).ToList(), page.HasNext, page.HasPrevious);
         using var bundle = new BundleWriter("searchset", page.Total, links);
         foreach (var (found, inCompartment) in page.Entries)
         {
@@ -99,7 +87,7 @@ public sealed class PatientEverythingHandler(
 
                     break;
                 case "_cursor":
-                    cursor = new SearchRequestParser(SearchParameterRegistry.Empty).Parse("Bundle", [new("_cursor", value)], strict: true).Cursor;
+                    cursor = PageLinks.ParseCursor(value);
                     continue;
                 case "_format" or "_pretty":
                     continue;
@@ -113,9 +101,6 @@ public sealed class PatientEverythingHandler(
 
         return (new EverythingRequest(count, since, types, cursor), linkParameters);
     }
-
-    private static string WithCursor(string url, PageCursor cursor) =>
-        QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(cursor));
 
     private static FhirException Invalid(string message, string parameter) =>
         new(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, message, parameter);

@@ -47,7 +47,7 @@ public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry reg
                     linkParameters.Add(new(name, value));
                     break;
                 case "_cursor":
-                    cursor = new SearchRequestParser(SearchParameterRegistry.Empty).Parse("Bundle", [new("_cursor", value)], strict: true).Cursor;
+                    cursor = PageLinks.ParseCursor(value);
                     break;
                 case "_format" or "_pretty":
                     break;
@@ -61,19 +61,7 @@ public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry reg
         var baseUrl = FhirRequest.BaseUrl(request, options.Value);
         var url = QueryHelpers.AddQueryString(
             $"{baseUrl}{(resourceType is null ? "" : "/" + resourceType)}{(id is null ? "" : "/" + id)}/_history", linkParameters);
-        var links = new List<(string, string)> { ("self", url) };
-        if (page.HasNext && page.Matches.Count > 0)
-        {
-            var last = page.Matches[^1];
-            links.Add(("next", QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(new PageCursor(page.Snapshot, last.SortKey, last.Id, false)))));
-        }
-
-        if (page.HasPrevious && page.Matches.Count > 0)
-        {
-            var first = page.Matches[0];
-            links.Add(("previous", QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(new PageCursor(page.Snapshot, first.SortKey, first.Id, true)))));
-        }
-
+        var links = PageLinks.Build(url, cursor, page.Snapshot, page.Matches, page.HasNext, page.HasPrevious);
         using var bundle = new BundleWriter("history", null, links);
         foreach (var version in page.Matches)
         {

@@ -75,7 +75,10 @@ public sealed class SearchHandler(
         var matchIds = page.Matches.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         included = included.Where(i => !matchIds.Contains(i.Id)).DistinctBy(i => i.Id).ToList();
 
-        using var bundle = new BundleWriter("searchset", page.Total, Links(query, page, baseUrl));
+        var url = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(
+            $"{baseUrl}/{query.ResourceType}", query.LinkParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        var links = PageLinks.Build(url, query.Cursor, page.Snapshot, page.Matches, page.HasNext, page.HasPrevious);
+        using var bundle = new BundleWriter("searchset", page.Total, links);
         foreach (var match in page.Matches)
         {
             bundle.AddEntry($"{baseUrl}/{match.ResourceType}/{match.LogicalId}", Shape(query, match.Json!), "match");
@@ -102,27 +105,6 @@ public sealed class SearchHandler(
 
         return bundle.Finish();
     }
-
-    private static IEnumerable<(string, string)> Links(SearchQuery query, ResultPage page, string baseUrl)
-    {
-        var url = $"{baseUrl}/{query.ResourceType}";
-        var common = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(url, query.LinkParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-        yield return ("self", query.Cursor is null ? common : WithCursor(common, query.Cursor));
-        if (page.HasNext && page.Matches.Count > 0)
-        {
-            var last = page.Matches[^1];
-            yield return ("next", WithCursor(common, new PageCursor(page.Snapshot, last.SortKey, last.Id, Backwards: false)));
-        }
-
-        if (page.HasPrevious && page.Matches.Count > 0)
-        {
-            var first = page.Matches[0];
-            yield return ("previous", WithCursor(common, new PageCursor(page.Snapshot, first.SortKey, first.Id, Backwards: true)));
-        }
-    }
-
-    private static string WithCursor(string url, PageCursor cursor) =>
-        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(url, "_cursor", SearchRequestParser.EncodeCursor(cursor));
 
     /// <summary>Applies _summary and _elements; the resource is then marked SUBSETTED.</summary>
     private string Shape(SearchQuery query, string json)
