@@ -53,8 +53,8 @@ internal static class ConsentCompiler
         }
 
         var provision = consent.Provision ?? throw new ArgumentException("The Consent has no provision.", nameof(consent));
-        var root = CompileProvision(provision, null, problems is null ? null : "Consent.provision", problems);
-        return new ConsentRule { Id = consent.Id, Root = root, PermitsFrom = permitsFrom };
+        var rule = CompileProvision(provision, null, root: true, problems is null ? null : "Consent.provision", problems);
+        return new ConsentRule { Id = consent.Id, Root = rule, PermitsFrom = permitsFrom };
     }
 
     public static bool IsPatientPrivacy(Consent consent) =>
@@ -63,14 +63,15 @@ internal static class ConsentCompiler
     private static ProvisionRule CompileProvision(
         Consent.provisionComponent provision,
         Consent.ConsentProvisionType? inherited,
+        bool root,
         string? path,
         Problems? problems)
     {
         var type = provision.Type;
         var effective = type ?? inherited;
-        if (type is null)
+        if (type is null && !root)
         {
-            problems?.Add($"{path}.type", "missing: say permit or deny");
+            problems?.Add($"{path}.type", "missing: a nested provision says permit or deny");
         }
 
         // Each condition in its narrow (what is permitted) and wide (what is denied) reading.
@@ -128,7 +129,7 @@ internal static class ConsentCompiler
         var children = excluded.Length > 0
             ? []
             : provision.Provision
-                .Select((child, i) => CompileProvision(child, effective, path is null ? null : $"{path}.provision[{i}]", problems))
+                .Select((child, i) => CompileProvision(child, effective, root: false, path is null ? null : $"{path}.provision[{i}]", problems))
                 .ToArray();
         return new ProvisionRule { Type = type, Narrow = narrow, Wide = wide, ExcludedResources = excluded, Children = children };
     }

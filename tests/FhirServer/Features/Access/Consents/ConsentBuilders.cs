@@ -135,6 +135,12 @@ internal static class ConsentBuilder
         return consent;
     }
 
+    public static Provision With(this Provision provision, Action<Provision> change)
+    {
+        change(provision);
+        return provision;
+    }
+
     private static Provision WithActors(Consent.ConsentProvisionType type, Caller[] grantees) => new()
     {
         Type = type,
@@ -163,4 +169,54 @@ internal static class Notation
 
     public static string Of(Caller caller, params Consent[] consents) =>
         Of(PatientConsents.Compile(People.Record, consents), caller);
+}
+
+/// <summary>Things a Consent can say that the evaluator does not understand, one at a time.</summary>
+internal static class Oddities
+{
+    public static IReadOnlyList<string> All { get; } =
+    [
+        "unknown-section-code", "foreign-security-label", "unknown-action", "unknown-class", "class-without-section",
+        "unknown-role", "doctor-role-code", "participation-type-only", "absolute-reference", "identifier-only",
+        "group-reference", "end-before-start", "invalid-date", "purpose", "data-period", "content-code", "related-data",
+        "modifier-extension", "malformed-fingerprint",
+    ];
+
+    /// <summary>Puts one thing the evaluator does not understand into a provision.</summary>
+    public static Consent.provisionComponent Put(string oddity, Consent.provisionComponent provision)
+    {
+        switch (oddity)
+        {
+            case "unknown-section-code": provision.SecurityLabel.Add(new Coding(ConsentCodings.SectionSystem, "genomics")); break;
+            case "foreign-security-label": provision.SecurityLabel.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R")); break;
+            case "unknown-action":
+                provision.Action.Clear();
+                provision.Action.Add(new CodeableConcept(ConsentCodings.ActionSystem, "disclose"));
+                break;
+            case "unknown-class": provision.Class.Add(new Coding(ConsentCodings.ResourceTypeSystem, "Genome")); break;
+            case "class-without-section": provision.Class.Add(new Coding(ConsentCodings.ResourceTypeSystem, "Practitioner")); break;
+            case "unknown-role": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept("http://example.org/roles", "pharmacist") }]; break;
+            case "doctor-role-code": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept(ConsentCodings.PractitionerRoleSystem, "doctor") }]; break;
+            case "participation-type-only": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept(ConsentCodings.V3ParticipationTypeSystem, "IRCP") }]; break;
+            case "absolute-reference": provision.Actor[0].Reference = new ResourceReference("https://fhir.example.org/" + provision.Actor[0].Reference.Reference); break;
+            case "identifier-only": provision.Actor[0].Reference = new ResourceReference { Identifier = new Identifier("http://sesphr.org/fhir/sid/user", "u-doc") }; break;
+            case "group-reference": provision.Actor[0].Reference = new ResourceReference("Group/doctors"); break;
+            case "end-before-start": provision.Period = new Period { Start = "2026-06-20", End = "2026-06-10" }; break;
+            case "invalid-date": provision.Period = new Period { Start = "15/06/2026" }; break;
+            case "purpose": provision.Purpose.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT")); break;
+            case "data-period": provision.DataPeriod = new Period { Start = "2025-01-01" }; break;
+            case "content-code": provision.Code.Add(new CodeableConcept("http://loinc.org", "8867-4")); break;
+            case "related-data":
+                provision.Data.Add(new Consent.provisionDataComponent { Meaning = Consent.ConsentDataMeaning.Related, Reference = new ResourceReference("Encounter/e1") });
+                break;
+            case "modifier-extension": provision.ModifierExtension.Add(new Extension("http://example.org/unknown-modifier", new FhirBoolean(true))); break;
+            case "malformed-fingerprint":
+                provision.Actor[0].Extension.Clear();
+                provision.Actor[0].Extension.Add(new Extension(ConsentCodings.ApprovedKeyFingerprintUrl, new FhirString("86d5 026f 0722 66d8")));
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(oddity), oddity, null);
+        }
+
+        return provision;
+    }
 }

@@ -324,31 +324,15 @@ public sealed class ConsentSemanticsTests
         }
     }
 
+    public static TheoryData<string> Odd => new(Oddities.All);
+
     [Theory]
+    [MemberData(nameof(Odd))]
     // A permit reads narrowly what it does not understand (nothing), a deny widely (everything).
-    [InlineData("unknown-section-code")]
-    [InlineData("foreign-security-label")]
-    [InlineData("unknown-action")]
-    [InlineData("unknown-class")]
-    [InlineData("class-without-section")]
-    [InlineData("unknown-role")]
-    [InlineData("doctor-role-code")]
-    [InlineData("participation-type-only")]
-    [InlineData("absolute-reference")]
-    [InlineData("identifier-only")]
-    [InlineData("group-reference")]
-    [InlineData("end-before-start")]
-    [InlineData("invalid-date")]
-    [InlineData("purpose")]
-    [InlineData("data-period")]
-    [InlineData("content-code")]
-    [InlineData("related-data")]
-    [InlineData("modifier-extension")]
-    [InlineData("malformed-fingerprint")]
     public void Given_something_the_evaluator_does_not_understand_When_in_a_permit_it_permits_nothing_and_when_in_a_deny_it_denies_everything(string oddity)
     {
-        var permit = Odd(oddity, Permit(People.Doctor).Reads());
-        var deny = Odd(oddity, Deny(People.Doctor).Reads());
+        var permit = Oddities.Put(oddity, Permit(People.Doctor).Reads());
+        var deny = Oddities.Put(oddity, Deny(People.Doctor).Reads());
         var grant = ConsentWith(Permit(People.Doctor).Sections(Medical, Vitals));
 
         Notation.Of(People.Doctor, ConsentWith(permit)).ShouldBe(Nothing);
@@ -359,7 +343,7 @@ public sealed class ConsentSemanticsTests
     [Fact]
     public void Given_a_deny_whose_actor_is_not_understood_When_nested_in_a_permit_Then_it_denies_everyone_the_permit_reached_and_no_one_else()
     {
-        var consent = ConsentWith(Permit(People.Doctor).Reads().Except(Odd("absolute-reference", Deny(People.Family)).Sections(Vitals)));
+        var consent = ConsentWith(Permit(People.Doctor).Reads().Except(Oddities.Put("absolute-reference", Deny(People.Family)).Sections(Vitals)));
         var other = ConsentWith(Permit(People.Family).Reads().Sections(Vitals));
 
         Notation.Of(People.Doctor, consent, other).ShouldBe("r r - r r");
@@ -434,43 +418,5 @@ public sealed class ConsentSemanticsTests
         var mine = ConsentEvaluator.Readable(doctorAsPatient, People.Now, [a, own]);
         mine.Sections.Where(s => s.Patient == "Patient/doc-as-patient").Select(s => s.Section).ShouldBe(PhrSectionCodes.All);
         mine.VisiblePatients.ShouldBe(["Patient/doc-as-patient"]);
-    }
-
-    // Puts into a provision one thing the evaluator does not understand.
-    private static Consent.provisionComponent Odd(string oddity, Consent.provisionComponent provision)
-    {
-        switch (oddity)
-        {
-            case "unknown-section-code": provision.SecurityLabel.Add(new Coding(ConsentCodings.SectionSystem, "genomics")); break;
-            case "foreign-security-label": provision.SecurityLabel.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R")); break;
-            case "unknown-action":
-                provision.Action.Clear();
-                provision.Action.Add(new CodeableConcept(ConsentCodings.ActionSystem, "disclose"));
-                break;
-            case "unknown-class": provision.Class.Add(new Coding(ConsentCodings.ResourceTypeSystem, "Genome")); break;
-            case "class-without-section": provision.Class.Add(new Coding(ConsentCodings.ResourceTypeSystem, "Practitioner")); break;
-            case "unknown-role": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept("http://example.org/roles", "pharmacist") }]; break;
-            case "doctor-role-code": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept(ConsentCodings.PractitionerRoleSystem, "doctor") }]; break;
-            case "participation-type-only": provision.Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept(ConsentCodings.V3ParticipationTypeSystem, "IRCP") }]; break;
-            case "absolute-reference": provision.Actor[0].Reference = new ResourceReference("https://fhir.example.org/" + provision.Actor[0].Reference.Reference); break;
-            case "identifier-only": provision.Actor[0].Reference = new ResourceReference { Identifier = new Identifier("http://sesphr.org/fhir/sid/user", "u-doc") }; break;
-            case "group-reference": provision.Actor[0].Reference = new ResourceReference("Group/doctors"); break;
-            case "end-before-start": provision.Period = new Period { Start = "2026-06-20", End = "2026-06-10" }; break;
-            case "invalid-date": provision.Period = new Period { Start = "15/06/2026" }; break;
-            case "purpose": provision.Purpose.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT")); break;
-            case "data-period": provision.DataPeriod = new Period { Start = "2025-01-01" }; break;
-            case "content-code": provision.Code.Add(new CodeableConcept("http://loinc.org", "8867-4")); break;
-            case "related-data":
-                provision.Data.Add(new Consent.provisionDataComponent { Meaning = Consent.ConsentDataMeaning.Related, Reference = new ResourceReference("Encounter/e1") });
-                break;
-            case "modifier-extension": provision.ModifierExtension.Add(new Extension("http://example.org/unknown-modifier", new FhirBoolean(true))); break;
-            case "malformed-fingerprint":
-                provision.Actor[0].Extension.Clear();
-                provision.Actor[0].Extension.Add(new Extension(ConsentCodings.ApprovedKeyFingerprintUrl, new FhirString("86d5 026f 0722 66d8")));
-                break;
-            default: throw new ArgumentOutOfRangeException(nameof(oddity), oddity, null);
-        }
-
-        return provision;
     }
 }
