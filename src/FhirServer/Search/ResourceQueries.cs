@@ -19,17 +19,10 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     public async Task<ResultPage> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         var snapshot = query.Cursor?.Snapshot ?? clock.GetUtcNow().UtcDateTime;
-        long? total = null;
-        if (query.Total == TotalMode.Accurate || query.Summary == SummaryMode.Count)
-        {
-            var count = new SearchSql();
-            var countSql = $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {count.Where(query, snapshot, disclosure.SqlFilter("r"))}";
-            total = (long)(await ScalarAsync(countSql, count, cancellationToken))!;
-        }
-
         if (query.Summary == SummaryMode.Count || query.Count == 0)
         {
-            return new ResultPage([], false, false, total, snapshot);
+            long? only = query.Total == TotalMode.Accurate || query.Summary == SummaryMode.Count ? await CountAsync(query, snapshot, cancellationToken) : null;
+            return new ResultPage([], false, false, only, snapshot);
         }
 
         var sql = new SearchSql();
@@ -63,9 +56,21 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             rows.Reverse();
         }
 
+        // A first page that holds every match already counts them: the count query, a second
+        // round trip over the same WHERE clause, is only needed when there is more to page through.
+        long? total = query.Total != TotalMode.Accurate ? null
+            : query.Cursor is null && !more ? rows.Count
+            : await CountAsync(query, snapshot, cancellationToken);
         var hasNext = backwards ? true : more;
         var hasPrevious = backwards ? more : query.Cursor is not null;
         return new ResultPage(rows, hasNext, hasPrevious, total, snapshot);
+    }
+
+    private async Task<long> CountAsync(SearchQuery query, DateTime snapshot, CancellationToken cancellationToken)
+    {
+        var count = new SearchSql();
+        var countSql = $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {count.Where(query, snapshot, disclosure.SqlFilter("r"))}";
+        return (long)(await ScalarAsync(countSql, count, cancellationToken))!;
     }
 
     /// <summary>The resources the page's resources point at through <paramref name="include"/>.</summary>
