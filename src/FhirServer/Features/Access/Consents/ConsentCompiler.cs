@@ -96,10 +96,10 @@ internal static class ConsentCompiler
             }
         }
 
-        understood &= Unsupported(provision.DataPeriod is not null, $"{path}.dataPeriod", "periods of data are not enforced", problems);
-        understood &= Unsupported(provision.Purpose.Count > 0, $"{path}.purpose", "purposes of use are not enforced", problems);
-        understood &= Unsupported(provision.Code.Count > 0, $"{path}.code", "content codes are not enforced; name sections (securityLabel) or resource types (class)", problems);
-        understood &= Unsupported(provision.ModifierExtension.Count > 0, $"{path}.modifierExtension", "a modifier extension the evaluator does not know", problems);
+        understood &= Unsupported(provision.DataPeriod is not null, path, "dataPeriod", "periods of data are not enforced", problems);
+        understood &= Unsupported(provision.Purpose.Count > 0, path, "purpose", "purposes of use are not enforced", problems);
+        understood &= Unsupported(provision.Code.Count > 0, path, "code", "content codes are not enforced; name sections (securityLabel) or resource types (class)", problems);
+        understood &= Unsupported(provision.ModifierExtension.Count > 0, path, "modifierExtension", "a modifier extension the evaluator does not know", problems);
 
         var excluded = provision.Data.Count > 0 ? ExcludedResources(provision, type, path, problems) : [];
         understood &= provision.Data.Count == 0 || excluded.Length > 0;
@@ -136,11 +136,11 @@ internal static class ConsentCompiler
 
     private static ulong Expand(ulong readCells, ulong actions) => (readCells | (readCells << 32)) & actions;
 
-    private static bool Unsupported(bool present, string location, string message, Problems? problems)
+    private static bool Unsupported(bool present, string? path, string element, string message, Problems? problems)
     {
         if (present)
         {
-            problems?.Add(location, message);
+            problems?.Add($"{path}.{element}", message);
         }
 
         return !present;
@@ -280,7 +280,7 @@ internal static class ConsentCompiler
                     continue;
                 }
 
-                var fingerprint = Fingerprint(fingerprints, effective, at, problems);
+                var fingerprint = Fingerprint(fingerprints, effective != Consent.ConsentProvisionType.Deny || PermitsBelow(provision, effective), at, problems);
                 if (fingerprint is not null)
                 {
                     narrow.Add(new ActorRule(reference, null, fingerprint));
@@ -316,13 +316,18 @@ internal static class ConsentCompiler
         return ([.. narrow], wideAny ? null : [.. wide]);
     }
 
-    private static KeyFingerprint? Fingerprint(List<Extension> extensions, Consent.ConsentProvisionType? effective, string? at, Problems? problems)
+    // A nested permit inherits its parent's actors, so a deny by reference with a permit below it
+    // (deny everything but vitals to X) needs X's approved key as much as a permit does.
+    private static bool PermitsBelow(Consent.provisionComponent provision, Consent.ConsentProvisionType? effective) =>
+        provision.Provision.Any(child => (child.Type ?? effective) != Consent.ConsentProvisionType.Deny || PermitsBelow(child, child.Type ?? effective));
+
+    private static KeyFingerprint? Fingerprint(List<Extension> extensions, bool permits, string? at, Problems? problems)
     {
         if (extensions.Count == 0)
         {
-            if (effective != Consent.ConsentProvisionType.Deny)
+            if (permits)
             {
-                problems?.Add($"{at}.extension", $"a permit to a reference needs the approved key fingerprint ({ConsentCodings.ApprovedKeyFingerprintUrl})");
+                problems?.Add($"{at}.extension", $"a permit to a reference (here or nested) needs the approved key fingerprint ({ConsentCodings.ApprovedKeyFingerprintUrl})");
             }
 
             return null;

@@ -130,6 +130,16 @@ public sealed class ConsentSemanticsTests
     }
 
     [Fact]
+    public void Given_a_deny_for_a_grantee_with_a_nested_permit_When_evaluated_Then_the_grantee_reads_the_exception_only_and_only_with_the_approved_key()
+    {
+        var consent = ConsentWith(Deny(People.Doctor).Except(Permit().Reads().Sections(Vitals)));
+
+        Notation.Of(People.Doctor, consent).ShouldBe("- - r - -");
+        Notation.Of(People.Doctor with { KeyFingerprint = People.SubstitutedKey }, consent).ShouldBe(Nothing);
+        Notation.Of(People.Family, consent).ShouldBe(Nothing);
+    }
+
+    [Fact]
     public void Given_sibling_exceptions_that_disagree_When_evaluated_Then_the_deny_wins()
     {
         var consent = ConsentWith(Deny().Except(

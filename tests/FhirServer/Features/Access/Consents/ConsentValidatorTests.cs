@@ -82,6 +82,7 @@ public sealed class ConsentValidatorTests
     [InlineData("nested-section-unknown", "Consent.provision.provision[0].provision[0].securityLabel[1]", "'lab' is not a section")]
     [InlineData("actor-without-reference-or-role", "Consent.provision.actor[0]", "needs a reference or a role")]
     [InlineData("permit-without-fingerprint", "Consent.provision.actor[0].extension", "needs the approved key fingerprint")]
+    [InlineData("deny-with-nested-permit-without-fingerprint", "Consent.provision.actor[0].extension", "(here or nested) needs the approved key fingerprint")]
     [InlineData("role-with-fingerprint", "Consent.provision.actor[0].extension", "a role grant names no single key")]
     [InlineData("class-outside-sections", "Consent.provision.class[0]", "Claim is in none of the provision's sections")]
     [InlineData("data-not-instance", "Consent.provision.data[0]", "meaning instance")]
@@ -102,6 +103,7 @@ public sealed class ConsentValidatorTests
             "nested-section-unknown" => ConsentWith(Deny().Except(Permit(People.Doctor).Except(Deny().Sections(Vitals).With(p => p.SecurityLabel.Add(new Coding(ConsentCodings.SectionSystem, "lab")))))),
             "actor-without-reference-or-role" => ConsentWith(new Consent.provisionComponent { Type = Consent.ConsentProvisionType.Permit, Actor = [new Consent.provisionActorComponent()] }),
             "permit-without-fingerprint" => ConsentWith(Permit(People.Doctor).With(p => p.Actor[0].Extension.Clear())),
+            "deny-with-nested-permit-without-fingerprint" => ConsentWith(Deny(People.Doctor).With(p => p.Actor[0].Extension.Clear()).Except(Permit().Sections(Vitals))),
             "role-with-fingerprint" => ConsentWith(PermitRole(UserRole.Insurer).With(p => p.Actor[0].Extension.Add(ConsentCodings.ApprovedKeyFingerprint(People.Insurer.KeyFingerprint!)))),
             "class-outside-sections" => ConsentWith(Permit(People.Doctor).Sections(Medical).Classes("Claim")),
             "data-not-instance" => ConsentWith(Deny(People.Doctor).Resources("Encounter/e1").With(p => p.Data[0].Meaning = Consent.ConsentDataMeaning.Dependents)),
