@@ -51,6 +51,9 @@ public sealed class ReadableRecords
     /// <summary>Patients whose Patient resource the caller sees (any permit; the patient themselves).</summary>
     public IReadOnlyList<string> VisiblePatients { get; }
 
+    /// <summary>Whether the caller sees this patient's Patient resource (masked where personal is not readable).</summary>
+    public bool MaySeePatient(string patient) => _visible.Contains(FhirReference.Normalize(patient) ?? patient);
+
     /// <summary>Whether a stored row (patient, section code, type, id) is readable; null patient or section: not decided here, false.</summary>
     public bool Admits(string? patient, string? section, string resourceType, string logicalId)
     {

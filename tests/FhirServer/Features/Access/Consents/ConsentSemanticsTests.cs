@@ -405,6 +405,9 @@ public sealed class ConsentSemanticsTests
             .ShouldBe([("Patient/a", Vitals, "all"), ("Patient/a", Prescriptions, "all"), ("Patient/b", Medical, "Condition")]);
         readable.Excluded.ShouldBe([new ExcludedResource("Patient/b", "Condition/hidden")]);
         readable.VisiblePatients.ShouldBe(["Patient/a", "Patient/b"]);
+        readable.MaySeePatient("Patient/b").ShouldBeTrue();
+        readable.MaySeePatient("Patient/c").ShouldBeFalse();
+        readable.MaySeePatient("Patient/unknown").ShouldBeFalse();
         readable.Admits("Patient/a", "vitals", "Observation", "x").ShouldBeTrue();
         readable.Admits("Patient/a", "medical", "Observation", "x").ShouldBeFalse();
         readable.Admits("Patient/b", "medical", "Condition", "x").ShouldBeTrue();
