@@ -11,6 +11,8 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
     public SearchIndex Extract(Resource resource)
     {
         var index = new SearchIndex();
+        var root = resource.ToPocoNode(ModelInfo.ModelInspector);
+        var context = new FhirEvaluationContext();
         foreach (var parameter in registry.For(resource.TypeName))
         {
             foreach (var expression in parameter.Expressions)
@@ -18,7 +20,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 IEnumerable<Base> values;
                 try
                 {
-                    values = resource.Select(expression.FhirPath).OfType<Base>().ToList();
+                    values = expression.Compiled(root, context).Select(node => node.Poco).OfType<Base>().ToList();
                 }
                 catch (InvalidOperationException)
                 {

@@ -22,7 +22,16 @@ public sealed record SearchParameter(
 /// A FHIRPath value source of a parameter. <c>where(resolve() is X)</c> cannot run without a
 /// resolver, so it is kept apart as <see cref="RequiredTargetType"/> and checked on the reference.
 /// </summary>
-public sealed record SearchExpression(string FhirPath, string Element, string? RequiredTargetType);
+public sealed record SearchExpression(string FhirPath, string Element, string? RequiredTargetType)
+{
+    private static readonly Hl7.FhirPath.FhirPathCompiler Compiler = new();
+
+    /// <summary>
+    /// Compiled once per parameter. The SDK's shared expression cache holds 500 entries and
+    /// evicts under a lock, which cost a seventh of the server's CPU on transaction imports.
+    /// </summary>
+    public Hl7.FhirPath.CompiledExpression Compiled { get; } = Compiler.Compile(FhirPath);
+}
 
 /// <summary>
 /// The search parameters the server offers: the standard R4 parameters of each supported type
