@@ -20,7 +20,17 @@ public static class StorageServiceCollectionExtensions
         // Parameter logging shows SQL parameter values at Debug level; off by default. The canary
         // test turns it on to prove that even then no protected value reaches a log.
         var logParameters = configuration.GetValue<bool>("Fhir:LogSqlParameters");
-        services.AddNpgsqlDataSource(connectionString, builder => builder.EnableParameterLogging(logParameters));
+        services.AddNpgsqlDataSource(connectionString, builder =>
+        {
+            builder.EnableParameterLogging(logParameters);
+            // Every request runs the same few statements (Marten's writes, loads by id, each search
+            // shape): prepared once per connection, PostgreSQL parses and plans them once instead of
+            // on every request. A connection string that sets Max Auto Prepare keeps its own value.
+            if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+            {
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+        });
         services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = SearchTables.Schema;
