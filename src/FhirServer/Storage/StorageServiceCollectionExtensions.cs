@@ -26,7 +26,9 @@ public static class StorageServiceCollectionExtensions
             // Every request runs the same few statements (Marten's writes, loads by id, each search
             // shape): prepared once per connection, PostgreSQL parses and plans them once instead of
             // on every request. A connection string that sets Max Auto Prepare keeps its own value.
-            if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+            // (Npgsql's own builder answers ContainsKey for every keyword it knows, set or not.)
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+            if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
             {
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             }
