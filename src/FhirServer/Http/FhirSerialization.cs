@@ -13,7 +13,7 @@ namespace SeSPHR.FhirServer.Http;
 /// strict: a body that is not well-formed, not FHIR, or not of the expected type is refused with
 /// an OperationOutcome that names each problem and its location.
 /// </summary>
-public sealed class FhirSerialization
+public sealed partial class FhirSerialization
 {
     private readonly FhirJsonDeserializer _jsonDeserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
     private readonly FhirXmlDeserializer _xmlDeserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Strict));
@@ -156,11 +156,25 @@ public sealed class FhirSerialization
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = syntax ? OperationOutcome.IssueType.Structure : OperationOutcome.IssueType.Invalid,
                 Details = new CodeableConcept("http://hl7.org/fhir/dotnet-api-operation-outcome", problem.ErrorCode),
-                Diagnostics = syntax ? Malformed(format).Message : extended?.BaseErrorMessage ?? problem.Message,
+                Diagnostics = syntax ? Malformed(format).Message : WithoutValues(extended?.BaseErrorMessage ?? problem.Message, extended?.InstancePath),
                 Expression = extended?.InstancePath is { Length: > 0 } path ? [path] : [],
             });
         }
 
         return outcome;
     }
+
+    /// <summary>
+    /// The parser quotes offending literals ("string 'x' is not a correct literal for a date");
+    /// such a literal may be a protected value sent in clear, so only a quoted element name (the
+    /// last step of the location) survives in the answer.
+    /// </summary>
+    private static string WithoutValues(string message, string? location)
+    {
+        var element = location?.Split('.').LastOrDefault()?.Split('[')[0];
+        return QuotedText().Replace(message, match => match.Groups[1].Value == element ? match.Value : "(value withheld)");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("'([^']*)'")]
+    private static partial System.Text.RegularExpressions.Regex QuotedText();
 }

@@ -176,7 +176,12 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
             Entry = [new Bundle.EntryComponent { Resource = clearPatient, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"Patient/{clearPatient.Id}" } }],
         };
         ((int)(await _client.PostAsync("/fhir", FhirHttp.Json(_json.SerializeToString(clearTransaction)))).StatusCode).ShouldBeInRange(400, 499);
-        ((int)(await _client.PostAsync("/fhir/Patient", FhirHttp.Json("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + Canaries[1] + "\"}],\"birthDate\":\"" + Canaries[2] + "\"}"))).StatusCode).ShouldBeInRange(400, 499);
+        var malformed = await _client.PostAsync("/fhir/Patient", FhirHttp.Json("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + Canaries[1] + "\"}],\"birthDate\":\"" + Canaries[2] + "\"}"));
+        ((int)malformed.StatusCode).ShouldBeInRange(400, 499);
+        // The error names the element, never the value it refused.
+        var refusal = await malformed.Content.ReadAsStringAsync();
+        refusal.ShouldContain("birthDate");
+        refusal.ShouldNotContain(Canaries[2]);
 
         // Reads on every path.
         (await _client.GetAsync($"/fhir/Patient/{patientId}")).EnsureSuccessStatusCode();
