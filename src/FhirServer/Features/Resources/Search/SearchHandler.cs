@@ -1,4 +1,3 @@
-using System.Globalization;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
@@ -131,6 +130,4 @@ public sealed class SearchHandler(
     private static bool IsStrict(HttpRequest request) =>
         request.Headers["Prefer"].Any(value => value?.Replace(" ", "", StringComparison.Ordinal)
             .Contains("handling=strict", StringComparison.OrdinalIgnoreCase) == true);
-
-    internal static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
