@@ -1,0 +1,32 @@
+namespace SeSPHR.Srs.Security;
+
+/// <summary>
+/// Authorization policy names of the SRS's own API (bearer access tokens it issued itself, read
+/// by OpenIddict's validation with the local server), and the claims they look at.
+/// </summary>
+public static class SrsPolicies
+{
+    /// <summary>Any active user with a valid access token.</summary>
+    public const string SignedIn = "signed-in";
+
+    /// <summary>An active admin.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>An active patient whose token carries the <c>srs.grants</c> scope: uploads kfrags for their own keys.</summary>
+    public const string PatientGrants = "patient-grants";
+
+    /// <summary>The FhirServer's service client with the <c>srs.reencrypt</c> scope.</summary>
+    public const string Reencrypt = "srs-reencrypt";
+
+    /// <summary>The FhirServer's service client with the <c>srs.revoke</c> scope (grant reconciliation).</summary>
+    public const string Revoke = "srs-revoke";
+}
+
+/// <summary>Claim types in SRS access tokens beyond the registered JWT ones (<c>sub</c> is the user id, a GUID).</summary>
+public static class SrsClaims
+{
+    public const string Role = "sesphr_role";
+    public const string KeyFingerprint = "sesphr_key";
+    public const string FhirUser = "fhirUser";
+    public const string Scope = "scope";
+}
