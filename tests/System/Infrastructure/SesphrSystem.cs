@@ -166,7 +166,9 @@ public sealed class SesphrSystem : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        return (await File.ReadAllTextAsync(path)).Trim();
+        return File.Exists(path)
+            ? (await File.ReadAllTextAsync(path)).Trim()
+            : throw new InvalidOperationException($"The SRS wrote no enrolment code to {path} at its first start (src/Srs/API.md, POST /api/enrolment).");
     }
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..8];
