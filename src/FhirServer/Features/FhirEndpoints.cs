@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access;
+using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Features.Access.Srs;
 using SeSPHR.FhirServer.Features.Bundles;
 using SeSPHR.FhirServer.Features.Metadata;
@@ -44,6 +45,7 @@ public static class FhirEndpoints
         services.AddFhirBundles();
         services.AddFhirOperations();
         services.AddSrsIntegration(configuration);
+        services.AddAccessAudit(configuration);
         return services;
     }
 
