@@ -25,11 +25,17 @@ public static class Problems
     }
 
     /// <summary>ProblemDetails for framework-made 4xx and 5xx (bad JSON, unknown routes, unhandled errors) without details.</summary>
-    public static IServiceCollection AddSrsProblems(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+    public static IServiceCollection AddSrsProblems(this IServiceCollection services)
+    {
+        // A body that does not bind is the client's error (400), in Development too.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+        services.Configure<ExceptionHandlerOptions>(options => options.StatusCodeSelector = exception =>
+            exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        return services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             // The framework's detail for a bad body can quote the input; keep only the status and title.
             context.ProblemDetails.Detail = null;
             context.ProblemDetails.Extensions.Remove("exception");
         });
+    }
 }

@@ -22,7 +22,8 @@ public sealed partial class SrsStartup(IServiceScopeFactory scopes, SchemaGate s
             await scope.ServiceProvider.GetRequiredService<ClientSeeder>().SeedAsync(cancellationToken);
             await scope.ServiceProvider.GetRequiredService<Enrolment>().OfferAtFirstStartAsync(cancellationToken);
         }
-        catch (Exception failure) when (failure is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception failure) when (failure is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException ||
+                                         failure.InnerException is NpgsqlException)
         {
             LogDatabaseUnreachable(logger, failure.GetType().Name);
         }
