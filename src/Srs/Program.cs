@@ -1,4 +1,9 @@
+using SeSPHR.Srs;
+using SeSPHR.Srs.Features.Accounts;
+using SeSPHR.Srs.Features.OAuth;
 using SeSPHR.Srs.Health;
+using SeSPHR.Srs.Security;
+using SeSPHR.Srs.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,11 +13,29 @@ var connectionString = builder.Configuration.GetConnectionString("Srs") is { Len
         "ConnectionStrings:Srs is not set (appsettings.json or the ConnectionStrings__Srs environment variable).");
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-builder.Services.AddNpgsqlDataSource(connectionString);
+builder.Services.AddSrsOptions(builder.Configuration);
+builder.Services.AddSrsStorage(connectionString);
+builder.Services.AddSrsProblems();
+builder.Services.AddSrsRateLimits(builder.Configuration);
+builder.Services.AddSrsOAuth();
+builder.Services.AddSrsAuthorization();
+builder.Services.AddAccounts();
+builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 
-app.MapHealthChecks("/healthz");
+// Health first: it must answer even when the database (and so the OAuth keys) is unreachable.
+app.UseHealthChecks("/healthz");
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRouting();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapAccounts();
+app.MapOAuth();
 
 app.Run();

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access;
+using SeSPHR.FhirServer.Features.Access.Audit;
+using SeSPHR.FhirServer.Features.Access.Srs;
 using SeSPHR.FhirServer.Features.Bundles;
 using SeSPHR.FhirServer.Features.Metadata;
 using SeSPHR.FhirServer.Features.Operations;
@@ -42,6 +44,8 @@ public static class FhirEndpoints
         services.AddSingleton<SearchHandler>();
         services.AddFhirBundles();
         services.AddFhirOperations();
+        services.AddSrsIntegration(configuration);
+        services.AddAccessAudit(configuration);
         return services;
     }
 

@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+
+namespace SeSPHR.FhirServer.Features.Access.Srs;
+
+/// <summary>
+/// <see cref="IReencryptionGateway"/> over <c>POST /api/reencrypt</c> (src/Srs/API.md). A response
+/// with more capsules than the contract's 1000 per call is sent as several calls, one after the
+/// other, and the answers are joined in the order asked.
+/// </summary>
+public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGateway
+{
+    /// <summary>The most items one <c>/api/reencrypt</c> call may carry (API.md).</summary>
+    public const int MaxItemsPerCall = 1000;
+
+    private const string Operation = "re-encryption";
+
+    public async Task<IReadOnlyList<ReencryptionResult>> ReencryptAsync(string granteeUserId, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(granteeUserId);
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var results = new List<ReencryptionResult>(items.Count);
+        foreach (var chunk in items.Chunk(MaxItemsPerCall))
+        {
+            var request = new ReencryptRequest(granteeUserId, [.. chunk.Select(item => new ReencryptItem(item.Ref, item.Patient, item.Section, item.Epoch, item.Capsule))]);
+            var response = await srs.SendAsync<ReencryptRequest, ReencryptResponse>(HttpMethod.Post, "/api/reencrypt", request, Operation, cancellationToken);
+            results.AddRange(Check(chunk, response));
+        }
+
+        return results;
+    }
+
+    // Every ref asked gets exactly one answer, a cfrag or a reason; anything else is a broken
+    // contract, and a cfrag handed to the wrong resource would only fail later, at the client.
+    private static IEnumerable<ReencryptionResult> Check(CapsuleToReencrypt[] asked, ReencryptResponse response)
+    {
+        var answers = new Dictionary<string, ReencryptionResult>(StringComparer.Ordinal);
+        foreach (var item in response.Items ?? [])
+        {
+            var valid = item.Ref is not null
+                && (item.Cfrag is { Length: > 0 } ^ item.Refused is { Length: > 0 })
+                && answers.TryAdd(item.Ref, new ReencryptionResult(item.Ref, item.Cfrag, item.Refused));
+            if (!valid)
+            {
+                throw new SrsUnavailableException("The SRS answered re-encryption in an unexpected form; re-encryption is unavailable.");
+            }
+        }
+
+        if (answers.Count != asked.Length || asked.Any(item => !answers.ContainsKey(item.Ref)))
+        {
+            throw new SrsUnavailableException("The SRS did not answer every capsule asked; re-encryption is unavailable.");
+        }
+
+        return asked.Select(item => answers[item.Ref]);
+    }
+
+    private sealed record ReencryptRequest(
+        [property: JsonPropertyName("granteeId")] string GranteeId,
+        [property: JsonPropertyName("items")] IReadOnlyList<ReencryptItem> Items);
+
+    private sealed record ReencryptItem(
+        [property: JsonPropertyName("ref")] string Ref,
+        [property: JsonPropertyName("patient")] string Patient,
+        [property: JsonPropertyName("section")] string Section,
+        [property: JsonPropertyName("epoch")] uint Epoch,
+        [property: JsonPropertyName("capsule")] byte[] Capsule);
+
+    private sealed record ReencryptResponse([property: JsonPropertyName("items")] IReadOnlyList<ReencryptAnswer>? Items);
+
+    private sealed record ReencryptAnswer(
+        [property: JsonPropertyName("ref")] string? Ref,
+        [property: JsonPropertyName("cfrag")] byte[]? Cfrag,
+        [property: JsonPropertyName("refused")] string? Refused);
+}

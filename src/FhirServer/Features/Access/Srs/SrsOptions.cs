@@ -1,0 +1,31 @@
+namespace SeSPHR.FhirServer.Features.Access.Srs;
+
+/// <summary>Where the SRS is and how the FhirServer signs in to it (configuration section <c>Fhir:Srs</c>).</summary>
+public sealed class SrsOptions
+{
+    public const string Section = "Fhir:Srs";
+
+    /// <summary>The SRS's base URL (<c>http://127.0.0.1:8081</c>). Unset: every SRS call fails as unavailable.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>The FhirServer's confidential client at the SRS (API.md, seeded clients).</summary>
+    public string ClientId { get; set; } = "sesphr-fhir";
+
+    /// <summary>The client's secret (<c>Srs:FhirServiceSecret</c> on the SRS side); never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>The token endpoint, relative to <see cref="BaseUrl"/> unless absolute.</summary>
+    public string TokenEndpoint { get; set; } = "/connect/token";
+
+    /// <summary>
+    /// How long one HTTP call to the SRS may take in all. Short on purpose: a read waits for it,
+    /// and an SRS that does not answer must turn into a 503 quickly, not a hung request.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long opening a connection may take (a refused or unroutable SRS fails this fast).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A token is renewed this long before it expires, so no call goes out with a token about to lapse.</summary>
+    public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,142 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SeSPHR.Crypto.Passwords;
+using SeSPHR.Srs.Security;
+using SeSPHR.Srs.Storage;
+
+namespace SeSPHR.Srs.Features.Accounts;
+
+public static class AccountEndpoints
+{
+    public static IServiceCollection AddAccounts(this IServiceCollection services)
+    {
+        services.AddScoped<IValidator<RegistrationRequest>, RegistrationValidator>();
+        services.AddScoped<Registrations>();
+        services.AddScoped<Enrolment>();
+        services.AddScoped<IKeyDirectory, KeyDirectory>();
+        services.AddScoped<ServerKeyStore>();
+        services.AddSingleton<AuthSecretHasher>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        var accounts = app.MapGroup("/api/accounts").WithTags("Accounts");
+        accounts.MapGet("/kdf", Kdf).AllowAnonymous();
+        accounts.MapPost("/", Register).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration);
+        accounts.MapPost("/{userId:guid}/approval", (Guid userId, SrsDbContext db, CancellationToken ct) =>
+            SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
+        accounts.MapPost("/{userId:guid}/suspension", (Guid userId, SrsDbContext db, CancellationToken ct) =>
+            SetStatus(userId, AccountStatus.Suspended, db, ct)).RequireAuthorization(SrsPolicies.Admin);
+        accounts.MapGet("/me", Me).RequireAuthorization(SrsPolicies.SignedIn);
+        accounts.MapGet("/me/backup", Backup).RequireAuthorization(SrsPolicies.SignedIn);
+
+        app.MapPost("/api/enrolment", Enrol).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration).WithTags("Accounts");
+
+        var directory = app.MapGroup("/api/directory").WithTags("Key directory").RequireAuthorization(SrsPolicies.SignedIn);
+        directory.MapGet("/users/{userId:guid}", FindUser);
+        directory.MapGet("/", Search);
+        return app;
+    }
+
+    /// <summary>The caller's user id from their access token's <c>sub</c>, if it is a user token.</summary>
+    public static Guid? UserIdOf(ClaimsPrincipal principal) =>
+        Guid.TryParse(principal?.FindFirstValue("sub"), out var id) ? id : null;
+
+    private static async Task<Results<Ok<KdfResponse>, ProblemHttpResult>> Kdf(
+        string? username, SrsDbContext db, ServerKeyStore keys, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(username) || username.Length > 64)
+            return Problems.Of(StatusCodes.Status400BadRequest, "username is required (at most 64 characters).");
+        var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Username == username, cancellationToken);
+        if (account is not null)
+            return TypedResults.Ok(new KdfResponse(
+                Convert.ToBase64String(account.KdfSalt), account.KdfMemoryKiB, account.KdfIterations, account.KdfParallelism));
+
+        // A stable fake: the same salt for the same unknown name every time, so asking twice tells nothing.
+        var secret = await keys.GetAsync(ServerKeyPurposes.KdfFakes, cancellationToken);
+        var salt = HMACSHA256.HashData(secret.Material, Encoding.UTF8.GetBytes("kdf-salt\0" + username))[..PasswordKdfSettings.SaltSize];
+        var parameters = PasswordKdfPolicy.Production.Recommended;
+        return TypedResults.Ok(new KdfResponse(Convert.ToBase64String(salt), parameters.MemoryKiB, parameters.Iterations, parameters.Parallelism));
+    }
+
+    private static async Task<Results<Created<RegistrationResponse>, ProblemHttpResult>> Register(
+        RegistrationRequest request, Registrations registrations, CancellationToken cancellationToken)
+    {
+        if (request.Role == Roles.Admin)
+            return Problems.Of(StatusCodes.Status400BadRequest, "role admin cannot be registered; admins come from enrolment.");
+        var (account, problem) = await registrations.PrepareAsync(request, cancellationToken);
+        if (problem is not null)
+            return problem;
+        if (await registrations.StoreAsync(account!, cancellationToken) is { } conflict)
+            return conflict;
+        return TypedResults.Created($"/api/directory/users/{account!.Id}",
+            new RegistrationResponse(account.Id, Roles.ToWire(account.Status), account.Fingerprint));
+    }
+
+    private static async Task<Results<Created<RegistrationResponse>, ProblemHttpResult>> Enrol(
+        EnrolmentRequest request, Registrations registrations, Enrolment enrolment, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Code) || request.Code.Length > 128)
+            return Problems.Of(StatusCodes.Status400BadRequest, "code is required.");
+        var (account, problem) = await registrations.PrepareAsync(request.AsAdminRegistration(), cancellationToken);
+        if (problem is not null)
+            return problem;
+        account!.Status = AccountStatus.Active;
+        bool redeemed;
+        try
+        {
+            redeemed = await enrolment.RedeemAsync(request.Code, account, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "username or fhirUser is already registered.");
+        }
+
+        return redeemed
+            ? TypedResults.Created($"/api/directory/users/{account.Id}", new RegistrationResponse(account.Id, "active", account.Fingerprint))
+            : Problems.Of(StatusCodes.Status403Forbidden, "The enrolment code is wrong or already used.");
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetStatus(
+        Guid userId, AccountStatus status, SrsDbContext db, CancellationToken cancellationToken)
+    {
+        var changed = await db.Accounts.Where(a => a.Id == userId)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, status), cancellationToken);
+        return changed == 1 ? TypedResults.NoContent() : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
+    }
+
+    private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> Me(
+        ClaimsPrincipal user, SrsDbContext db, CancellationToken cancellationToken) =>
+        await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == UserIdOf(user), cancellationToken) is { } account
+            ? TypedResults.Ok(DirectoryEntryResponse.From(account))
+            : Problems.Of(StatusCodes.Status404NotFound, "The token names no user.");
+
+    private static async Task<Results<Ok<BackupResponse>, ProblemHttpResult>> Backup(
+        ClaimsPrincipal user, SrsDbContext db, CancellationToken cancellationToken) =>
+        await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == UserIdOf(user), cancellationToken) is { } account
+            ? TypedResults.Ok(new BackupResponse(Convert.ToBase64String(account.WrappedBackup)))
+            : Problems.Of(StatusCodes.Status404NotFound, "The token names no user.");
+
+    private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> FindUser(
+        Guid userId, SrsDbContext db, CancellationToken cancellationToken) =>
+        await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == userId, cancellationToken) is { } account
+            ? TypedResults.Ok(DirectoryEntryResponse.From(account))
+            : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
+
+    private static async Task<Results<Ok<DirectoryEntryResponse[]>, ProblemHttpResult>> Search(
+        string? fhirUser, string? role, SrsDbContext db, CancellationToken cancellationToken)
+    {
+        if ((fhirUser is null) == (role is null))
+            return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of fhirUser or role.");
+        var query = db.Accounts.AsNoTracking();
+        query = fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser) : query.Where(a => a.Role == role);
+        var found = await query.OrderBy(a => a.Username).Take(500).ToListAsync(cancellationToken);
+        return TypedResults.Ok(found.Select(DirectoryEntryResponse.From).ToArray());
+    }
+}

@@ -1,0 +1,47 @@
+namespace SeSPHR.Srs.Features.Accounts;
+
+/// <summary>The roles of API.md and which FHIR resource types a role's <c>fhirUser</c> may name.</summary>
+public static class Roles
+{
+    public const string Patient = "patient";
+    public const string Practitioner = "practitioner";
+    public const string RelatedPerson = "related-person";
+    public const string Insurer = "insurer";
+    public const string Pharmacist = "pharmacist";
+    public const string Researcher = "researcher";
+    public const string Admin = "admin";
+
+    private static readonly Dictionary<string, string[]> FhirUserTypes = new(StringComparer.Ordinal)
+    {
+        [Patient] = ["Patient"],
+        [RelatedPerson] = ["RelatedPerson"],
+        [Practitioner] = ["Practitioner", "PractitionerRole"],
+        [Pharmacist] = ["Practitioner", "PractitionerRole"],
+        [Researcher] = ["Practitioner", "PractitionerRole"],
+        [Insurer] = ["Organization"],
+        [Admin] = ["Practitioner", "PractitionerRole", "Organization"],
+    };
+
+    public static bool IsKnown(string role) => FhirUserTypes.ContainsKey(role);
+
+    /// <summary>Roles that may register themselves (admins come from enrolment).</summary>
+    public static bool IsSelfRegistered(string role) => IsKnown(role) && role != Admin;
+
+    /// <summary>Practitioners, insurers, pharmacists and researchers wait for an admin.</summary>
+    public static bool NeedsApproval(string role) => role is Practitioner or Insurer or Pharmacist or Researcher;
+
+    public static bool FitsFhirUser(string role, string fhirUser) =>
+        FhirUserTypes.TryGetValue(role, out var types) &&
+        fhirUser.IndexOf('/', StringComparison.Ordinal) is var slash and > 0 &&
+        types.Contains(fhirUser[..slash], StringComparer.Ordinal);
+
+    public static string AllowedTypes(string role) =>
+        FhirUserTypes.TryGetValue(role, out var types) ? string.Join(" or ", types.Select(t => t + "/")) : "none";
+
+    public static string ToWire(AccountStatus status) => status switch
+    {
+        AccountStatus.Active => "active",
+        AccountStatus.Pending => "pending",
+        _ => "suspended",
+    };
+}

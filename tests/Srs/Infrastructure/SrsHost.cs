@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace SeSPHR.Srs.Tests.Infrastructure;
+
+/// <summary>
+/// One in-process SRS over a test database, with every log line it writes captured, a data
+/// directory of its own (the enrolment code file), and generous rate limits unless a test sets them.
+/// </summary>
+public sealed class SrsHost : WebApplicationFactory<Program>
+{
+    public const string FhirServiceSecret = "test-fhir-service-secret-0123456789";
+
+    private readonly string _connectionString;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    public SrsHost(string connectionString, string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _connectionString = connectionString;
+        DataDirectory = dataDirectory;
+        _settings = settings ?? new Dictionary<string, string?>();
+    }
+
+    public string DataDirectory { get; }
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public string EnrolmentCodeFile => Path.Combine(DataDirectory, "enrolment-code");
+
+    /// <summary>A client that keeps cookies and does not follow redirects (the flows read them).</summary>
+    public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Srs", _connectionString);
+        builder.UseSetting("Srs:DataDirectory", DataDirectory);
+        builder.UseSetting("Srs:FhirServiceSecret", FhirServiceSecret);
+        builder.UseSetting("Srs:FhirBaseUrl", "http://fhir.test/fhir");
+        foreach (var limit in new[] { "Login", "LoginPerUsername", "Registration", "Token" })
+            builder.UseSetting($"Srs:RateLimits:{limit}:PermitLimit", "10000");
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Log)));
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, sink);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> sink) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
