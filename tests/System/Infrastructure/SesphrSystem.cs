@@ -35,6 +35,12 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// <summary>The first admin, enrolled with the SRS's one-time code and logged in.</summary>
     public PhrUser Admin { get; private set; } = null!;
 
+    /// <summary>
+    /// The client secret of the FhirServer's service client (<c>sesphr-fhir</c>), which the harness
+    /// configured in both servers; tests use it to speak to the SRS as the FhirServer would.
+    /// </summary>
+    public string ServiceSecret { get; private set; } = "";
+
     public TestDatabase SrsDatabase => _srsDatabase ?? throw new InvalidOperationException("not started");
 
     public TestDatabase FhirDatabase => _fhirDatabase ?? throw new InvalidOperationException("not started");
@@ -50,7 +56,8 @@ public sealed class SesphrSystem : IAsyncLifetime
 
         _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir");
         _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs");
-        var serviceSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        ServiceSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var serviceSecret = ServiceSecret;
 
         // Both ports are chosen before either starts: each server's configuration names the other.
         var srsEnvironment = new Dictionary<string, string>(RelaxedRateLimits)
@@ -84,9 +91,9 @@ public sealed class SesphrSystem : IAsyncLifetime
     }
 
     /// <summary>A patient registered (active at once) and logged in; their <c>fhirUser</c> is <c>Patient/{random id}</c>.</summary>
-    public async Task<PhrUser> NewPatientAsync(string name)
+    public async Task<PhrUser> NewPatientAsync(string name, string? password = null)
     {
-        var patient = PhrUser.Create(Endpoints, $"{name}-{Unique()}", SrsRoles.Patient, "Patient/" + Guid.NewGuid().ToString("N"));
+        var patient = PhrUser.Create(Endpoints, $"{name}-{Unique()}", SrsRoles.Patient, "Patient/" + Guid.NewGuid().ToString("N"), password);
         await patient.RegisterAsync();
         await patient.LoginAsync();
         return patient;

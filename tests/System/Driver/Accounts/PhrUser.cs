@@ -54,9 +54,26 @@ public sealed class PhrUser : IDisposable
 
     public string RequireAccessToken => AccessToken ?? throw new InvalidOperationException($"{Username} is not logged in.");
 
-    /// <summary>A new user with a strong random password and fresh random keys; nothing is sent yet.</summary>
-    public static PhrUser Create(SystemEndpoints endpoints, string username, string role, string fhirUser) =>
-        new(endpoints, username, StrongPassword(), role, fhirUser, UserKeys.CreateRandom());
+    /// <summary>
+    /// A new user with fresh random keys and <paramref name="password"/> (a strong random one when
+    /// none is given: a test that hands the password to another process, as the user would type it
+    /// into a second client, chooses it); nothing is sent yet.
+    /// </summary>
+    public static PhrUser Create(SystemEndpoints endpoints, string username, string role, string fhirUser, string? password = null) =>
+        new(endpoints, username, password ?? StrongPassword(), role, fhirUser, UserKeys.CreateRandom());
+
+    /// <summary>
+    /// A client that knows only what the person types (username and password): it logs in and
+    /// restores the keys from the SRS's wrapped backup, as a second device or a restarted program does.
+    /// </summary>
+    public static async Task<PhrUser> SignInAsync(SystemEndpoints endpoints, string username, string password, string role, string fhirUser)
+    {
+        using var typed = new PhrUser(endpoints, username, password, role, fhirUser, UserKeys.CreateRandom());
+        return await typed.OnNewDeviceAsync();
+    }
+
+    /// <summary>A strong random password, for tests that choose one before creating the user.</summary>
+    public static string NewPassword() => StrongPassword();
 
     /// <summary>The scopes a first-party client of this role asks for.</summary>
     public static string DefaultScope(string role) => role == SrsRoles.Patient

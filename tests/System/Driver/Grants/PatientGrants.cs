@@ -33,6 +33,13 @@ public sealed class PatientGrants
 
     public GrantJournal Journal => _journal;
 
+    /// <summary>
+    /// Called before each request of a grant or revocation and before the journal strikes the
+    /// operation off, with the step's name (<see cref="GrantSteps"/>) and the Consent it concerns.
+    /// The crash tests stop the client there; an ordinary client leaves it null.
+    /// </summary>
+    public Func<string, string, Task>? BeforeStep { get; set; }
+
     /// <summary>Opens the patient's journal folder (a new book when there is none yet).</summary>
     public static PatientGrants Open(PhrUser patient, string journalFolder)
     {
@@ -124,12 +131,15 @@ public sealed class PatientGrants
         {
             if (Book.FindGrantee(operation.ConsentId) is { } grantee)
             {
+                await StepAsync(GrantSteps.UploadKfrags, grantee.ConsentId);
                 await UploadAsync(grantee, statement, KeyFragmentIssuer.ForGrantee(grantee, Book, _patient.Keys));
+                await StepAsync(GrantSteps.ConsentActive, grantee.ConsentId);
                 await WriteConsentAsync(grantee, statement);
             }
         }
         else
         {
+            await StepAsync(GrantSteps.ConsentInactive, operation.ConsentId);
             await EndConsentAsync(operation);
             var rekeyed = operation.RekeyedSections ?? [];
             foreach (var remaining in Book.Grantees)
@@ -138,16 +148,21 @@ public sealed class PatientGrants
                     rekeyed.Contains(section) ? [Book.EpochOf(section)] : []);
                 if (uploads.Count > 0)
                 {
+                    await StepAsync(GrantSteps.RegrantUpload, remaining.ConsentId);
                     await UploadAsync(remaining, statement, uploads);
                 }
 
                 // Every remaining Consent carries the new statement, so grantees learn the new epochs.
+                await StepAsync(GrantSteps.RegrantConsent, remaining.ConsentId);
                 await WriteConsentAsync(remaining, statement);
             }
         }
 
+        await StepAsync(GrantSteps.JournalDone, operation.ConsentId);
         _journal.Complete(operation);
     }
+
+    private Task StepAsync(string step, string consentId) => BeforeStep?.Invoke(step, consentId) ?? Task.CompletedTask;
 
     private async Task UploadAsync(GranteeRecord grantee, SignedGrantStatement statement, IReadOnlyList<KeyFragmentUpload> uploads)
     {
@@ -197,4 +212,25 @@ public sealed class PatientGrants
             throw new GrantingException($"The FhirServer refused the write of {what} with {(int)response.Status}; the journal keeps it for repair.");
         }
     }
+}
+
+/// <summary>
+/// The steps of a grant and of a revocation, in order. The revocation's move to new epochs is
+/// recorded in the journal (with the grant book) before its first request, so the epoch of new
+/// writes never lags a revocation that has returned; re-granting the remaining grantees at the new
+/// epochs is its own pair of steps per grantee.
+/// </summary>
+public static class GrantSteps
+{
+    public const string UploadKfrags = "upload-kfrags";
+    public const string ConsentActive = "consent-active";
+    public const string ConsentInactive = "consent-inactive";
+    public const string RegrantUpload = "regrant-upload";
+    public const string RegrantConsent = "regrant-consent";
+    public const string JournalDone = "journal-done";
+
+    public static IReadOnlyList<string> OfGrant { get; } = [UploadKfrags, ConsentActive, JournalDone];
+
+    /// <summary>With one remaining grantee who keeps a revoked section.</summary>
+    public static IReadOnlyList<string> OfRevocation { get; } = [ConsentInactive, RegrantUpload, RegrantConsent, JournalDone];
 }
