@@ -57,7 +57,7 @@ public static partial class DumpMaterial
     public static IEnumerable<byte[]> ByteaValues(string dump) =>
         ByteaHex().Matches(dump).Select(m => m.Groups[1].Value).Where(hex => hex.Length % 2 == 0).Select(Convert.FromHexString);
 
-    /// <summary>Every run of 44 or more base64 characters that decodes (standard alphabet, padded or not).</summary>
+    /// <summary>Every run of 40 or more base64 characters that decodes (standard alphabet, padded or not).</summary>
     public static IEnumerable<byte[]> Base64Candidates(string dump)
     {
         foreach (Match match in Base64Run().Matches(dump))
@@ -75,6 +75,6 @@ public static partial class DumpMaterial
     [GeneratedRegex(@"\\x([0-9a-fA-F]{2,})")]
     private static partial Regex ByteaHex();
 
-    [GeneratedRegex(@"[A-Za-z0-9+/]{44,}={0,2}")]
+    [GeneratedRegex(@"[A-Za-z0-9+/]{40,}={0,2}")]
     private static partial Regex Base64Run();
 }
