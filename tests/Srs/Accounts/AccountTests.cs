@@ -112,6 +112,26 @@ public sealed class AccountTests(SrsFixture srs) : IClassFixture<SrsFixture>
     }
 
     [Fact]
+    public async Task Given_a_taken_username_When_registered_again_Then_409_names_no_account_changes_nothing_and_reserves_nothing()
+    {
+        var name = SrsFixture.Unique("own");
+        var owner = await SrsFlows.RegisterAsync(_http, name, "patient", $"Patient/{name}");
+        var (taken, _, _, _) = SrsFlows.RegistrationBody(name, "patient", $"Patient/{name}-other");
+
+        var response = await _http.PostAsJsonAsync("/api/accounts", taken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var body = await response.Content.ReadAsStringAsync();
+        body.ShouldNotContain(owner.UserId.ToString());
+        body.ShouldNotContain(owner.Fingerprint);
+        body.ShouldNotContain(owner.FhirUser);
+        // The owner's secret still works, and the refused request's fhirUser was not taken.
+        using var browser = srs.Host.Browser();
+        (await SrsFlows.LoginAsync(browser, owner.Username, owner.AuthSecret)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await SrsFlows.RegisterAsync(_http, name + "b", "patient", $"Patient/{name}-other");
+    }
+
+    [Fact]
     public async Task Given_an_unknown_username_When_kdf_is_asked_twice_Then_the_same_plausible_answer()
     {
         var first = await _http.GetFromJsonAsync<JsonElement>("/api/accounts/kdf?username=nobody-here");

@@ -154,48 +154,66 @@ public static class SrsFlows
             ["scope"] = scope,
         }));
 
-    /// <summary>SMART Backend Services: a client assertion signed with <paramref name="key"/>, audience the token endpoint.</summary>
-    public static Task<HttpResponseMessage> ClientAssertionAsync(HttpClient http, string clientId, ECDsaSecurityKey key, string scope)
+    /// <summary>The OpenIddict 7 form of a client assertion: typ client-authentication+jwt, audience the issuer.</summary>
+    public static Task<HttpResponseMessage> ClientAssertionAsync(HttpClient http, string clientId, SecurityKey key, string scope) =>
+        PresentAssertionAsync(http, Assertion(clientId, key, SecurityAlgorithms.EcdsaSha256,
+            audience: new Uri(http.BaseAddress!, "/").AbsoluteUri, type: "client-authentication+jwt"), scope);
+
+    /// <summary>
+    /// A client assertion as SMART Backend Services specifies it: header typ JWT and kid, claims
+    /// iss = sub = client id, aud = the token endpoint URL, exp at most five minutes ahead, a fresh
+    /// jti. Each named argument overrides one of those, for the tests of what the SRS refuses.
+    /// </summary>
+    public static string Assertion(
+        string clientId, SecurityKey key, string algorithm, string? audience = null, string type = "JWT",
+        string? subject = null, TimeSpan? expiresIn = null, string? jwtId = null)
     {
-        // OpenIddict 7 validates the assertion's audience against its issuer (SMART names the token endpoint).
-        var issuer = new Uri(http.BaseAddress!, "/").AbsoluteUri;
-        var assertion = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = clientId,
-            Audience = issuer,
-            Claims = new Dictionary<string, object> { ["sub"] = clientId, ["jti"] = Guid.NewGuid().ToString("N") },
-            Expires = DateTime.UtcNow.AddMinutes(4),
-            // OpenIddict 7 accepts only the RFC 7523bis type here, not SMART's "JWT" (a limitation, see the report).
-            TokenType = "client-authentication+jwt",
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
+            Audience = audience ?? "http://localhost/connect/token",
+            Claims = new Dictionary<string, object> { ["sub"] = subject ?? clientId, ["jti"] = jwtId ?? Guid.NewGuid().ToString("N") },
+            IssuedAt = now,
+            Expires = now + (expiresIn ?? TimeSpan.FromMinutes(4)),
+            TokenType = type,
+            SigningCredentials = new SigningCredentials(key, algorithm),
         });
-        return http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+    }
+
+    public static Task<HttpResponseMessage> PresentAssertionAsync(HttpClient http, string assertion, string scope) =>
+        http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ["client_assertion"] = assertion,
             ["scope"] = scope,
         }));
-    }
 
     /// <summary>A fresh P-256 key for a system client, and its public JWKS.</summary>
     public static (ECDsaSecurityKey Key, object Jwks) NewClientKey()
     {
-        var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var (key, jwks) = NewClientKey(SecurityAlgorithms.EcdsaSha256);
+        return ((ECDsaSecurityKey)key, jwks);
+    }
+
+    /// <summary>A fresh key for <paramref name="algorithm"/> (ES256 P-256, ES384 P-384, RS384 RSA-2048) and its public JWKS.</summary>
+    public static (SecurityKey Key, object Jwks) NewClientKey(string algorithm)
+    {
         var kid = Guid.NewGuid().ToString("N");
-        var parameters = ecdsa.ExportParameters(includePrivateParameters: false);
-        var jwks = new
+        if (algorithm == SecurityAlgorithms.RsaSha384)
         {
-            keys = new[]
-            {
-                new
-                {
-                    kty = "EC", crv = "P-256", use = "sig", alg = "ES256", kid,
-                    x = Base64UrlEncoder.Encode(parameters.Q.X), y = Base64UrlEncoder.Encode(parameters.Q.Y),
-                },
-            },
-        };
-        return (new ECDsaSecurityKey(ecdsa) { KeyId = kid }, jwks);
+            var rsa = RSA.Create(2048);
+            var p = rsa.ExportParameters(includePrivateParameters: false);
+            var rsaJwk = new { kty = "RSA", use = "sig", alg = algorithm, kid, n = Base64UrlEncoder.Encode(p.Modulus), e = Base64UrlEncoder.Encode(p.Exponent) };
+            return (new RsaSecurityKey(rsa) { KeyId = kid }, new { keys = new[] { rsaJwk } });
+        }
+
+        var (curve, crv) = algorithm == SecurityAlgorithms.EcdsaSha384 ? (ECCurve.NamedCurves.nistP384, "P-384") : (ECCurve.NamedCurves.nistP256, "P-256");
+        var ecdsa = ECDsa.Create(curve);
+        var q = ecdsa.ExportParameters(includePrivateParameters: false).Q;
+        var ecJwk = new { kty = "EC", crv, use = "sig", alg = algorithm, kid, x = Base64UrlEncoder.Encode(q.X), y = Base64UrlEncoder.Encode(q.Y) };
+        return (new ECDsaSecurityKey(ecdsa) { KeyId = kid }, new { keys = new[] { ecJwk } });
     }
 
     public static async Task<TokenResponse> ReadTokenAsync(HttpResponseMessage response)

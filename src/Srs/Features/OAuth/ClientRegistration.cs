@@ -34,7 +34,7 @@ public static partial class ClientRegistration
             return Problems.Of(StatusCodes.Status409Conflict, "clientId is reserved.");
         if (ParseJwks(request.Jwks) is not { } jwks)
             return Problems.Of(StatusCodes.Status400BadRequest,
-                "jwks must be a JSON Web Key Set of 1 to 5 public EC (P-256, P-384) or RSA keys, without private parts.");
+                "jwks must be a JSON Web Key Set of 1 to 5 public EC (P-256, P-384) or RSA (2048 bits or more) keys, each with its own kid, without private parts.");
         if (request.Scopes is not { Length: > 0 } scopes || scopes.Any(s => SmartScopes.ParseResource(s) is not { Context: "system" }))
             return Problems.Of(StatusCodes.Status400BadRequest, "scopes must be one or more SMART system scopes such as system/*.rs.");
         if (request.UserId is not { } userId ||
@@ -77,11 +77,27 @@ public static partial class ClientRegistration
             return null;
         }
 
-        var acceptable = set.Keys.Count is >= 1 and <= 5 && set.Keys.All(key =>
-            !key.HasPrivateKey && string.IsNullOrEmpty(key.K) &&
-            (key.Kty == JsonWebAlgorithmsKeyTypes.RSA ||
-             (key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv is "P-256" or "P-384")));
+        // Every key needs its own kid: an assertion is checked only against the key its kid names.
+        var acceptable = set.Keys.Count is >= 1 and <= 5 &&
+            set.Keys.Select(key => key.Kid).Distinct(StringComparer.Ordinal).Count() == set.Keys.Count &&
+            set.Keys.All(key =>
+                !string.IsNullOrEmpty(key.Kid) && key.Kid.Length <= 128 &&
+                !key.HasPrivateKey && string.IsNullOrEmpty(key.K) &&
+                ((key.Kty == JsonWebAlgorithmsKeyTypes.RSA && RsaModulusBits(key) >= 2048) ||
+                 (key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv is "P-256" or "P-384")));
         return acceptable ? set : null;
+    }
+
+    private static int RsaModulusBits(JsonWebKey key)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(key.N) ? 0 : Base64UrlEncoder.DecodeBytes(key.N).SkipWhile(b => b == 0).Count() * 8;
+        }
+        catch (Exception bad) when (bad is FormatException or ArgumentException)
+        {
+            return 0;
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{3,64}$")]

@@ -51,6 +51,7 @@ public static class OAuthSetup
                     SmartScopes.Grants, SmartScopes.Reencrypt, SmartScopes.Revoke,
                     "patient/*.rs", "user/*.cruds", "system/*.rs");
                 server.RegisterClaims(Claims.Subject, SrsClaims.FhirUser, SrsClaims.Role, SrsClaims.KeyFingerprint);
+                server.AcceptSmartClientAssertions();
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
