@@ -166,9 +166,18 @@ public sealed class PatientGrants
 
     private async Task UploadAsync(GranteeRecord grantee, SignedGrantStatement statement, IReadOnlyList<KeyFragmentUpload> uploads)
     {
-        var answer = await _patient.Srs.UploadGrantsAsync(
-            new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.ToBytes()), uploads),
-            _patient.RequireAccessToken);
+        GrantUploadAnswer answer;
+        try
+        {
+            answer = await _patient.Srs.UploadGrantsAsync(
+                new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.ToBytes()), uploads),
+                _patient.RequireAccessToken);
+        }
+        catch (SrsRequestException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            throw new GrantingException("The SRS has no POST /api/grants: its grant feature (kfrag upload, reconcile, re-encryption) is not in this build.");
+        }
+
         if (answer.Accepted != uploads.Count)
         {
             throw new GrantingException($"The SRS accepted {answer.Accepted} of {uploads.Count} kfrags for {grantee.ConsentId}.");
