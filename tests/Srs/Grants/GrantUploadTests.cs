@@ -188,6 +188,39 @@ public sealed class GrantUploadTests : IClassFixture<GrantsDatabase>, IAsyncDisp
         (await _bed.ListAsync(_patient, "Consent/young")).ShouldHaveSingleItem();
     }
 
+    [Fact]
+    public async Task Given_a_statement_about_another_patient_signed_by_the_caller_When_uploaded_Then_refused()
+    {
+        var other = _bed.Patient();
+        var sectionKey = _bed.SectionKey(_patient, "vitals", 3);
+        var statement = new SeSPHR.Crypto.Grants.GrantStatement(other.Id.ToString(), 1, GrantsTestBed.Start,
+            [new SeSPHR.Crypto.Grants.SectionKey("vitals", 3, sectionKey.PublicKey)],
+            [new SeSPHR.Crypto.Grants.GranteeGrants(_doctor.Id.ToString(), _doctor.Fingerprint,
+                [new SeSPHR.Crypto.Grants.SectionGrant("vitals", SeSPHR.Crypto.Grants.GrantActions.Read, GrantsTestBed.Start)])]);
+
+        var result = await _bed.UploadAsync(_patient, Consent, statement.Sign(_patient.Signer).ToBytes(), _bed.Kfrag(_patient, _doctor, "vitals", 3));
+
+        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "another patient");
+    }
+
+    [Fact]
+    public async Task Given_an_accepted_kfrag_When_stored_Then_its_row_records_umbrals_kfrag_id_and_threshold_1_of_1()
+    {
+        var statement = _bed.Statement(_patient, 1, [("vitals", 3)], [(_doctor, "vitals", null)]);
+        var offer = _bed.Kfrag(_patient, _doctor, "vitals", 3);
+
+        await _bed.UploadAsync(_patient, "Consent/kfrag-id", statement, offer);
+
+        // KeyFrag.ToString shows the first 8 bytes of its id.
+        var idPrefix = KeyFrag.FromBytes(offer.KeyFrag).ToString()["KeyFrag(".Length..^2];
+        var stored = await _fixture.Database.ScalarAsync<string>(
+            $"SELECT encode(\"KeyFragId\", 'hex') || ':' || \"Threshold\" || '/' || \"Shares\" FROM srs.reencryption_keys WHERE \"ConsentId\" = 'Consent/kfrag-id' AND \"PatientUserId\" = '{_patient.Id}'");
+        stored.ShouldNotBeNull();
+        stored.ShouldStartWith(idPrefix);
+        stored.Split(':')[0].Length.ShouldBe(64);
+        stored.ShouldEndWith(":1/1");
+    }
+
     private static void ShouldBeRefused(GrantUploadResult result, int status, string titlePart)
     {
         result.Accepted.ShouldBe(0);

@@ -50,10 +50,27 @@ public static class GrantsModule
     public static IEndpointRouteBuilder MapGrants(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Grants");
-        api.MapPost("/grants", GrantEndpoints.UploadAsync).RequireAuthorization(SrsPolicies.PatientGrants);
-        api.MapGet("/grants", GrantEndpoints.ListAsync).RequireAuthorization(SrsPolicies.PatientGrants);
-        api.MapPut("/consents/{consentId}/grants", GrantEndpoints.ReconcileAsync).RequireAuthorization(SrsPolicies.Revoke);
-        api.MapPost("/reencrypt", GrantEndpoints.ReencryptAsync).RequireAuthorization(SrsPolicies.Reencrypt).RequireRateLimiting(ReencryptRateLimit);
+        api.MapPost("/grants", GrantEndpoints.UploadAsync)
+            .RequireAuthorization(SrsPolicies.PatientGrants)
+            .Produces<GrantUploadResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/grants", GrantEndpoints.ListAsync)
+            .RequireAuthorization(SrsPolicies.PatientGrants)
+            .Produces<IReadOnlyList<GrantRecordResponse>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPut("/consents/{consentId}/grants", GrantEndpoints.ReconcileAsync)
+            .RequireAuthorization(SrsPolicies.Revoke)
+            .Produces<ReconcileResponse>()
+            .ProducesValidationProblem();
+        api.MapPost("/reencrypt", GrantEndpoints.ReencryptAsync)
+            .RequireAuthorization(SrsPolicies.Reencrypt)
+            .RequireRateLimiting(ReencryptRateLimit)
+            .Produces<ReencryptResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 }
