@@ -158,6 +158,30 @@ public sealed class GrantEndpointTests : IClassFixture<GrantsDatabase>, IAsyncDi
         validation.IsValid.ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("application/json", "{not json", StatusCodes.Status400BadRequest)]
+    [InlineData("application/json", "{\"granteeId\": \"x\", \"items\": [{\"epoch\": \"three\"}]}", StatusCodes.Status400BadRequest)]
+    [InlineData("text/plain", "{}", StatusCodes.Status415UnsupportedMediaType)]
+    public async Task Given_a_body_that_is_not_json_of_the_shape_When_posted_Then_problem_json_without_echoing_it(string contentType, string body, int expected)
+    {
+        var context = new DefaultHttpContext { RequestServices = _bed.Services };
+        context.Request.ContentType = contentType;
+        context.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body));
+        var handled = false;
+
+        var result = await GrantEndpoints.WithJsonBodyAsync<ReencryptRequest>(context.Request, _ =>
+        {
+            handled = true;
+            return Task.FromResult(Results.Ok());
+        });
+        var (status, answeredType, problem) = await ExecuteAsync(result, _bed.Services);
+
+        handled.ShouldBeFalse();
+        status.ShouldBe(expected);
+        answeredType.ShouldStartWith("application/problem+json");
+        problem.GetRawText().ShouldNotContain("three");
+    }
+
     private GrantUploadRequest ValidUpload(Signer? signer = null)
     {
         var statement = _bed.Statement(_patient, 1, [("vitals", 3)], [(_doctor, "vitals", null)]);

@@ -50,7 +50,9 @@ public static class GrantsModule
     public static IEndpointRouteBuilder MapGrants(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Grants");
-        api.MapPost("/grants", GrantEndpoints.UploadAsync)
+        api.MapPost("/grants", (HttpRequest http, IValidator<GrantUploadRequest> validator, GrantService grants, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<GrantUploadRequest>(http, body => GrantEndpoints.UploadAsync(body, validator, grants, user, cancellationToken)))
+            .Accepts<GrantUploadRequest>("application/json")
             .RequireAuthorization(SrsPolicies.PatientGrants)
             .Produces<GrantUploadResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -61,11 +63,15 @@ public static class GrantsModule
             .RequireAuthorization(SrsPolicies.PatientGrants)
             .Produces<IReadOnlyList<GrantRecordResponse>>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        api.MapPut("/consents/{consentId}/grants", GrantEndpoints.ReconcileAsync)
+        api.MapPut("/consents/{consentId}/grants", (string consentId, HttpRequest http, IValidator<ReconcileRequest> validator, GrantReconciler reconciler, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<ReconcileRequest>(http, body => GrantEndpoints.ReconcileAsync(consentId, body, validator, reconciler, cancellationToken)))
+            .Accepts<ReconcileRequest>("application/json")
             .RequireAuthorization(SrsPolicies.Revoke)
             .Produces<ReconcileResponse>()
             .ProducesValidationProblem();
-        api.MapPost("/reencrypt", GrantEndpoints.ReencryptAsync)
+        api.MapPost("/reencrypt", (HttpRequest http, IValidator<ReencryptRequest> validator, ReencryptionService reencryption, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<ReencryptRequest>(http, body => GrantEndpoints.ReencryptAsync(body, validator, reencryption, cancellationToken)))
+            .Accepts<ReencryptRequest>("application/json")
             .RequireAuthorization(SrsPolicies.Reencrypt)
             .RequireRateLimiting(ReencryptRateLimit)
             .Produces<ReencryptResponse>()
