@@ -197,6 +197,21 @@ public sealed class ReconcileAndReencryptTests : IClassFixture<GrantsDatabase>, 
         (await CountKeysAsync(_doctor)).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task Given_another_patient_uploaded_kfrags_under_this_Consent_id_When_reconciled_Then_theirs_are_deleted_not_activated()
+    {
+        var squatter = _bed.Patient();
+        var statement = _bed.Statement(squatter, 1, [("vitals", 3)], [(_doctor, "vitals", null)]);
+        (await _bed.UploadAsync(squatter, _consent, statement, _bed.Kfrag(squatter, _doctor, "vitals", 3))).Refusal.ShouldBeNull();
+        await UploadVitalsForDoctorAndNurseAsync();
+
+        var result = await _bed.ReconcileAsync(_consent, _patient, ReadVitals(_doctor));
+
+        result.ShouldBe(new ReconcileResult(Active: 1, Deleted: 2));
+        (await _bed.ListAsync(squatter, _consent)).ShouldBeEmpty();
+        (await _bed.ListAsync(_patient, _consent)).ShouldHaveSingleItem().State.ShouldBe("active");
+    }
+
     private CapsuleRequest Item(string reference, byte[]? capsule) => new(reference, _patient.Entry.FhirUser, "vitals", 3, capsule);
 
     private static ConsentGrant ReadVitals(TestUser grantee, DateTimeOffset? end = null) =>

@@ -87,8 +87,8 @@ public sealed class GrantReconciler(SrsDbContext db, IKeyDirectory directory, Cf
             .ToList();
         if (stretches.Count == 0)
             return null;
-        return stretches.Where(p => p.Start <= now).Cast<(DateTimeOffset, DateTimeOffset?)?>().FirstOrDefault()
-            ?? stretches.OrderBy(p => p.Start).First();
+        var current = stretches.FindIndex(p => p.Start <= now);
+        return current >= 0 ? stretches[current] : stretches.MinBy(p => p.Start);
     }
 
     private static bool Names(ConsentGrant grant, DirectoryEntry grantee) =>

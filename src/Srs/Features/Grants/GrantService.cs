@@ -124,37 +124,9 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
             .Where(pair => !persisted.Contains(pair.Key))
             .Select(pair => new KnownSectionKey { PatientUserId = patientUserId, Section = pair.Key.Section, Epoch = pair.Key.Epoch, PublicKey = pair.Value }));
 
-        // A client repairing an interrupted grant uploads again: its new kfrags replace the pending
-        // ones for the same Consent, section, epoch and grantee (active ones stay until reconciled).
-        foreach (var slot in rows.Select(r => (r.Section, r.Epoch, r.GranteeUserId)).Distinct())
-        {
-            await db.ReencryptionKeys
-                .Where(k => k.PatientUserId == patientUserId && k.ConsentId == upload.ConsentId && k.State == ReencryptionKeyState.Pending
-                    && k.Section == slot.Section && k.Epoch == slot.Epoch && k.GranteeUserId == slot.GranteeUserId)
-                .ExecuteDeleteAsync(cancellationToken);
-        }
-
+        await ReplacePendingAsync(patientUserId, upload.ConsentId, rows, cancellationToken);
         db.ReencryptionKeys.AddRange(rows);
-        if (stored is null)
-        {
-            db.GrantStatements.Add(new StoredGrantStatement
-            {
-                PatientUserId = patientUserId,
-                Number = statement.Number,
-                StatementDigest = digest,
-                SignedStatement = upload.SignedStatement,
-                ConsentId = upload.ConsentId,
-                ReceivedAt = now,
-            });
-        }
-        else if (statement.Number > stored.Number)
-        {
-            stored.Number = statement.Number;
-            stored.StatementDigest = digest;
-            stored.SignedStatement = upload.SignedStatement;
-            stored.ConsentId = upload.ConsentId;
-            stored.ReceivedAt = now;
-        }
+        RecordStatement(stored, patientUserId, statement.Number, digest, upload, now);
 
         try
         {
@@ -162,12 +134,47 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
         }
         catch (DbUpdateException)
         {
-            // Two first uploads of one patient raced on the statement row; the loser retries.
+            // Two uploads of one patient raced to insert the same statement or section-key row; the loser retries.
             return Refused(GrantRefusal.Conflict("A concurrent grant upload for this patient won; retry."));
         }
 
         await transaction.CommitAsync(cancellationToken);
         return new GrantUploadResult(rows.Count, null);
+    }
+
+    // A client repairing an interrupted grant uploads again: its new kfrags replace the pending ones
+    // for the same Consent, section, epoch and grantee (active ones stay until reconciled).
+    private async Task ReplacePendingAsync(Guid patientUserId, string consentId, List<ReencryptionKey> rows, CancellationToken cancellationToken)
+    {
+        var slots = rows.Select(r => (r.Section, r.Epoch, r.GranteeUserId)).ToHashSet();
+        var pending = await db.ReencryptionKeys
+            .Where(k => k.PatientUserId == patientUserId && k.ConsentId == consentId && k.State == ReencryptionKeyState.Pending)
+            .ToListAsync(cancellationToken);
+        db.ReencryptionKeys.RemoveRange(pending.Where(k => slots.Contains((k.Section, k.Epoch, k.GranteeUserId))));
+    }
+
+    private void RecordStatement(StoredGrantStatement? stored, Guid patientUserId, long number, byte[] digest, GrantUpload upload, DateTimeOffset now)
+    {
+        if (stored is null)
+        {
+            db.GrantStatements.Add(new StoredGrantStatement
+            {
+                PatientUserId = patientUserId,
+                Number = number,
+                StatementDigest = digest,
+                SignedStatement = upload.SignedStatement,
+                ConsentId = upload.ConsentId,
+                ReceivedAt = now,
+            });
+        }
+        else if (number > stored.Number)
+        {
+            stored.Number = number;
+            stored.StatementDigest = digest;
+            stored.SignedStatement = upload.SignedStatement;
+            stored.ConsentId = upload.ConsentId;
+            stored.ReceivedAt = now;
+        }
     }
 
     /// <summary>The caller's kfrag records of one Consent, without the kfrag bytes.</summary>
