@@ -221,6 +221,19 @@ public sealed class GrantUploadTests : IClassFixture<GrantsDatabase>, IAsyncDisp
         stored.ShouldEndWith(":1/1");
     }
 
+    [Fact]
+    public async Task Given_a_kfrag_whose_signature_does_not_cover_the_delegating_key_When_uploaded_Then_refused()
+    {
+        var statement = _bed.Statement(_patient, 1, [("vitals", 3)], [(_doctor, "vitals", null)]);
+        var delegating = _bed.SectionKey(_patient, "vitals", 3);
+        var unbound = UmbralPre.GenerateKFrags(delegating, _doctor.UmbralKey.PublicKey, _patient.Signer, 1, 1, signDelegatingKey: false, signReceivingKey: true)[0];
+        var offer = _bed.Kfrag(_patient, _doctor, "vitals", 3) with { KeyFrag = unbound.ToBytes() };
+
+        var result = await _bed.UploadAsync(_patient, Consent, statement, offer);
+
+        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "cover the delegating key");
+    }
+
     private static void ShouldBeRefused(GrantUploadResult result, int status, string titlePart)
     {
         result.Accepted.ShouldBe(0);
