@@ -1,4 +1,5 @@
 using System.Text;
+using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Srs.Features.Accounts;
 using SeSPHR.Srs.Features.Grants;
@@ -86,6 +87,23 @@ public sealed class ReconcileAndReencryptTests : IClassFixture<GrantsDatabase>, 
         var cfrag = outcome.Cfrag.ShouldNotBeNull();
         _bed.OpenAsGrantee(_patient, _doctor, "vitals", 3, capsule, ciphertext, cfrag).ShouldBe(Pulse);
         Should.Throw<UmbralException>(() => _bed.OpenAsGrantee(_patient, _nurse, "vitals", 3, capsule, ciphertext, cfrag));
+    }
+
+    [Fact]
+    public async Task Given_an_active_kfrag_When_the_capsule_of_a_section_envelope_is_reencrypted_Then_the_grantee_opens_the_envelope()
+    {
+        await ActivateDoctorAsync();
+        var context = new EnvelopeContext("Observation", "o1", "vitals", 3);
+        var boundFields = new byte[SectionEnvelope.BoundFieldsHashSize];
+        var sectionKey = _bed.SectionKey(_patient, "vitals", 3).PublicKey;
+        var envelope = SectionEnvelope.Seal(context, sectionKey, Pulse, boundFields, _patient.Signer);
+        var header = SectionEnvelope.ReadHeader(envelope);
+
+        var outcome = (await _bed.ReencryptAsync(_doctor,
+            new CapsuleRequest("o1#vitals", _patient.Entry.FhirUser, header.SectionCode, header.Epoch, header.Capsule.ToBytes()))).ShouldHaveSingleItem();
+
+        var recipient = EnvelopeRecipient.Grantee(_doctor.UmbralKey, sectionKey, _patient.SigningKey.PublicKey, [CapsuleFrag.FromBytes(outcome.Cfrag.ShouldNotBeNull())]);
+        SectionEnvelope.Open(envelope, context, boundFields, _patient.SigningKey.PublicKey, recipient).ShouldBe(Pulse);
     }
 
     [Fact]
