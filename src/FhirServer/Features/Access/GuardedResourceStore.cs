@@ -37,8 +37,11 @@ public sealed class GuardedResourceStore(
     {
         ArgumentNullException.ThrowIfNull(writes);
         var current = await inner.ReadManyAsync(writes.Select(w => w.Resource.Id).ToList(), cancellationToken);
-        if (access.ConsentCheck && access.Caller is { } caller)
+        if (access.ConsentCheck)
         {
+            // Without a caller (authentication optional, no token) nobody can be judged: no write.
+            var caller = access.Caller ?? throw new FhirException(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login,
+                "Writes need an access token from the SRS (Authorization: Bearer).");
             foreach (var write in writes)
             {
                 await AuthorizeAsync(caller, write, current.GetValueOrDefault(write.Resource.Id), cancellationToken);
