@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Envelopes;
@@ -43,6 +44,86 @@ public sealed class ResponseShaper(
     IAccessAudit audit,
     FhirSerialization serialization)
 {
+    private List<CapsuleToReencrypt>? _deferred;
+
+    /// <summary>
+    /// For a batch or transaction: the entries are shaped one by one (stripping and audit at once),
+    /// but their capsules wait for <see cref="CompleteDeferredAsync"/>, so the whole Bundle makes one
+    /// re-encryption call. Meanwhile each readable envelope carries a random marker as its cfrag.
+    /// </summary>
+    public void DeferReencryption() => _deferred ??= [];
+
+    /// <summary>The one re-encryption call of a deferred response: markers become cfrags, refused envelopes leave.</summary>
+    /// <exception cref="FhirException">503 when the SRS is unavailable.</exception>
+    public async Task<string> CompleteDeferredAsync(string json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var pending = _deferred;
+        _deferred = null;
+        if (pending is not { Count: > 0 } || access.Caller is not { } caller)
+        {
+            return json;
+        }
+
+        var answers = await ReencryptAsync(caller, pending, cancellationToken);
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in pending)
+        {
+            if (answers.TryGetValue(item.Ref, out var cfrag))
+            {
+                json = json.Replace(item.Ref, Convert.ToBase64String(cfrag), StringComparison.Ordinal);
+            }
+            else
+            {
+                refused.Add(item.Ref);
+            }
+        }
+
+        if (refused.Count == 0)
+        {
+            return json;
+        }
+
+        var bundle = serialization.ParseStored(json);
+        DropMarked(bundle, refused);
+        return Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(bundle));
+    }
+
+    private static void DropMarked(Resource resource, HashSet<string> markers)
+    {
+        if (resource is Bundle bundle)
+        {
+            foreach (var entry in bundle.Entry.Where(e => e.Resource is not null))
+            {
+                DropMarked(entry.Resource!, markers);
+            }
+        }
+        else if (resource is DomainResource domain)
+        {
+            domain.Extension.RemoveAll(extension => EncryptedSectionExtension.IsEncryptedSection(extension)
+                && extension.Extension.Any(part => part.Url == EncryptedSectionExtension.CapsuleFragmentUrl
+                    && part.Value is Base64Binary { Value: { } bytes } && markers.Contains(Convert.ToBase64String(bytes))));
+        }
+    }
+
+    private async Task<Dictionary<string, byte[]>> ReencryptAsync(Caller caller, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ReencryptionResult> results;
+        try
+        {
+            results = await gateway.ReencryptAsync(caller.UserId, items, cancellationToken);
+        }
+        catch (SrsUnavailableException)
+        {
+            throw new FhirException(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                "The re-encryption service is unavailable; try again later.");
+        }
+
+        return results.Where(r => r.Cfrag is not null && r.Refused is null)
+            .GroupBy(r => r.Ref, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Cfrag!, StringComparer.Ordinal);
+    }
+
     /// <summary>The JSON to serve for each item (null stays null), in order.</summary>
     /// <exception cref="FhirException">503 when the SRS or the audit log is unavailable: never a partial answer.</exception>
     public async Task<StoredResource> ShapeAsync(StoredResource resource, string action, CancellationToken cancellationToken) =>
@@ -91,27 +172,25 @@ public sealed class ResponseShaper(
                     continue;
                 }
 
-                var reference = requests.Count.ToString(CultureInfo.InvariantCulture);
+                // Deferred: a random marker that is its own canonical base64 (32 hex digits), replaced later.
+                var reference = _deferred is null
+                    ? requests.Count.ToString(CultureInfo.InvariantCulture)
+                    : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
                 requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule.ToBytes()), index, extension));
             }
         }
 
-        if (requests.Count > 0)
+        if (_deferred is not null)
         {
-            IReadOnlyList<ReencryptionResult> results;
-            try
+            foreach (var (request, _, extension) in requests)
             {
-                results = await gateway.ReencryptAsync(caller.UserId, requests.Select(r => r.Item).ToList(), cancellationToken);
+                extension.Extension.Add(new Extension(EncryptedSectionExtension.CapsuleFragmentUrl, new Base64Binary(Convert.FromBase64String(request.Ref))));
+                _deferred.Add(request);
             }
-            catch (SrsUnavailableException)
-            {
-                throw new FhirException(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient,
-                    "The re-encryption service is unavailable; try again later.");
-            }
-
-            var answers = results.Where(r => r.Cfrag is not null && r.Refused is null)
-                .GroupBy(r => r.Ref, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.First().Cfrag!, StringComparer.Ordinal);
+        }
+        else if (requests.Count > 0)
+        {
+            var answers = await ReencryptAsync(caller, requests.Select(r => r.Item).ToList(), cancellationToken);
             foreach (var (request, index, extension) in requests)
             {
                 if (answers.TryGetValue(request.Ref, out var cfrag))

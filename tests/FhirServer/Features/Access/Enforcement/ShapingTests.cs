@@ -171,6 +171,50 @@ public sealed class ShapingTests : IClassFixture<AccessData>, IDisposable
         }
     }
 
+    private const string Batch = """
+        {"resourceType":"Bundle","type":"batch","entry":[
+          {"request":{"method":"GET","url":"Observation/v2"}},
+          {"request":{"method":"GET","url":"Observation/v3"}},
+          {"request":{"method":"GET","url":"Observation?_count=50"}}]}
+        """;
+
+    [Fact]
+    public async Task A_batch_makes_one_gateway_call_for_all_its_entries()
+    {
+        using var family = _data.As(AccessData.Family);
+        var response = await family.PostAsync("/fhir", FhirHttp.Json(Batch));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var entries = (await response.BodyAsync()).GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        var call = _data.Gateway.Calls.ShouldHaveSingleItem();
+        call.Items.Count.ShouldBe(2 + 6);
+        var expected = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("cfrag:Patient/pat:vitals:1"));
+        Envelopes(entries[0]).ShouldHaveSingleItem().Cfrags.ShouldBe([expected]);
+        Envelopes(entries[1]).ShouldHaveSingleItem().Cfrags.ShouldBe([expected]);
+        var searched = entries[2].GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        searched.Count.ShouldBe(6);
+        searched.ShouldAllBe(r => Envelopes(r).Single().Cfrags.SequenceEqual(new[] { expected }));
+    }
+
+    [Fact]
+    public async Task A_batch_drops_the_envelopes_the_SRS_refuses_and_fails_whole_without_it()
+    {
+        using var family = _data.As(AccessData.Family);
+        var calls = 0;
+        _data.Gateway.Refuse = _ => calls++ % 2 == 0;
+        var body = await (await family.PostAsync("/fhir", FhirHttp.Json(Batch))).BodyAsync();
+        var resources = body.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        var all = resources.Take(2).Concat(resources[2].GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource"))).ToList();
+        all.Count(r => Envelopes(r).Count == 0).ShouldBe(4);
+        all.Where(r => Envelopes(r).Count == 1).ShouldAllBe(r => Envelopes(r)[0].Cfrags.Count == 1);
+        // No marker of the deferred call is left behind: every cfrag served is the SRS's.
+        var expected = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("cfrag:Patient/pat:vitals:1"));
+        all.SelectMany(r => Envelopes(r).SelectMany(e => e.Cfrags)).ShouldAllBe(c => c == expected);
+
+        _data.Gateway.Down = true;
+        var down = await family.PostAsync("/fhir", FhirHttp.Json(Batch));
+        down.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+    }
+
     private static List<(string Section, List<string> Cfrags)> Envelopes(JsonElement resource) =>
         !resource.TryGetProperty("extension", out var extensions) ? [] : extensions.EnumerateArray()
             .Where(e => e.GetProperty("url").GetString() == EncryptedSectionExtension.Url)
