@@ -47,6 +47,19 @@ public sealed class GuardedResourceStore(
                 await AuthorizeAsync(caller, write, current.GetValueOrDefault(write.Resource.Id), cancellationToken);
             }
         }
+        else if (access.Caller is { } signedIn)
+        {
+            // Unfiltered test build: still, only a patient changes what the SRS is told they grant.
+            foreach (var write in writes.Where(w => w.Resource.ResourceType == "Consent"))
+            {
+                var before = current.GetValueOrDefault(write.Resource.Id)?.Patient;
+                if (write.Resource.Patient is not { } patient || !signedIn.IsPatient(patient) || (before is not null && !signedIn.IsPatient(before)))
+                {
+                    throw new FhirException(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden,
+                        "Only the patient whose Consent it is may write it.");
+                }
+            }
+        }
 
         var consents = writes.Where(w => w.Resource.ResourceType == "Consent").ToList();
         foreach (var write in consents)

@@ -1,4 +1,6 @@
 using System.Net;
+using SeSPHR.FhirServer.Tests.Features.Access.Consents;
+using static SeSPHR.FhirServer.Tests.Features.Access.Consents.ConsentBuilder;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 
@@ -30,6 +32,16 @@ public sealed class UnfilteredTests(UnfilteredTests.Data data) : IClassFixture<U
             var vital = resource.GetProperty("category")[0].GetProperty("coding")[0].GetProperty("code").GetString() == "vital-signs";
             resource.TryGetProperty("extension", out _).ShouldBe(vital);
         }
+    }
+
+    [Fact]
+    public async Task Consents_are_still_written_only_by_their_patient()
+    {
+        data.ResetFakes();
+        using var pharmacist = data.As(AccessData.Pharmacist);
+        var consent = ConsentOf(AccessData.Pat, Permit(People.Pharmacist)).With(c => c.Id = "c-self");
+        (await data.TryPutAsync(pharmacist, consent)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        data.Reconciler.Calls.ShouldBeEmpty();
     }
 
     [Fact]
