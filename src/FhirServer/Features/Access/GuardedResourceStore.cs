@@ -167,9 +167,20 @@ public sealed class GuardedResourceStore(
     {
         if (patient is null)
         {
-            // Directory resources and shared definitions: any signed-in caller; a protected section
-            // outside every record: nobody but an admin.
-            return section is null || caller.Role == UserRole.Admin;
+            // Directory resources and shared definitions are maintained by admins and by the
+            // professionals the admin approved (an EHR's practitioners, a pharmacy, an insurer), and
+            // a user may keep their own directory entry (fhirUser) up to date; patients, family and
+            // researchers read them only. A protected section outside every record: admins only.
+            if (section is not null)
+            {
+                return caller.Role == UserRole.Admin;
+            }
+
+            // A Provenance is shown only to who may read every target it names, so any signed-in
+            // writer (a patient recording where their data came from) may file one.
+            return type == "Provenance"
+                || caller.Role is UserRole.Admin or UserRole.Practitioner or UserRole.Pharmacist or UserRole.Insurer
+                || FhirReference.Normalize(caller.FhirUser) == $"{type}/{id}";
         }
 
         if (caller.IsPatient(patient))

@@ -84,4 +84,33 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
         });
         response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
+
+    [Theory]
+    [InlineData("alice", "Organization/clinic", HttpStatusCode.Forbidden)]
+    [InlineData("family", "Organization/clinic", HttpStatusCode.Forbidden)]
+    [InlineData("doctor", "Organization/clinic", HttpStatusCode.Created)]
+    [InlineData("insurer", "Organization/ins", HttpStatusCode.Created)]
+    [InlineData("family", "Location/ward", HttpStatusCode.Forbidden)]
+    [InlineData("pharmacist", "Location/ward", HttpStatusCode.Created)]
+    [InlineData("admin", "Location/lobby", HttpStatusCode.Created)]
+    public async System.Threading.Tasks.Task Directory_resources_are_written_by_admins_professionals_and_their_own_user(string caller, string key, HttpStatusCode expected)
+    {
+        var user = caller switch
+        {
+            "family" => AccessData.Family,
+            "pharmacist" => AccessData.Pharmacist,
+            "alice" => AccessData.Alice,
+            "admin" => AccessData.Admin,
+            "doctor" => AccessData.Doctor,
+            "insurer" => AccessData.Insurer,
+            _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+        };
+        using var client = data.As(user);
+        var id = key.Split('/')[1];
+        Resource resource = key.StartsWith("Organization/", StringComparison.Ordinal)
+            ? new Organization { Id = id, Name = "Directory entry" }
+            : new Location { Id = id, Name = "Directory entry" };
+        var response = await data.TryPutAsync(client, resource);
+        response.StatusCode.ShouldBe(expected);
+    }
 }
