@@ -144,7 +144,7 @@ postgres_role_ticks() {
   postmaster=$(head -1 "$work/pg/data/postmaster.pid")
   for pid in $(pgrep -P "$postmaster" 2>/dev/null); do
     t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
-    title=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    title=$( { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null) || continue
     case "$title" in
       "postgres: sesphr_srs "*) srs=$((srs + t)) ;;
       "postgres: sesphr_fhir "*) fhir=$((fhir + t)) ;;
