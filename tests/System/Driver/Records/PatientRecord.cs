@@ -1,0 +1,58 @@
+using Hl7.Fhir.Model;
+using SeSPHR.Crypto.Envelopes;
+using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Sections;
+using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.SystemTests.Driver.Fhir;
+using SeSPHR.SystemTests.Driver.Grants;
+using SectionKey = SeSPHR.Phr.Envelopes.SectionKey;
+
+namespace SeSPHR.SystemTests.Driver.Records;
+
+/// <summary>
+/// The patient's own record as their client writes and reads it: every resource is split by the
+/// section policy and each section sealed to the section's current epoch key and signed by the
+/// patient, then written with PUT under the client-chosen id the envelopes are bound to.
+/// </summary>
+public sealed class PatientRecord(PhrUser patient, GrantBook book)
+{
+    public PhrUser Patient { get; } = patient;
+
+    /// <summary>The id part of the patient's <c>fhirUser</c> (<c>Patient/{id}</c>).</summary>
+    public string PatientId => Patient.FhirUser["Patient/".Length..];
+
+    public ResourceReference Subject => new(Patient.FhirUser);
+
+    public SectionKey KeyFor(PhrSection section)
+    {
+        var epoch = book.EpochOf(section);
+        return new SectionKey(epoch, Patient.Keys.Sections.PublicKey(section.ToCode(), epoch));
+    }
+
+    /// <summary>What the cloud gets: the clear part with one signed envelope per section.</summary>
+    public Resource Seal(Resource resource) => SectionSealer.Seal((Resource)resource.DeepCopy(), KeyFor, Patient.Keys.Signer);
+
+    public Task<FhirResponse> WriteAsync(Resource resource) => Patient.Fhir.PutAsync(Seal(resource));
+
+    /// <summary>Opens a resource of the patient's own record with the patient's own section keys.</summary>
+    public Resource OpenOwn(Resource clear)
+    {
+        var keys = new List<Crypto.Umbral.SecretKey>();
+        try
+        {
+            return SectionSealer.Open(
+                clear,
+                sealedSection =>
+                {
+                    var key = Patient.Keys.Sections.SecretKey(sealedSection.Section.ToCode(), sealedSection.Epoch);
+                    keys.Add(key);
+                    return EnvelopeRecipient.Owner(key);
+                },
+                (_, writer) => writer.Equals(Patient.Keys.SigningPublicKey));
+        }
+        finally
+        {
+            keys.ForEach(k => k.Dispose());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using Npgsql;
+using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Testing;
+
+namespace SeSPHR.SystemTests.Infrastructure;
+
+/// <summary>
+/// A whole SeSPHR system for end-to-end tests: two databases of their own on the test cluster (one
+/// for the FhirServer, one for the SRS, as in production), the built SRS and FhirServer running as
+/// child processes on loopback and configured to trust each other, and the first admin enrolled with
+/// the one-time code the SRS wrote at its first start. Both servers' output goes to log files in
+/// <see cref="WorkFolder"/> for the tests that check what an operator could read.
+/// </summary>
+public sealed class SesphrSystem : IAsyncLifetime
+{
+    /// <summary>
+    /// Registration, login and tokens from one loopback address many times a minute (the matrix
+    /// alone signs in eight users); the SRS's own limits are for the internet.
+    /// </summary>
+    private static readonly Dictionary<string, string> RelaxedRateLimits =
+        new[] { "Login", "LoginPerUsername", "Registration", "Token" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
+
+    private TestDatabase? _fhirDatabase;
+    private TestDatabase? _srsDatabase;
+
+    public string WorkFolder { get; } = Path.Combine(Path.GetTempPath(), "sesphr-system-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public ServerProcess Srs { get; private set; } = null!;
+
+    public ServerProcess FhirServer { get; private set; } = null!;
+
+    public SystemEndpoints Endpoints { get; private set; } = null!;
+
+    /// <summary>The first admin, enrolled with the SRS's one-time code and logged in.</summary>
+    public PhrUser Admin { get; private set; } = null!;
+
+    /// <summary>
+    /// The client secret of the FhirServer's service client (<c>sesphr-fhir</c>), which the harness
+    /// configured in both servers; tests use it to speak to the SRS as the FhirServer would.
+    /// </summary>
+    public string ServiceSecret { get; private set; } = "";
+
+    public TestDatabase SrsDatabase => _srsDatabase ?? throw new InvalidOperationException("not started");
+
+    public TestDatabase FhirDatabase => _fhirDatabase ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(WorkFolder);
+        var srsData = Directory.CreateDirectory(Path.Combine(WorkFolder, "srs-data"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(srsData.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir");
+        _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs");
+        ServiceSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var serviceSecret = ServiceSecret;
+
+        // Both ports are chosen before either starts: each server's configuration names the other.
+        var srsEnvironment = new Dictionary<string, string>(RelaxedRateLimits)
+        {
+            ["ConnectionStrings__Srs"] = _srsDatabase.ConnectionString,
+            ["Srs__FhirServiceSecret"] = serviceSecret,
+            ["Srs__DataDirectory"] = srsData.FullName,
+        };
+        var fhirEnvironment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Fhir"] = _fhirDatabase.ConnectionString,
+            ["Fhir__Auth__RequireHttpsMetadata"] = "false",
+            ["Fhir__Srs__ClientSecret"] = serviceSecret,
+        };
+        Srs = new ServerProcess("srs", "Srs", "SeSPHR.Srs", WorkFolder, srsEnvironment);
+        FhirServer = new ServerProcess("fhir", "FhirServer", "SeSPHR.FhirServer", WorkFolder, fhirEnvironment);
+        var srsUrl = Srs.BaseAddress.ToString().TrimEnd('/');
+        var fhirBase = new Uri(FhirServer.BaseAddress, "fhir/");
+        srsEnvironment["Srs__FhirBaseUrl"] = fhirBase.ToString().TrimEnd('/');
+        fhirEnvironment["Fhir__Auth__Authority"] = srsUrl;
+        fhirEnvironment["Fhir__Srs__BaseUrl"] = srsUrl;
+        Endpoints = new SystemEndpoints(Srs.BaseAddress, fhirBase);
+
+        // The SRS first: the FhirServer may read its discovery document when it starts.
+        await Srs.StartAsync();
+        await FhirServer.StartAsync();
+
+        Admin = PhrUser.Create(Endpoints, "admin-" + Unique(), SrsRoles.Admin, "Practitioner/admin-" + Unique());
+        await Admin.EnrolAsAdminAsync(await ReadEnrolmentCodeAsync(srsData.FullName));
+        await Admin.LoginAsync();
+    }
+
+    /// <summary>A patient registered (active at once) and logged in; their <c>fhirUser</c> is <c>Patient/{random id}</c>.</summary>
+    public async Task<PhrUser> NewPatientAsync(string name, string? password = null)
+    {
+        var patient = PhrUser.Create(Endpoints, $"{name}-{Unique()}", SrsRoles.Patient, "Patient/" + Guid.NewGuid().ToString("N"), password);
+        await patient.RegisterAsync();
+        await patient.LoginAsync();
+        return patient;
+    }
+
+    /// <summary>A user of <paramref name="role"/> registered, approved by the admin when the role waits for approval, and logged in.</summary>
+    public async Task<PhrUser> NewMemberAsync(string name, string role)
+    {
+        var fhirType = role switch
+        {
+            SrsRoles.Patient => "Patient",
+            SrsRoles.RelatedPerson => "RelatedPerson",
+            SrsRoles.Insurer => "Organization",
+            _ => "Practitioner",
+        };
+        var member = PhrUser.Create(Endpoints, $"{name}-{Unique()}", role, $"{fhirType}/{Guid.NewGuid():N}");
+        var registered = await member.RegisterAsync();
+        if (registered.Status == "pending")
+        {
+            await Admin.Srs.ApproveAsync(registered.UserId, Admin.RequireAccessToken);
+        }
+
+        await member.LoginAsync();
+        return member;
+    }
+
+    /// <summary>A journal folder of its own for one user's client.</summary>
+    public string JournalFolder(PhrUser user) => Path.Combine(WorkFolder, "journals", user.Username);
+
+    /// <summary>Runs a scalar query on the SRS database, as its database administrator could.</summary>
+    public async Task<long> CountInSrsAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(SrsDatabase.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Admin?.Dispose();
+        if (FhirServer is not null)
+        {
+            await FhirServer.DisposeAsync();
+        }
+
+        if (Srs is not null)
+        {
+            await Srs.DisposeAsync();
+        }
+
+        if (_fhirDatabase is not null)
+        {
+            await _fhirDatabase.DisposeAsync();
+        }
+
+        if (_srsDatabase is not null)
+        {
+            await _srsDatabase.DisposeAsync();
+        }
+
+        // WorkFolder (logs, journals) is left for inspection after a failed run.
+    }
+
+    private static async Task<string> ReadEnrolmentCodeAsync(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "enrolment-code");
+        for (var attempt = 0; attempt < 50 && !File.Exists(path); attempt++)
+        {
+            await Task.Delay(100);
+        }
+
+        return File.Exists(path)
+            ? (await File.ReadAllTextAsync(path)).Trim()
+            : throw new InvalidOperationException($"The SRS wrote no enrolment code to {path} at its first start (src/Srs/API.md, POST /api/enrolment).");
+    }
+
+    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
+}
+
+/// <summary>All end-to-end tests share one running system (two servers cost a core each to start).</summary>
+[CollectionDefinition(Name)]
+public sealed class RunningSystemGroup : ICollectionFixture<SesphrSystem>
+{
+    public const string Name = "running system";
+}
