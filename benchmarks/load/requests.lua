@@ -5,6 +5,8 @@
 -- Thread t of T sends the lines t, t+T, t+2T, ... starting at line OFFSET, so no two threads send
 -- the same line and a run can start where the previous one stopped (a pool of sealed resources,
 -- each PUT to its own id, is then written once and not overwritten). Past the end it wraps.
+-- With WRK_BEARER_TOKEN set in the environment, every request carries "Authorization: Bearer" with
+-- it (benchmarks/access/run.sh); an environment variable, not an argument, so ps does not show it.
 -- done() prints one machine-readable RESULT line for run.sh.
 
 local threads = {}
@@ -22,6 +24,10 @@ local next_request = 1
 function init(args)
    local file, offset, stride = args[1], tonumber(args[2] or "0"), tonumber(args[3] or "1")
    local headers = { ["Content-Type"] = "application/fhir+json", ["Accept"] = "application/fhir+json" }
+   local token = os.getenv("WRK_BEARER_TOKEN")
+   if token ~= nil and token ~= "" then
+      headers["Authorization"] = "Bearer " .. token
+   end
    local index = 0
    for line in io.lines(file) do
       if index % stride == thread_index then

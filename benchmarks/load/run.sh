@@ -233,6 +233,8 @@ start_server() {
   (cd "$(server_dir)" && exec env \
     ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir_$config;Username=sesphr_fhir;Password=$password" \
     Fhir__ProtectedSections=$protected \
+    Fhir__Auth__Required=false \
+    Fhir__Access__ConsentCheck=false \
     Logging__LogLevel__Default=Warning \
     ASPNETCORE_ENVIRONMENT=Production \
     dotnet SeSPHR.FhirServer.dll --urls "$base") > "$work/fhir-$config.log" 2>&1 &

@@ -42,6 +42,8 @@ public sealed class RunningSystem : IAsyncLifetime
         {
             ["ConnectionStrings__Fhir"] = FhirDatabase.ConnectionString,
             ["Fhir__ProtectedSections"] = "false",
+            ["Fhir__Auth__Required"] = "false",
+            ["Fhir__Access__ConsentCheck"] = "false",
         });
         await Task.WhenAll(Srs.StartAsync(), FhirServer.StartAsync());
         FhirBase = new Uri(FhirServer.BaseAddress, "/fhir/");

@@ -1,4 +1,5 @@
 using SeSPHR.FhirServer.Features;
+using SeSPHR.FhirServer.Features.Access.Authentication;
 using SeSPHR.FhirServer.Health;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
@@ -17,6 +18,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 var app = builder.Build();
 
 app.UseFhirErrors();
+app.UseFhirAuthentication();
 app.MapHealthChecks("/healthz");
 app.MapFhirApi();
 

@@ -1,5 +1,6 @@
 using SeSPHR.Srs;
 using SeSPHR.Srs.Features.Accounts;
+using SeSPHR.Srs.Features.Grants;
 using SeSPHR.Srs.Features.OAuth;
 using SeSPHR.Srs.Health;
 using SeSPHR.Srs.Security;
@@ -20,6 +21,7 @@ builder.Services.AddSrsRateLimits(builder.Configuration);
 builder.Services.AddSrsOAuth();
 builder.Services.AddSrsAuthorization();
 builder.Services.AddAccounts();
+builder.Services.AddGrants(builder.Configuration);
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
@@ -37,5 +39,6 @@ app.UseAuthorization();
 app.MapOpenApi();
 app.MapAccounts();
 app.MapOAuth();
+app.MapGrants();
 
 app.Run();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Features.Access.Srs;
+using SeSPHR.FhirServer.Features.Access.Authentication;
 using SeSPHR.FhirServer.Features.Bundles;
 using SeSPHR.FhirServer.Features.Metadata;
 using SeSPHR.FhirServer.Features.Operations;
@@ -30,22 +31,24 @@ public static class FhirEndpoints
             provider.GetRequiredService<IOptions<FhirServerOptions>>().Value.ProtectedSections));
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<SearchRequestParser>();
-        services.AddSingleton<ResourceQueries>();
-        services.AddSingleton<DisclosurePolicy>();
+        services.AddScoped<ResourceQueries>();
         services.AddSingleton<FhirSerialization>();
         services.AddSingleton<CapabilityStatementFactory>();
         services.AddSingleton<ProtectedSectionGuard>();
-        services.AddSingleton<ResourceWriter>();
-        services.AddSingleton<CreateResourceHandler>();
-        services.AddSingleton<ReadResourceHandler>();
-        services.AddSingleton<UpdateResourceHandler>();
-        services.AddSingleton<DeleteResourceHandler>();
-        services.AddSingleton<HistoryHandler>();
-        services.AddSingleton<SearchHandler>();
-        services.AddFhirBundles();
-        services.AddFhirOperations();
+        services.AddScoped<ResourceWriter>();
+        services.AddScoped<CreateResourceHandler>();
+        services.AddScoped<ReadResourceHandler>();
+        services.AddScoped<UpdateResourceHandler>();
+        services.AddScoped<DeleteResourceHandler>();
+        services.AddScoped<HistoryHandler>();
+        services.AddScoped<SearchHandler>();
+        // The SRS clients and the durable audit first: AddFhirAccess only fills in fail-closed
+        // stand-ins for what is not registered.
         services.AddSrsIntegration(configuration);
         services.AddAccessAudit(configuration);
+        services.AddFhirAccess(configuration);
+        services.AddFhirBundles();
+        services.AddFhirOperations();
         return services;
     }
 
@@ -53,11 +56,21 @@ public static class FhirEndpoints
     public static IEndpointRouteBuilder MapFhirApi(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup(FhirRequest.BasePath);
+        // Consent is read once per request, before the handler: every query of the request then
+        // filters with the same candidates, taken at the same instant.
+        fhir.AddEndpointFilter(async (context, next) =>
+        {
+            await context.HttpContext.RequestServices.GetRequiredService<RequestAccess>().PrepareAsync(context.HttpContext.RequestAborted);
+            return await next(context);
+        });
+        fhir.MapSmartConfiguration();
         fhir.MapFhirBundles();
         fhir.MapFhirOperations();
 
-        fhir.MapGet("/metadata", (HttpRequest request, CapabilityStatementFactory factory, IOptions<FhirServerOptions> options) =>
-            FhirResult.Of(StatusCodes.Status200OK, factory.Create(FhirRequest.BaseUrl(request, options.Value))));
+        fhir.MapGet("/metadata", async (HttpRequest request, CapabilityStatementFactory factory, IOptions<FhirServerOptions> options) =>
+            FhirResult.Of(StatusCodes.Status200OK, factory.Create(
+                FhirRequest.BaseUrl(request, options.Value),
+                await SmartConfiguration.EndpointsAsync(request.HttpContext.RequestServices, request.HttpContext.RequestAborted))));
         fhir.MapGet("/_history", (HttpRequest request, HistoryHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, null, null, cancellationToken));
 

@@ -5,7 +5,11 @@ using SeSPHR.FhirServer.Storage;
 namespace SeSPHR.FhirServer.Search;
 
 /// <summary>A resource as a search or history returns it: its key, its JSON and its ordering values.</summary>
-public sealed record FoundResource(string Id, string ResourceType, string LogicalId, long VersionId, DateTime LastUpdated, DateTime SortKey, string? Json, bool IsDeleted);
+public sealed record FoundResource(string Id, string ResourceType, string LogicalId, long VersionId, DateTime LastUpdated, DateTime SortKey, string? Json, bool IsDeleted, string? Patient = null, string? Section = null)
+{
+    /// <summary>What the disclosure policy shapes before it is served.</summary>
+    public Disclosed ToDisclosed() => new(ResourceType, LogicalId, VersionId, Patient, Section, Json);
+}
 
 /// <summary>One page of results, with the total when it was asked for.</summary>
 public sealed record ResultPage(IReadOnlyList<FoundResource> Matches, bool HasNext, bool HasPrevious, long? Total, DateTime Snapshot);
@@ -27,7 +31,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         var sql = new SearchSql();
         var sortKey = sql.SortKey(query);
-        var where = sql.Where(query, snapshot, disclosure.SqlFilter("r"));
+        var where = sql.Where(query, snapshot, disclosure.SqlFilter("r", sql));
         var descending = query.Sort?.Descending ?? false;
         var backwards = query.Cursor?.Backwards ?? false;
         var scanDescending = descending != backwards;
@@ -38,7 +42,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         var direction = scanDescending ? "DESC" : "ASC";
         var pageSql = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, {sortKey}, r.data->>'Json'
+            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, {sortKey}, r.data->>'Json', false, r.patient, r.section
             FROM {SearchSql.Resources} r
             WHERE {where}
             ORDER BY 6 {direction}, r.id {direction}
@@ -69,7 +73,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     private async Task<long> CountAsync(SearchQuery query, DateTime snapshot, CancellationToken cancellationToken)
     {
         var count = new SearchSql();
-        var countSql = $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {count.Where(query, snapshot, disclosure.SqlFilter("r"))}";
+        var countSql = $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {count.Where(query, snapshot, disclosure.SqlFilter("r", count))}";
         return (long)(await ScalarAsync(countSql, count, cancellationToken))!;
     }
 
@@ -77,9 +81,9 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     public async Task<IReadOnlyList<FoundResource>> IncludeAsync(IncludeRequest include, IReadOnlyList<FoundResource> page, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var filter = disclosure.SqlFilter("r");
+        var filter = disclosure.SqlFilter("r", sql);
         var text = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json'
+            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
             FROM {SearchSql.Resources} r
             WHERE NOT r.is_deleted
               AND r.id IN (SELECT x.target_type || '/' || x.target_id FROM {SearchTables.Reference} x
@@ -96,9 +100,9 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     public async Task<IReadOnlyList<FoundResource>> RevIncludeAsync(IncludeRequest include, IReadOnlyList<FoundResource> page, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var filter = disclosure.SqlFilter("r");
+        var filter = disclosure.SqlFilter("r", sql);
         var text = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json'
+            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
             FROM {SearchSql.Resources} r
             WHERE r.resource_type = {sql.Add(include.SourceType)} AND NOT r.is_deleted
               AND EXISTS (SELECT 1 FROM {SearchTables.Reference} x
@@ -139,9 +143,14 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             clauses.Add($"(v.last_updated, v.id) {(backwards ? ">" : "<")} ({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})");
         }
 
+        if (disclosure.SqlFilter("v", sql) is { } filter)
+        {
+            clauses.Add($"({filter})");
+        }
+
         var direction = backwards ? "ASC" : "DESC";
         var text = $"""
-            SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.last_updated, v.data->>'Json', v.is_deleted
+            SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.last_updated, v.data->>'Json', v.is_deleted, v.patient, v.section
             FROM {SearchSql.Versions} v
             WHERE {string.Join(" AND ", clauses)}
             ORDER BY v.last_updated {direction}, v.id {direction}
@@ -185,7 +194,9 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
                 reader.GetDateTime(4),
                 reader.GetDateTime(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6),
-                withDeleted && reader.GetBoolean(7)));
+                withDeleted && reader.GetBoolean(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return rows;

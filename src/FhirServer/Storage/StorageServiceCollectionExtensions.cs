@@ -51,7 +51,10 @@ public static class StorageServiceCollectionExtensions
                     .Duplicate(r => r.LogicalId, notNull: true)
                     .Duplicate(r => r.VersionId, notNull: true)
                     .Duplicate(r => r.IsDeleted, notNull: true)
-                    .Duplicate(r => r.LastUpdated, pgType: "timestamptz", notNull: true);
+                    .Duplicate(r => r.LastUpdated, pgType: "timestamptz", notNull: true)
+                    // History is filtered by the version's own record and section, like search.
+                    .Duplicate(r => r.Patient)
+                    .Duplicate(r => r.Section);
                 foreach (var table in SearchTables.All())
                 {
                     options.Storage.ExtendedSchemaObjects.Add(table);
@@ -61,7 +64,8 @@ public static class StorageServiceCollectionExtensions
             .UseLightweightSessions();
         services.AddSingleton<SchemaMigration>();
         services.AddHostedService(provider => provider.GetRequiredService<SchemaMigration>());
-        services.AddSingleton<IResourceStore, MartenResourceStore>();
+        services.AddSingleton<MartenResourceStore>();
+        services.AddSingleton<IResourceStore>(provider => provider.GetRequiredService<MartenResourceStore>());
         return services;
     }
 }

@@ -28,6 +28,20 @@ public sealed class StoredResource
 
     public static string KeyOf(string resourceType, string logicalId) => $"{resourceType}/{logicalId}";
 
+    /// <summary>The same version with the body as the disclosure policy shaped it for the caller.</summary>
+    public StoredResource WithJson(string? json) => new()
+    {
+        Id = Id,
+        ResourceType = ResourceType,
+        LogicalId = LogicalId,
+        VersionId = VersionId,
+        LastUpdated = LastUpdated,
+        IsDeleted = IsDeleted,
+        Json = json,
+        Patient = Patient,
+        Section = Section,
+    };
+
     public StoredResourceVersion ToVersion() => new()
     {
         Id = StoredResourceVersion.KeyOf(ResourceType, LogicalId, VersionId),
@@ -58,6 +72,19 @@ public sealed class StoredResourceVersion
     public string? Json { get; init; }
     public string? Patient { get; init; }
     public string? Section { get; init; }
+
+    public StoredResourceVersion WithJson(string? json) => new()
+    {
+        Id = Id,
+        ResourceType = ResourceType,
+        LogicalId = LogicalId,
+        VersionId = VersionId,
+        LastUpdated = LastUpdated,
+        IsDeleted = IsDeleted,
+        Json = json,
+        Patient = Patient,
+        Section = Section,
+    };
 
     public static string KeyOf(string resourceType, string logicalId, long versionId) =>
         $"{resourceType}/{logicalId}/_history/{versionId}";

@@ -22,6 +22,7 @@ public sealed class HealthTests(FhirServerFixture server) : IClassFixture<FhirSe
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("ConnectionStrings:Fhir", "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none;Timeout=2");
+            builder.UseSetting("Fhir:Auth:Required", "false");
         });
 
         var response = await factory.CreateClient().GetAsync("/healthz");

@@ -26,6 +26,10 @@ public class FhirServerFixture : IAsyncLifetime
             // The plain FHIR configuration by default: these tests exercise REST semantics on
             // ordinary resources; ProtectedFhirServerFixture runs the protected configuration.
             builder.UseSetting("Fhir:ProtectedSections", "false");
+            // Anonymous and unfiltered (the plain FHIR configuration): these fixtures test REST
+            // semantics; tests/FhirServer/Access runs the server with tokens and Consent.
+            builder.UseSetting("Fhir:Auth:Required", "false");
+            builder.UseSetting("Fhir:Access:ConsentCheck", "false");
             foreach (var (key, value) in Settings)
             {
                 builder.UseSetting(key, value);

@@ -6,8 +6,8 @@ public static class BundleEndpoints
     public static IServiceCollection AddFhirBundles(this IServiceCollection services)
     {
         services.AddOptions<BundleOptions>().BindConfiguration("Fhir:Bundles");
-        services.AddSingleton<BundleProcessor>();
-        services.AddSingleton<BundleHandler>();
+        services.AddScoped<BundleProcessor>();
+        services.AddScoped<BundleHandler>();
         return services;
     }
 

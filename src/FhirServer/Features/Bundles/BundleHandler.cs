@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Http;
 
 namespace SeSPHR.FhirServer.Features.Bundles;
@@ -17,6 +18,7 @@ namespace SeSPHR.FhirServer.Features.Bundles;
 public sealed partial class BundleHandler(
     BundleProcessor processor,
     FhirSerialization serialization,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options,
     IOptions<BundleOptions> bundleOptions)
 {
@@ -35,6 +37,8 @@ public sealed partial class BundleHandler(
             IsStrict(request),
             request);
         var transaction = bundle.Type == Bundle.BundleType.Transaction;
+        // One re-encryption call for the whole response, whatever its entries read.
+        shaper.DeferReencryption();
         var results = transaction
             ? await processor.TransactionAsync(bundle.Entry, context, cancellationToken)
             : await processor.BatchAsync(bundle.Entry, context, cancellationToken);
@@ -49,7 +53,7 @@ public sealed partial class BundleHandler(
                 responseOutcomeJson: result.Outcome is null ? null : Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(result.Outcome)));
         }
 
-        return FhirResult.OfStored(StatusCodes.Status200OK, response.Finish());
+        return FhirResult.OfStored(StatusCodes.Status200OK, await shaper.CompleteDeferredAsync(response.Finish(), cancellationToken));
     }
 
     /// <summary>The rules of the Bundle resource itself (bdl-3, bdl-7, bdl-8) and of this server.</summary>

@@ -26,7 +26,8 @@ public sealed class BundleProcessor(
     SearchHandler search,
     HistoryHandler history,
     PatchResourceHandler patches,
-    DisclosurePolicy disclosure)
+    DisclosurePolicy disclosure,
+    ResponseShaper shaper)
 {
     public async Task<IReadOnlyList<EntryResult>> TransactionAsync(IList<Bundle.EntryComponent> entries, BundleContext context, CancellationToken cancellationToken)
     {
@@ -268,7 +269,7 @@ public sealed class BundleProcessor(
                         entry.Created = true;
                         break;
                     case EntryInteraction.Patch:
-                        if (entry.Current is null || !disclosure.MayDisclose(entry.Current))
+                        if (entry.Current is null || !await disclosure.MayDiscloseAsync(entry.Current, cancellationToken))
                         {
                             throw FhirException.NotFound(type, entry.Id!);
                         }
@@ -300,7 +301,7 @@ public sealed class BundleProcessor(
         foreach (var entry in ordered.Where(w => w.Route.Interaction is EntryInteraction.Read or EntryInteraction.Vread))
         {
             await GuardAsync(entry, async () => entry.Result = entry.Route.Interaction == EntryInteraction.Read
-                ? ReadResult(entry, pending, current, context)
+                ? await ReadResultAsync(entry, pending, current, context, cancellationToken)
                 : await VreadResultAsync(entry, pending, context, cancellationToken));
         }
 
@@ -349,12 +350,12 @@ public sealed class BundleProcessor(
         }
     }
 
-    private EntryResult ReadResult(EntryWork entry, Dictionary<string, StoredResource> pending, IReadOnlyDictionary<string, StoredResource> current, BundleContext context)
+    private async Task<EntryResult> ReadResultAsync(EntryWork entry, Dictionary<string, StoredResource> pending, IReadOnlyDictionary<string, StoredResource> current, BundleContext context, CancellationToken cancellationToken)
     {
         var (type, id) = (entry.Route.ResourceType!, entry.Route.Id!);
         var key = StoredResource.KeyOf(type, id);
         var stored = pending.GetValueOrDefault(key) ?? current.GetValueOrDefault(key);
-        if (stored is null || !disclosure.MayDisclose(stored))
+        if (stored is null || !await disclosure.MayDiscloseAsync(stored, cancellationToken))
         {
             throw FhirException.NotFound(type, id);
         }
@@ -366,7 +367,7 @@ public sealed class BundleProcessor(
 
         var unchanged = (entry.IfNoneMatch is { } seen && seen == stored.VersionId)
             || (entry.IfModifiedSince is { } since && stored.LastUpdated < since.AddSeconds(1));
-        return unchanged ? EntryResult.NotModified(stored) : EntryResult.Read(stored, context);
+        return unchanged ? EntryResult.NotModified(stored) : EntryResult.Read(await shaper.ShapeAsync(stored, "read", cancellationToken), context);
     }
 
     private async Task<EntryResult> VreadResultAsync(EntryWork entry, Dictionary<string, StoredResource> pending, BundleContext context, CancellationToken cancellationToken)
@@ -376,12 +377,12 @@ public sealed class BundleProcessor(
             ? written.ToVersion()
             : await store.ReadVersionAsync(type, id, versionId, cancellationToken);
         var label = $"{id}/_history/{versionId.ToString(CultureInfo.InvariantCulture)}";
-        if (version is null || !disclosure.MayDisclose(version))
+        if (version is null || !await disclosure.MayDiscloseAsync(version, cancellationToken))
         {
             throw FhirException.NotFound(type, label);
         }
 
-        return version.IsDeleted ? throw StoredResponses.Gone(type, label) : EntryResult.Read(version, context);
+        return version.IsDeleted ? throw StoredResponses.Gone(type, label) : EntryResult.Read(await shaper.ShapeAsync(version, "vread", cancellationToken), context);
     }
 
     /// <summary>The response entry of an entry once the Bundle's writes are committed.</summary>

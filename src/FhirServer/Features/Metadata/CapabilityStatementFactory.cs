@@ -1,5 +1,6 @@
 using System.Reflection;
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Access.Authentication;
 using SeSPHR.FhirServer.Features.Operations;
 using SeSPHR.FhirServer.Features.Operations.Patch;
 using SeSPHR.FhirServer.Features.Resources;
@@ -13,7 +14,7 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
 {
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
 
-    public CapabilityStatement Create(string baseUrl)
+    public CapabilityStatement Create(string baseUrl, SmartEndpoints? smart = null)
     {
         var version = typeof(CapabilityStatementFactory).Assembly
             .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -55,6 +56,10 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
         rest.Interaction.Add(new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Transaction });
         rest.Interaction.Add(new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.Batch });
         rest.Interaction.Add(new CapabilityStatement.SystemInteractionComponent { Code = CapabilityStatement.SystemRestfulInteraction.HistorySystem });
+        if (smart is not null)
+        {
+            rest.Security = Security(smart);
+        }
 
         return new CapabilityStatement
         {
@@ -72,6 +77,21 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
             Format = [FhirFormats.JsonMediaType, FhirFormats.XmlMediaType, "json", "xml"],
             PatchFormat = [JsonPatch.MediaType, FhirFormats.JsonMediaType, FhirFormats.XmlMediaType],
             Rest = [rest],
+        };
+    }
+
+    /// <summary>SMART App Launch: the service coding and the oauth-uris extension naming the SRS's endpoints.</summary>
+    private static CapabilityStatement.SecurityComponent Security(SmartEndpoints smart)
+    {
+        var uris = new Extension { Url = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris" };
+        uris.Extension.Add(new Extension("authorize", new FhirUri(smart.Authorization)));
+        uris.Extension.Add(new Extension("token", new FhirUri(smart.Token)));
+        return new CapabilityStatement.SecurityComponent
+        {
+            Cors = true,
+            Service = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")],
+            Description = "OAuth 2.0 bearer tokens from the SeSPHR SRS (SMART App Launch; discovery at .well-known/smart-configuration).",
+            Extension = [uris],
         };
     }
 

@@ -13,10 +13,10 @@ public static class OperationEndpoints
         services.AddSingleton<ResourceValidator>();
         services.AddSingleton<WriteValidation>();
         services.AddHostedService<ValidatorWarmUp>();
-        services.AddSingleton<PatchResourceHandler>();
-        services.AddSingleton<ValidateHandler>();
-        services.AddSingleton<PatientEverythingQuery>();
-        services.AddSingleton<PatientEverythingHandler>();
+        services.AddScoped<PatchResourceHandler>();
+        services.AddScoped<ValidateHandler>();
+        services.AddScoped<PatientEverythingQuery>();
+        services.AddScoped<PatientEverythingHandler>();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Operations.Validate;
 using SeSPHR.FhirServer.Features.Resources.Protection;
 using SeSPHR.FhirServer.Http;
@@ -104,7 +105,13 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
             Patient = PatientOf(resource, policy),
             Section = policy?.SectionOf(resource)?.ToCode(),
         };
-        return new ResourceWrite(stored, indexer.Extract(resource), replacesExisting);
+        var index = indexer.Extract(resource);
+        if (resource is Consent consent)
+        {
+            ConsentGranteeIndex.AddTo(index, consent);
+        }
+
+        return new ResourceWrite(stored, index, replacesExisting);
     }
 
     /// <summary>The patient whose record holds the resource: the compartment used for access and $everything.</summary>

@@ -47,6 +47,8 @@ public sealed class CanaryTests : IAsyncLifetime, IDisposable
         {
             builder.UseSetting("ConnectionStrings:Fhir", _database.ConnectionString);
             builder.UseSetting("Fhir:ProtectedSections", "true");
+            builder.UseSetting("Fhir:Auth:Required", "false");
+            builder.UseSetting("Fhir:Access:ConsentCheck", "false");
             builder.UseSetting("Fhir:LogSqlParameters", "true");
             builder.UseSetting("Logging:LogLevel:Default", "Trace");
             builder.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)));

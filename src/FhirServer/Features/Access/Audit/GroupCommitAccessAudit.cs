@@ -16,7 +16,7 @@ namespace SeSPHR.FhirServer.Features.Access.Audit;
 public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedService, IDisposable
 {
     private readonly Channel<Submission> _queue;
-    private readonly IResourceStore _store;
+    private readonly MartenResourceStore _store;
     private readonly AccessAuditEvents _events;
     private readonly TimeProvider _clock;
     private readonly ILogger<GroupCommitAccessAudit> _logger;
@@ -26,7 +26,9 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
     private long _transactions;
     private long _recordsWritten;
 
-    public GroupCommitAccessAudit(IResourceStore store, AccessAuditEvents events, TimeProvider clock, IOptions<AuditOptions> options, ILogger<GroupCommitAccessAudit> logger)
+    // The raw store, not the caller-guarded IResourceStore of a request: audit rows are the server's
+    // own writes, made outside any request scope by the background writer.
+    public GroupCommitAccessAudit(MartenResourceStore store, AccessAuditEvents events, TimeProvider clock, IOptions<AuditOptions> options, ILogger<GroupCommitAccessAudit> logger)
     {
         _store = store;
         _events = events;

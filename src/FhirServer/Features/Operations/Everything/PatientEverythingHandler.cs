@@ -23,6 +23,7 @@ public sealed class PatientEverythingHandler(
     OperationRegistry operations,
     ResourceRegistry resources,
     DisclosurePolicy disclosure,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, string id, CancellationToken cancellationToken)
@@ -30,7 +31,7 @@ public sealed class PatientEverythingHandler(
         operations.Require(resourceType, FhirOperation.Everything);
         ResourceIds.Require(id);
         var patient = await store.ReadAsync(resourceType, id, cancellationToken);
-        if (patient is null || !disclosure.MayDisclose(patient))
+        if (patient is null || !await disclosure.MayDiscloseAsync(patient, cancellationToken))
         {
             throw FhirException.NotFound(resourceType, id);
         }
@@ -47,9 +48,11 @@ public sealed class PatientEverythingHandler(
         var self = QueryHelpers.AddQueryString($"{baseUrl}/{resourceType}/{id}/$everything", linkParameters);
         var links = PageLinks.Build(self, everything.Cursor, page.Snapshot, page.Entries.Select(e => e.Resource).ToList(), page.HasNext, page.HasPrevious);
         using var bundle = new BundleWriter("searchset", page.Total, links);
-        foreach (var (found, inCompartment) in page.Entries)
+        var shaped = await shaper.ShapeAsync(page.Entries.Select(e => e.Resource.ToDisclosed()).ToList(), "everything", cancellationToken);
+        for (var index = 0; index < page.Entries.Count; index++)
         {
-            bundle.AddEntry($"{baseUrl}/{found.ResourceType}/{found.LogicalId}", found.Json, inCompartment ? "match" : "include");
+            var (found, inCompartment) = page.Entries[index];
+            bundle.AddEntry($"{baseUrl}/{found.ResourceType}/{found.LogicalId}", shaped[index], inCompartment ? "match" : "include");
         }
 
         return FhirResult.OfStored(StatusCodes.Status200OK, bundle.Finish());

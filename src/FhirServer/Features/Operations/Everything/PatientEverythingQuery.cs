@@ -43,7 +43,7 @@ public sealed class PatientEverythingQuery(NpgsqlDataSource dataSource, Disclosu
 
         var direction = backwards ? "DESC" : "ASC";
         var text = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.data->>'Json', r.patient IS NOT NULL
+            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.data->>'Json', r.patient IS NOT NULL, r.patient, r.section
             FROM {SearchSql.Resources} r
             WHERE {where}
             ORDER BY {notPatient} {direction}, r.last_updated {direction}, r.id {direction}
@@ -66,7 +66,7 @@ public sealed class PatientEverythingQuery(NpgsqlDataSource dataSource, Disclosu
 
     private string Where(SearchSql sql, string patient, DateTime snapshot, EverythingRequest request)
     {
-        var member = disclosure.SqlFilter("c");
+        var member = disclosure.SqlFilter("c", sql);
         var clauses = new List<string>
         {
             "NOT r.is_deleted",
@@ -89,7 +89,7 @@ public sealed class PatientEverythingQuery(NpgsqlDataSource dataSource, Disclosu
             clauses.Add($"r.resource_type = ANY({sql.Add(types.ToArray())})");
         }
 
-        if (disclosure.SqlFilter("r") is { } filter)
+        if (disclosure.SqlFilter("r", sql) is { } filter)
         {
             clauses.Add($"({filter})");
         }
@@ -114,7 +114,8 @@ public sealed class PatientEverythingQuery(NpgsqlDataSource dataSource, Disclosu
         {
             var lastUpdated = reader.GetDateTime(4);
             rows.Add(new EverythingEntry(
-                new FoundResource(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), lastUpdated, lastUpdated, reader.GetString(5), IsDeleted: false),
+                new FoundResource(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), lastUpdated, lastUpdated, reader.GetString(5), IsDeleted: false,
+                    reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)),
                 reader.GetBoolean(6)));
         }
 

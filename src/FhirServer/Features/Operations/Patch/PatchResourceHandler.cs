@@ -39,7 +39,7 @@ public sealed class PatchResourceHandler(
         for (var attempt = 1; ; attempt++)
         {
             var current = await store.ReadAsync(resourceType, id, cancellationToken);
-            if (current is null || !disclosure.MayDisclose(current))
+            if (current is null || !await disclosure.MayDiscloseAsync(current, cancellationToken))
             {
                 throw FhirException.NotFound(resourceType, id);
             }

@@ -94,7 +94,7 @@ public sealed class ValidateHandler(
         operations.Require(resourceType, FhirOperation.Validate);
         ResourceIds.Require(id);
         var stored = await store.ReadAsync(resourceType, id, cancellationToken);
-        if (stored is null || !disclosure.MayDisclose(stored))
+        if (stored is null || !await disclosure.MayDiscloseAsync(stored, cancellationToken))
         {
             throw FhirException.NotFound(resourceType, id);
         }

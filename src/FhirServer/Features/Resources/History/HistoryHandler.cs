@@ -2,6 +2,7 @@ using System.Globalization;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Search;
 
@@ -11,7 +12,7 @@ namespace SeSPHR.FhirServer.Features.Resources.History;
 /// FHIR history of an instance, a type or the whole system: every version, newest first, deletes
 /// included, with <c>_since</c>, <c>_count</c> and stable paging links.
 /// </summary>
-public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry registry, IOptions<FhirServerOptions> options)
+public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry registry, ResponseShaper shaper, IOptions<FhirServerOptions> options)
 {
     public async Task<FhirResult> HandleAsync(HttpRequest request, string? resourceType, string? id, CancellationToken cancellationToken)
     {
@@ -63,13 +64,15 @@ public sealed class HistoryHandler(ResourceQueries queries, ResourceRegistry reg
             $"{baseUrl}{(resourceType is null ? "" : "/" + resourceType)}{(id is null ? "" : "/" + id)}/_history", linkParameters);
         var links = PageLinks.Build(url, cursor, page.Snapshot, page.Matches, page.HasNext, page.HasPrevious);
         using var bundle = new BundleWriter("history", null, links);
-        foreach (var version in page.Matches)
+        var shaped = await shaper.ShapeAsync(page.Matches.Select(m => m.ToDisclosed()).ToList(), "history", cancellationToken);
+        for (var index = 0; index < page.Matches.Count; index++)
         {
+            var version = page.Matches[index];
             var method = version.IsDeleted ? "DELETE" : version.VersionId == 1 ? "POST" : "PUT";
             var resourceUrl = $"{version.ResourceType}/{version.LogicalId}";
             bundle.AddEntry(
                 $"{baseUrl}/{resourceUrl}",
-                version.IsDeleted ? null : version.Json,
+                version.IsDeleted ? null : shaped[index],
                 request: (method, method == "POST" ? version.ResourceType : resourceUrl),
                 response: (version.IsDeleted ? "204" : method == "POST" ? "201" : "200",
                     $"{baseUrl}/{resourceUrl}/_history/{version.VersionId.ToString(CultureInfo.InvariantCulture)}",

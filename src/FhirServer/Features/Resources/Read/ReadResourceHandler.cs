@@ -5,19 +5,19 @@ using SeSPHR.FhirServer.Storage;
 namespace SeSPHR.FhirServer.Features.Resources.Read;
 
 /// <summary>FHIR read and vread: the current version (410 once deleted) or a given version.</summary>
-public sealed class ReadResourceHandler(IResourceStore store, ResourceRegistry registry, DisclosurePolicy disclosure)
+public sealed class ReadResourceHandler(IResourceStore store, ResourceRegistry registry, DisclosurePolicy disclosure, ResponseShaper shaper)
 {
     public async Task<FhirResult> ReadAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         registry.Require(resourceType, FhirInteraction.Read);
         ResourceIds.Require(id);
         var stored = await store.ReadAsync(resourceType, id, cancellationToken);
-        if (stored is null || !disclosure.MayDisclose(stored))
+        if (stored is null || !await disclosure.MayDiscloseAsync(stored, cancellationToken))
         {
             throw FhirException.NotFound(resourceType, id);
         }
 
-        return stored.IsDeleted ? throw StoredResponses.Gone(resourceType, id) : StoredResponses.Read(stored);
+        return stored.IsDeleted ? throw StoredResponses.Gone(resourceType, id) : StoredResponses.Read(await shaper.ShapeAsync(stored, "read", cancellationToken));
     }
 
     public async Task<FhirResult> ReadVersionAsync(string resourceType, string id, string versionText, CancellationToken cancellationToken)
@@ -30,11 +30,13 @@ public sealed class ReadResourceHandler(IResourceStore store, ResourceRegistry r
         }
 
         var version = await store.ReadVersionAsync(resourceType, id, versionId, cancellationToken);
-        if (version is null || !disclosure.MayDisclose(version))
+        if (version is null || !await disclosure.MayDiscloseAsync(version, cancellationToken))
         {
             throw FhirException.NotFound(resourceType, $"{id}/_history/{versionId}");
         }
 
-        return version.IsDeleted ? throw StoredResponses.Gone(resourceType, $"{id}/_history/{versionId}") : StoredResponses.Read(version);
+        return version.IsDeleted
+            ? throw StoredResponses.Gone(resourceType, $"{id}/_history/{versionId}")
+            : StoredResponses.Read(await shaper.ShapeAsync(version, "vread", cancellationToken));
     }
 }

@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Search;
 using SeSPHR.FhirServer.Storage;
@@ -18,6 +19,7 @@ public sealed class SearchHandler(
     ResourceRegistry registry,
     IResourceStore store,
     FhirSerialization serialization,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
@@ -78,14 +80,18 @@ public sealed class SearchHandler(
             $"{baseUrl}/{query.ResourceType}", query.LinkParameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
         var links = PageLinks.Build(url, query.Cursor, page.Snapshot, page.Matches, page.HasNext, page.HasPrevious);
         using var bundle = new BundleWriter("searchset", page.Total, links);
-        foreach (var match in page.Matches)
+        // One shaping for the whole page, matches and includes: one re-encryption call, one audit.
+        var shaped = await shaper.ShapeAsync(page.Matches.Concat(included).Select(f => f.ToDisclosed()).ToList(), "search", cancellationToken);
+        for (var index = 0; index < page.Matches.Count; index++)
         {
-            bundle.AddEntry($"{baseUrl}/{match.ResourceType}/{match.LogicalId}", Shape(query, match.Json!), "match");
+            var match = page.Matches[index];
+            bundle.AddEntry($"{baseUrl}/{match.ResourceType}/{match.LogicalId}", Shape(query, shaped[index]!), "match");
         }
 
-        foreach (var include in included)
+        for (var index = 0; index < included.Count; index++)
         {
-            bundle.AddEntry($"{baseUrl}/{include.ResourceType}/{include.LogicalId}", Shape(query, include.Json!), "include");
+            var include = included[index];
+            bundle.AddEntry($"{baseUrl}/{include.ResourceType}/{include.LogicalId}", Shape(query, shaped[page.Matches.Count + index]!), "include");
         }
 
         if (query.Ignored.Count > 0)

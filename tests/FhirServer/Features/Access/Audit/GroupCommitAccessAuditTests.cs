@@ -34,6 +34,9 @@ public sealed class AuditServerFixture : IAsyncLifetime
         {
             builder.UseSetting("ConnectionStrings:Fhir", database.ConnectionString);
             builder.UseSetting("Fhir:ProtectedSections", "true");
+            // The audit writer is under test, not the callers: the plain access configuration.
+            builder.UseSetting("Fhir:Auth:Required", "false");
+            builder.UseSetting("Fhir:Access:ConsentCheck", "false");
         });
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
@@ -166,7 +169,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         var patient = NewPatient();
         var services = server.Factory.Services;
         using var writer = new GroupCommitAccessAudit(
-            services.GetRequiredService<IResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
+            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
             Options.Create(new AuditOptions { MaxBatch = 4 }), NullLogger<GroupCommitAccessAudit>.Instance);
         await writer.StartAsync(CancellationToken.None);
 

@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Hl7.Fhir.Model;
+using SeSPHR.Crypto.Envelopes;
+using SeSPHR.FhirServer.Features.Access.Audit;
+using SeSPHR.FhirServer.Features.Access.Consents;
+using SeSPHR.FhirServer.Features.Access.Srs;
+using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Storage;
+using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Sections;
+
+namespace SeSPHR.FhirServer.Features.Access;
+
+/// <summary>A resource about to be returned, with what the policy needs to shape it.</summary>
+public sealed record Disclosed(string ResourceType, string LogicalId, long VersionId, string? Patient, string? Section, string? Json)
+{
+    public static Disclosed Of(StoredResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return new(resource.ResourceType, resource.LogicalId, resource.VersionId, resource.Patient, resource.Section, resource.Json);
+    }
+
+    public static Disclosed Of(StoredResourceVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        return new(version.ResourceType, version.LogicalId, version.VersionId, version.Patient, version.Section, version.Json);
+    }
+}
+
+/// <summary>
+/// Shapes every returned resource in one place, for every path (read, vread, search and includes,
+/// history, $everything, Bundle entries): envelopes of sections the caller may not read leave the
+/// resource (a Patient without <c>personal</c> is then served masked, as its clear part already is);
+/// envelopes of another patient's record that the caller may read get their cfrags from ONE
+/// re-encryption call per response, and an envelope the SRS refuses leaves too. cfrags found in storage
+/// are never served (only the SRS's answer for this caller is). Then every protected resource returned
+/// is audited, and the response waits for the audit to be durable. The caller's own record needs no SRS.
+/// </summary>
+public sealed class ResponseShaper(
+    RequestAccess access,
+    IReencryptionGateway gateway,
+    IAccessAudit audit,
+    FhirSerialization serialization)
+{
+    private List<CapsuleToReencrypt>? _deferred;
+
+    /// <summary>
+    /// For a batch or transaction: the entries are shaped one by one (stripping and audit at once),
+    /// but their capsules wait for <see cref="CompleteDeferredAsync"/>, so the whole Bundle makes one
+    /// re-encryption call. Meanwhile each readable envelope carries a random marker as its cfrag.
+    /// </summary>
+    public void DeferReencryption() => _deferred ??= [];
+
+    /// <summary>The one re-encryption call of a deferred response: markers become cfrags, refused envelopes leave.</summary>
+    /// <exception cref="FhirException">503 when the SRS is unavailable.</exception>
+    public async Task<string> CompleteDeferredAsync(string json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var pending = _deferred;
+        _deferred = null;
+        if (pending is not { Count: > 0 } || access.Caller is not { } caller)
+        {
+            return json;
+        }
+
+        var answers = await ReencryptAsync(caller, pending, cancellationToken);
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in pending)
+        {
+            if (answers.TryGetValue(item.Ref, out var cfrag))
+            {
+                json = json.Replace(item.Ref, Convert.ToBase64String(cfrag), StringComparison.Ordinal);
+            }
+            else
+            {
+                refused.Add(item.Ref);
+            }
+        }
+
+        if (refused.Count == 0)
+        {
+            return json;
+        }
+
+        var bundle = serialization.ParseStored(json);
+        DropMarked(bundle, refused);
+        return Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(bundle));
+    }
+
+    private static void DropMarked(Resource resource, HashSet<string> markers)
+    {
+        if (resource is Bundle bundle)
+        {
+            foreach (var entry in bundle.Entry.Where(e => e.Resource is not null))
+            {
+                DropMarked(entry.Resource!, markers);
+            }
+        }
+        else if (resource is DomainResource domain)
+        {
+            domain.Extension.RemoveAll(extension => EncryptedSectionExtension.IsEncryptedSection(extension)
+                && extension.Extension.Any(part => part.Url == EncryptedSectionExtension.CapsuleFragmentUrl
+                    && part.Value is Base64Binary { Value: { } bytes } && markers.Contains(Convert.ToBase64String(bytes))));
+        }
+    }
+
+    private async Task<Dictionary<string, byte[]>> ReencryptAsync(Caller caller, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ReencryptionResult> results;
+        try
+        {
+            results = await gateway.ReencryptAsync(caller.UserId, items, cancellationToken);
+        }
+        catch (SrsUnavailableException)
+        {
+            throw new FhirException(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                "The re-encryption service is unavailable; try again later.");
+        }
+
+        return results.Where(r => r.Cfrag is not null && r.Refused is null)
+            .GroupBy(r => r.Ref, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Cfrag!, StringComparer.Ordinal);
+    }
+
+    /// <summary>The JSON to serve for each item (null stays null), in order.</summary>
+    /// <exception cref="FhirException">503 when the SRS or the audit log is unavailable: never a partial answer.</exception>
+    public async Task<StoredResource> ShapeAsync(StoredResource resource, string action, CancellationToken cancellationToken) =>
+        resource.WithJson((await ShapeAsync([Disclosed.Of(resource)], action, cancellationToken))[0]);
+
+    public async Task<StoredResourceVersion> ShapeAsync(StoredResourceVersion version, string action, CancellationToken cancellationToken) =>
+        version.WithJson((await ShapeAsync([Disclosed.Of(version)], action, cancellationToken))[0]);
+
+    public async Task<IReadOnlyList<string?>> ShapeAsync(IReadOnlyList<Disclosed> items, string action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (access.Caller is not { } caller)
+        {
+            // No authentication configured and no token: the plain FHIR configuration serves as stored.
+            return items.Select(i => i.Json).ToList();
+        }
+
+        var output = items.Select(i => i.Json).ToArray();
+        var parsed = new Dictionary<int, DomainResource>();
+        var requests = new List<(CapsuleToReencrypt Item, int Index, Extension Extension)>();
+        for (var index = 0; index < items.Count; index++)
+        {
+            var item = items[index];
+            if (item.Json is null || item.Patient is null || caller.IsPatient(item.Patient)
+                || !item.Json.Contains(EncryptedSectionExtension.Url, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (serialization.ParseStored(item.Json) is not DomainResource resource)
+            {
+                continue;
+            }
+
+            parsed[index] = resource;
+            var recordAccess = access.AccessTo(item.Patient);
+            foreach (var extension in resource.Extension.Where(EncryptedSectionExtension.IsEncryptedSection).ToList())
+            {
+                // cfrags are answers for one caller: whatever is stored is never served.
+                extension.Extension.RemoveAll(part => part.Url == EncryptedSectionExtension.CapsuleFragmentUrl);
+                if (!PhrSectionCodes.TryParse(EncryptedSectionExtension.SectionCodeOf(extension), out var section)
+                    || (access.ConsentCheck && recordAccess?.Decide(section, AccessAction.Read, item.ResourceType, item.LogicalId) != ConsentDecision.Permit)
+                    || CapsuleOf(extension) is not { } header)
+                {
+                    resource.Extension.Remove(extension);
+                    continue;
+                }
+
+                // Deferred: a random marker that is its own canonical base64 (32 hex digits), replaced later.
+                var reference = _deferred is null
+                    ? requests.Count.ToString(CultureInfo.InvariantCulture)
+                    : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule.ToBytes()), index, extension));
+            }
+        }
+
+        if (_deferred is not null)
+        {
+            foreach (var (request, _, extension) in requests)
+            {
+                extension.Extension.Add(new Extension(EncryptedSectionExtension.CapsuleFragmentUrl, new Base64Binary(Convert.FromBase64String(request.Ref))));
+                _deferred.Add(request);
+            }
+        }
+        else if (requests.Count > 0)
+        {
+            var answers = await ReencryptAsync(caller, requests.Select(r => r.Item).ToList(), cancellationToken);
+            foreach (var (request, index, extension) in requests)
+            {
+                if (answers.TryGetValue(request.Ref, out var cfrag))
+                {
+                    extension.Extension.Add(new Extension(EncryptedSectionExtension.CapsuleFragmentUrl, new Base64Binary(cfrag)));
+                }
+                else
+                {
+                    parsed[index].Extension.Remove(extension);
+                }
+            }
+        }
+
+        foreach (var (index, resource) in parsed)
+        {
+            output[index] = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(resource));
+        }
+
+        await AuditAsync(caller, items.Where(i => i.Json is not null && i.Patient is not null).ToList(), action, AccessOutcome.Success, cancellationToken);
+        return output;
+    }
+
+    /// <summary>One record per protected resource, durable before the response is written; failure is a 503.</summary>
+    public async System.Threading.Tasks.Task AuditAsync(Caller caller, IReadOnlyList<Disclosed> items, string action, AccessOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var records = items.Select(i => new AccessRecord(
+            access.At, caller.UserId, caller.Role.ToCode(), caller.FhirUser, i.Patient!,
+            $"{i.ResourceType}/{i.LogicalId}", i.VersionId, i.Section, action, outcome, access.RequestId)).ToList();
+        try
+        {
+            await audit.RecordAsync(records, cancellationToken);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new FhirException(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient,
+                "The access could not be audited; nothing is served without an audit record. Try again later.");
+        }
+    }
+
+    private static EnvelopeHeader? CapsuleOf(Extension extension)
+    {
+        try
+        {
+            return SectionEnvelope.ReadHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
+        }
+#pragma warning disable CA1031 // an envelope we cannot read is not served; which exception the parsers throw does not matter
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+}

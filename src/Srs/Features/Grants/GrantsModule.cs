@@ -1,0 +1,82 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using FluentValidation;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SeSPHR.Srs.Security;
+
+namespace SeSPHR.Srs.Features.Grants;
+
+/// <summary>Wiring of the grant feature: kfrag upload, Consent reconciliation, re-encryption.</summary>
+public static class GrantsModule
+{
+    /// <summary>Rate-limiting policy of <c>POST /api/reencrypt</c>, a token bucket per calling client.</summary>
+    public const string ReencryptRateLimit = "srs-reencrypt";
+
+    /// <summary>
+    /// Registers the grant services. Expects the <c>SrsDbContext</c> and an <c>IKeyDirectory</c> from
+    /// the accounts feature, and <c>AddRateLimiter</c>/<c>UseRateLimiter</c> in Program.cs for the
+    /// re-encryption policy added here.
+    /// </summary>
+    public static IServiceCollection AddGrants(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<GrantOptions>(configuration.GetSection("Srs"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddSingleton<CfragCache>();
+        services.AddScoped<GrantService>();
+        services.AddScoped<GrantReconciler>();
+        services.AddScoped<ReencryptionService>();
+        services.AddScoped<IValidator<GrantUploadRequest>, GrantUploadRequestValidator>();
+        services.AddScoped<IValidator<ReconcileRequest>, ReconcileRequestValidator>();
+        services.AddScoped<IValidator<ReencryptRequest>, ReencryptRequestValidator>();
+        services.AddHostedService<PendingGrantSweeper>();
+        services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(ReencryptRateLimit, context =>
+        {
+            var perSecond = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<GrantOptions>>().Value.ReencryptRequestsPerSecond);
+            var caller = context.User.FindFirstValue("client_id") ?? context.User.FindFirstValue("sub") ?? "anonymous";
+            return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 2 * perSecond,
+                TokensPerPeriod = perSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+            });
+        }));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGrants(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Grants");
+        api.MapPost("/grants", (HttpRequest http, IValidator<GrantUploadRequest> validator, GrantService grants, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<GrantUploadRequest>(http, body => GrantEndpoints.UploadAsync(body, validator, grants, user, cancellationToken)))
+            .Accepts<GrantUploadRequest>("application/json")
+            .RequireAuthorization(SrsPolicies.PatientGrants)
+            .Produces<GrantUploadResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/grants", GrantEndpoints.ListAsync)
+            .RequireAuthorization(SrsPolicies.PatientGrants)
+            .Produces<IReadOnlyList<GrantRecordResponse>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPut("/consents/{consentId}/grants", (string consentId, HttpRequest http, IValidator<ReconcileRequest> validator, GrantReconciler reconciler, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<ReconcileRequest>(http, body => GrantEndpoints.ReconcileAsync(consentId, body, validator, reconciler, cancellationToken)))
+            .Accepts<ReconcileRequest>("application/json")
+            .RequireAuthorization(SrsPolicies.Revoke)
+            .Produces<ReconcileResponse>()
+            .ProducesValidationProblem();
+        api.MapPost("/reencrypt", (HttpRequest http, IValidator<ReencryptRequest> validator, ReencryptionService reencryption, CancellationToken cancellationToken) =>
+                GrantEndpoints.WithJsonBodyAsync<ReencryptRequest>(http, body => GrantEndpoints.ReencryptAsync(body, validator, reencryption, cancellationToken)))
+            .Accepts<ReencryptRequest>("application/json")
+            .RequireAuthorization(SrsPolicies.Reencrypt)
+            .RequireRateLimiting(ReencryptRateLimit)
+            .Produces<ReencryptResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        return app;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using Hl7.Fhir.Model;
+
+namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
+
+/// <summary>Resources of no record: directory resources, AuditEvents and Provenance (DESIGN.md §4 "Visibility rules").</summary>
+public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data) : IClassFixture<RecordlessResourcesTests.Data>
+{
+    public sealed class Data : AccessData
+    {
+        public override async System.Threading.Tasks.Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            using var admin = As(Admin);
+            using var alice = As(Alice);
+            await PutAsync(admin, new Practitioner { Id = "doc", Active = true });
+            await PutAsync(admin, new AuditEvent
+            {
+                Id = "audit-pat",
+                Type = new Coding("http://dicom.nema.org/resources/ontology/DCM", "110110"),
+                Recorded = DateTimeOffset.UtcNow,
+                Agent = [new AuditEvent.AgentComponent { Requestor = true, Who = new ResourceReference("Practitioner/doc") }],
+                Source = new AuditEvent.SourceComponent { Observer = new ResourceReference("Device/fhirserver") },
+                Entity = [new AuditEvent.EntityComponent { What = new ResourceReference(Pat) }],
+            });
+            await PutAsync(alice, Provenance("prov-vital", "Observation/v1"));
+            await PutAsync(alice, Provenance("prov-mixed", "Observation/v1", "Observation/m1"));
+            ResetFakes();
+        }
+
+        private static Provenance Provenance(string id, params string[] targets) => new()
+        {
+            Id = id,
+            Target = [.. targets.Select(t => new ResourceReference(t))],
+            Recorded = DateTimeOffset.UtcNow,
+            Agent = [new Provenance.AgentComponent { Who = new ResourceReference(Pat) }],
+        };
+    }
+
+    [Theory]
+    [InlineData("family", "Practitioner/doc", true)]
+    [InlineData("pharmacist", "Practitioner/doc", true)]
+    [InlineData("alice", "AuditEvent/audit-pat", true)]
+    [InlineData("admin", "AuditEvent/audit-pat", true)]
+    [InlineData("doctor", "AuditEvent/audit-pat", false)]
+    [InlineData("bob", "AuditEvent/audit-pat", false)]
+    [InlineData("family", "Provenance/prov-vital", true)]
+    [InlineData("family", "Provenance/prov-mixed", false)]
+    [InlineData("doctor", "Provenance/prov-mixed", true)]
+    [InlineData("insurer", "Provenance/prov-vital", false)]
+    [InlineData("alice", "Provenance/prov-mixed", true)]
+    public async System.Threading.Tasks.Task Visibility_follows_the_rule_of_each_kind(string caller, string key, bool visible)
+    {
+        var user = caller switch
+        {
+            "family" => AccessData.Family,
+            "pharmacist" => AccessData.Pharmacist,
+            "alice" => AccessData.Alice,
+            "admin" => AccessData.Admin,
+            "doctor" => AccessData.Doctor,
+            "bob" => AccessData.Bob,
+            "insurer" => AccessData.Insurer,
+            _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+        };
+        using var client = data.As(user);
+        (await client.GetAsync($"/fhir/{key}")).StatusCode.ShouldBe(visible ? HttpStatusCode.OK : HttpStatusCode.NotFound);
+        var type = key.Split('/')[0];
+        var (entries, totals, _) = await AccessData.AllPagesAsync(client, $"/fhir/{type}?_id={key.Split('/')[1]}&_total=accurate");
+        entries.Count.ShouldBe(visible ? 1 : 0);
+        totals.ShouldAllBe(t => t == (visible ? 1 : 0));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Only_admins_write_AuditEvents()
+    {
+        using var alice = data.As(AccessData.Alice);
+        var response = await data.TryPutAsync(alice, new AuditEvent
+        {
+            Id = "forged",
+            Type = new Coding("http://dicom.nema.org/resources/ontology/DCM", "110110"),
+            Recorded = DateTimeOffset.UtcNow,
+            Agent = [new AuditEvent.AgentComponent { Requestor = true }],
+            Source = new AuditEvent.SourceComponent { Observer = new ResourceReference("Device/x") },
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [InlineData("alice", "Organization/clinic", HttpStatusCode.Forbidden)]
+    [InlineData("family", "Organization/clinic", HttpStatusCode.Forbidden)]
+    [InlineData("doctor", "Organization/clinic", HttpStatusCode.Created)]
+    [InlineData("insurer", "Organization/ins", HttpStatusCode.Created)]
+    [InlineData("family", "Location/ward", HttpStatusCode.Forbidden)]
+    [InlineData("pharmacist", "Location/ward", HttpStatusCode.Created)]
+    [InlineData("admin", "Location/lobby", HttpStatusCode.Created)]
+    public async System.Threading.Tasks.Task Directory_resources_are_written_by_admins_professionals_and_their_own_user(string caller, string key, HttpStatusCode expected)
+    {
+        var user = caller switch
+        {
+            "family" => AccessData.Family,
+            "pharmacist" => AccessData.Pharmacist,
+            "alice" => AccessData.Alice,
+            "admin" => AccessData.Admin,
+            "doctor" => AccessData.Doctor,
+            "insurer" => AccessData.Insurer,
+            _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+        };
+        using var client = data.As(user);
+        var id = key.Split('/')[1];
+        Resource resource = key.StartsWith("Organization/", StringComparison.Ordinal)
+            ? new Organization { Id = id, Name = "Directory entry" }
+            : new Location { Id = id, Name = "Directory entry" };
+        var response = await data.TryPutAsync(client, resource);
+        response.StatusCode.ShouldBe(expected);
+    }
+}
