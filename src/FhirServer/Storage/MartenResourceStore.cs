@@ -37,7 +37,17 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         await using var session = store.LightweightSession();
         foreach (var write in writes)
         {
-            session.Store(write.Resource);
+            // A resource that has no row yet is inserted: a plain insert costs less than Marten's
+            // upsert, and a concurrent creator of the same id collides on it as on the history key.
+            if (write.ReplacesExisting)
+            {
+                session.Store(write.Resource);
+            }
+            else
+            {
+                session.Insert(write.Resource);
+            }
+
             // Insert, never upsert: the history key is the concurrency guard.
             session.Insert(write.Resource.ToVersion());
         }
