@@ -77,17 +77,24 @@ public static class StorageServiceCollectionExtensions
     /// <c>resource_type</c> alone (the composite below leads with it) and the version number
     /// (part of the history key).
     /// </summary>
-    private static void ConfigureDocumentTables(StoreOptions options) => options.Policies.ForAllDocuments(mapping =>
+    private static void ConfigureDocumentTables(StoreOptions options)
     {
-        if (mapping.DocumentType == typeof(StoredResource))
+        // Registered up front, so that the migration at start-up creates their tables (the tests
+        // and the health check rely on the schema being complete before the first write).
+        options.RegisterDocumentType<StoredResource>();
+        options.RegisterDocumentType<StoredResourceVersion>();
+        options.Policies.ForAllDocuments(mapping =>
         {
-            ConfigureCurrent(mapping);
-        }
-        else if (mapping.DocumentType == typeof(StoredResourceVersion))
-        {
-            ConfigureVersions(mapping);
-        }
-    });
+            if (mapping.DocumentType == typeof(StoredResource))
+            {
+                ConfigureCurrent(mapping);
+            }
+            else if (mapping.DocumentType == typeof(StoredResourceVersion))
+            {
+                ConfigureVersions(mapping);
+            }
+        });
+    }
 
     private static void ConfigureCurrent(DocumentMapping current)
     {
