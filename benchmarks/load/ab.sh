@@ -5,13 +5,13 @@
 #
 #   benchmarks/load/ab.sh            → $AB_OUT.csv (and the per-round lines on stderr)
 #
-# Each round, for each version (order alternating from round to round) and each configuration:
+# Each round, for each configuration and each version (order alternating from round to round):
 # a fresh database, the server started, a small preload (so that tables and indexes are not empty),
 # then wrk: create (POST Observation) at AB_CREATE_CONN connections, transaction import (Bundles of
 # 100) at AB_IMPORT_CONN, and in the protected configuration the sealed create (PUT with a signed
 # envelope). pgbench's single-row jsonb insert at AB_CREATE_CONN connections opens every round.
 #
-# Settings: AB_BEFORE (git revision, default main)  AB_ROUNDS (3)  AB_DURATION (10 s)  AB_WARMUP (3 s)
+# Settings: AB_BEFORE (git revision, default the merge base of HEAD and main)  AB_ROUNDS (3)  AB_DURATION (10 s)  AB_WARMUP (3 s)
 #   AB_CONFIGS ("plain protected")  AB_CREATE_CONN (32)  AB_IMPORT_CONN (4)  AB_PATIENTS (300)
 #   AB_SEALED (30000)  AB_OUT (benchmarks/results/ab-<date>)  AB_KEEP=1 keeps the work folder.
 set -euo pipefail
@@ -21,7 +21,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pg.sh
 . "$repo/scripts/pg.sh"
 
-BEFORE=${AB_BEFORE:-main}
+BEFORE=${AB_BEFORE:-$(cd "$repo" && git merge-base HEAD main)}
 ROUNDS=${AB_ROUNDS:-3}
 DURATION=${AB_DURATION:-10}
 WARMUP=${AB_WARMUP:-3}
@@ -173,8 +173,9 @@ for round in $(seq 1 "$ROUNDS"); do
   say "round $round pgbench insert c=$CREATE_CONN: $tps tx/s"
   order="before after"
   [ $((round % 2)) -eq 0 ] && order="after before"
-  for version in $order; do
-    for config in $CONFIGS; do
+  # Configuration outside, version inside: the two versions of a pair run back to back.
+  for config in $CONFIGS; do
+    for version in $order; do
       db="ab_${version}_${config}"
       fresh_database "$db"
       start_server "$version" "$config" "$db"
