@@ -20,6 +20,7 @@ public sealed partial class DatabaseUnavailableHandler(IProblemDetailsService pr
         if (!IsUnavailable(exception))
             return false;
         LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, Innermost(exception).GetType().Name);
+        ServerKeyOptions.ForgetFailedOptions(httpContext.RequestServices);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
         return await problems.TryWriteAsync(new ProblemDetailsContext
