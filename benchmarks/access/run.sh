@@ -24,6 +24,7 @@
 #   ACCESS_SEARCH_CONNECTIONS ("1 16 64")
 #   ACCESS_BUDGET (900 s: measurements past it are skipped)  ACCESS_KEEP=1 keeps the work folder.
 #   ACCESS_RESULTS (benchmarks/results) where the report goes.
+#   ACCESS_POOL_SIZE (40: Maximum Pool Size of each service; both together stay below max_connections 100)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +41,7 @@ WARM=${ACCESS_WARM:-1000}
 SEARCH=${ACCESS_SEARCH:-1}
 SEARCH_CONNECTIONS=${ACCESS_SEARCH_CONNECTIONS:-"1 16 64"}
 BUDGET=${ACCESS_BUDGET:-900}
+POOL_SIZE=${ACCESS_POOL_SIZE:-40}
 HOST=127.0.0.1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -212,7 +214,7 @@ start_servers() {
   # Limits raised for one loopback client: the SRS's own are for the internet. The cfrag cache holds
   # every resource of the run, so a warm read never misses for lack of room.
   (cd "$work/tree/src/Srs/bin/Release/net10.0" && exec env \
-    ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=sesphr_srs;Username=sesphr_srs;Password=$srs_password" \
+    ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=sesphr_srs;Username=sesphr_srs;Password=$srs_password;Maximum Pool Size=$POOL_SIZE" \
     Srs__FhirServiceSecret="$service_secret" \
     Srs__DataDirectory="$work/srs-data" \
     Srs__FhirBaseUrl="$fhir_url/fhir" \
@@ -228,7 +230,7 @@ start_servers() {
   srs_pid=$!
   wait_healthy SRS "$srs_pid" "$srs_url" "$work/srs.log"
   (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
-    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password" \
+    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
     Fhir__Auth__RequireHttpsMetadata=false \
     Fhir__Auth__Authority="$srs_url" \
     Fhir__Srs__BaseUrl="$srs_url" \

@@ -19,6 +19,7 @@
 #   LOAD_CONFIGS ("plain protected")  LOAD_BUDGET (1200 s: measurements past it are skipped)
 #   LOAD_KEEP=1 keeps the work folder (logs, request files) instead of removing it.
 #   LOAD_RESULTS (benchmarks/results) where the report goes.
+#   LOAD_POOL_SIZE (40: the FhirServer's Maximum Pool Size, below max_connections 100)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +36,7 @@ PER_PATIENT=${LOAD_PER_PATIENT:-20}
 SEALED=${LOAD_SEALED:-40000}
 CONFIGS=${LOAD_CONFIGS:-"plain protected"}
 BUDGET=${LOAD_BUDGET:-1200}
+POOL_SIZE=${LOAD_POOL_SIZE:-40}
 HOST=127.0.0.1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -231,7 +233,7 @@ start_server() {
   fhir_port=$(pg_free_port)
   base="http://$HOST:$fhir_port"
   (cd "$(server_dir)" && exec env \
-    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir_$config;Username=sesphr_fhir;Password=$password" \
+    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir_$config;Username=sesphr_fhir;Password=$password;Maximum Pool Size=$POOL_SIZE" \
     Fhir__ProtectedSections=$protected \
     Fhir__Auth__Required=false \
     Fhir__Access__ConsentCheck=false \

@@ -31,6 +31,16 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
         {
             return;
         }
+        catch (Exception unavailable) when (!context.Response.HasStarted && IsDatabaseUnavailable(unavailable))
+        {
+            // The database is down, refusing connections (max_connections) or the pool is exhausted:
+            // the request was fine and may be repeated, so 503 with Retry-After, not 500.
+            LogDatabaseUnavailable(logger, context.Request.Method, context.Request.Path, unavailable.GetType().Name);
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                FhirException.OutcomeOf(OperationOutcome.IssueType.Transient, "The database is unavailable; try again shortly.", null),
+                RetryAfterSeconds);
+            return;
+        }
         catch (Exception unexpected) when (!context.Response.HasStarted)
         {
             // The exception's type and stack go to the server log only; messages of database and
@@ -52,9 +62,36 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
         }
     }
 
-    private static async System.Threading.Tasks.Task WriteAsync(HttpContext context, int status, OperationOutcome outcome)
+    /// <summary>Seconds a client is told to wait after a 503 for an unavailable database.</summary>
+    public const string RetryAfterSeconds = "5";
+
+    /// <summary>
+    /// A transient Npgsql failure anywhere in the chain (Marten and EF wrap Npgsql's): connection
+    /// refused or broken, pool timeout, or a server that refuses for lack of resources (53xxx), is
+    /// shutting down (57P0x) or dropped the connection (08xxx). Not a constraint or syntax error.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Npgsql.NpgsqlException npgsql
+                && (npgsql.IsTransient || npgsql is Npgsql.PostgresException { SqlState: ['5', '3', ..] or ['5', '7', 'P', ..] or ['0', '8', ..] }))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async System.Threading.Tasks.Task WriteAsync(HttpContext context, int status, OperationOutcome outcome, string? retryAfter = null)
     {
         context.Response.Clear();
+        if (retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+        }
+
         try
         {
             await FhirResult.Of(status, outcome).ExecuteAsync(context);
@@ -67,6 +104,9 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
             await FhirResult.Of(status, outcome).ExecuteAsync(context);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method} {Path} ({ExceptionType}); answered 503")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, PathString path, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while serving {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, string method, PathString path, Exception exception);

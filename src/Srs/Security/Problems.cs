@@ -30,7 +30,11 @@ public static class Problems
         // A body that does not bind is the client's error (400), in Development too.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
         services.Configure<ExceptionHandlerOptions>(options => options.StatusCodeSelector = exception =>
-            exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+            exception is BadHttpRequestException bad ? bad.StatusCode
+            : DatabaseUnavailableHandler.IsUnavailable(exception) ? StatusCodes.Status503ServiceUnavailable
+            : StatusCodes.Status500InternalServerError);
+        // A database that is down or full is a 503 with Retry-After, not a 500 (DatabaseUnavailableHandler).
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         return services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             // The framework's detail for a bad body can quote the input; keep only the status and title.

@@ -12,10 +12,30 @@ namespace SeSPHR.Srs.Security;
 /// </summary>
 internal sealed class ServerKeyOptions(IServiceScopeFactory scopes, SchemaGate schema) : IConfigureOptions<OpenIddictServerOptions>
 {
+    private volatile bool _loaded;
+
+    /// <summary>
+    /// Whether the keys were read once. Until then a failed read (database down, pool exhausted)
+    /// leaves OpenIddict's options cache holding the exception, so <see cref="ForgetFailedOptions"/>
+    /// must drop it for the next request to try again.
+    /// </summary>
+    public bool Loaded => _loaded;
+
+    /// <summary>Drops OpenIddict's cached server and validation options while the keys were never read, so a database outage at the first token request does not outlive the outage.</summary>
+    public static void ForgetFailedOptions(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.GetRequiredService<ServerKeyOptions>().Loaded)
+            return;
+        services.GetRequiredService<IOptionsMonitorCache<OpenIddictServerOptions>>().TryRemove(Options.DefaultName);
+        services.GetRequiredService<IOptionsMonitorCache<OpenIddict.Validation.OpenIddictValidationOptions>>().TryRemove(Options.DefaultName);
+    }
+
     public void Configure(OpenIddictServerOptions options)
     {
-        // Options are built synchronously; this runs once per process.
+        // Options are built synchronously; this runs once per process (again only after a failed read).
         var (signing, encryption) = Task.Run(LoadAsync).GetAwaiter().GetResult();
+        _loaded = true;
 
         var ecdsa = ECDsa.Create();
         ecdsa.ImportPkcs8PrivateKey(signing.Material, out _);

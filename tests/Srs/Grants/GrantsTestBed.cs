@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Srs.Features.Accounts;
@@ -35,12 +36,33 @@ public sealed class TestClock(DateTimeOffset start) : TimeProvider
     public void Advance(TimeSpan by) => Now += by;
 }
 
-/// <summary>The key directory as the accounts feature will publish it, held in memory (this branch does not own accounts).</summary>
-public sealed class FakeKeyDirectory : IKeyDirectory
+/// <summary>
+/// The key directory held in memory for the grant services, and mirrored into the accounts table
+/// (id, role, FHIR user, status) because the re-encryption look-up joins it in SQL.
+/// </summary>
+public sealed class FakeKeyDirectory(NpgsqlDataSource dataSource) : IKeyDirectory
 {
     private readonly Dictionary<Guid, DirectoryEntry> _entries = [];
 
-    public void Put(DirectoryEntry entry) => _entries[entry.UserId] = entry;
+    public void Put(DirectoryEntry entry)
+    {
+        _entries[entry.UserId] = entry;
+        using var command = dataSource.CreateCommand("""
+            INSERT INTO srs.accounts ("Id", "Username", "Role", "FhirUser", "Status", "KdfSalt", "KdfMemoryKiB", "KdfIterations", "KdfParallelism",
+                                      "AuthSecretHash", "UmbralPublicKey", "SigningPublicKey", "Fingerprint", "WrappedBackup", "CreatedAt")
+            VALUES (@id, @username, @role, @fhirUser, @status, '\x00', 0, 0, 0, 'unused', @umbral, @signing, @fingerprint, '\x00', now())
+            ON CONFLICT ("Id") DO UPDATE SET "Status" = excluded."Status", "UmbralPublicKey" = excluded."UmbralPublicKey", "SigningPublicKey" = excluded."SigningPublicKey"
+            """);
+        command.Parameters.AddWithValue("id", entry.UserId);
+        command.Parameters.AddWithValue("username", entry.Username);
+        command.Parameters.AddWithValue("role", entry.Role);
+        command.Parameters.AddWithValue("fhirUser", entry.FhirUser);
+        command.Parameters.AddWithValue("status", entry.Status.ToString());
+        command.Parameters.AddWithValue("umbral", entry.UmbralPublicKey);
+        command.Parameters.AddWithValue("signing", entry.SigningPublicKey);
+        command.Parameters.AddWithValue("fingerprint", entry.Fingerprint);
+        command.ExecuteNonQuery();
+    }
 
     public Task<DirectoryEntry?> FindAsync(Guid userId, CancellationToken cancellationToken) =>
         Task.FromResult(_entries.GetValueOrDefault(userId));
@@ -75,13 +97,17 @@ public sealed class GrantsTestBed : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly ServiceProvider _services;
+    private readonly NpgsqlDataSource _dataSource;
     private readonly Dictionary<(Guid, string, uint), SecretKey> _sectionKeys = [];
 
     public GrantsTestBed(TestDatabase database)
     {
+        _dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        Directory = new FakeKeyDirectory(_dataSource);
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddDbContext<SrsDbContext>(o => o.UseNpgsql(database.ConnectionString));
+        services.AddSingleton(_dataSource);
+        services.AddDbContext<SrsDbContext>(o => o.UseNpgsql(_dataSource));
         services.AddGrants(new ConfigurationBuilder().Build());
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<IKeyDirectory>(Directory);
@@ -90,7 +116,7 @@ public sealed class GrantsTestBed : IAsyncDisposable
 
     public TestClock Clock { get; } = new(Start);
 
-    public FakeKeyDirectory Directory { get; } = new();
+    public FakeKeyDirectory Directory { get; }
 
     public IServiceProvider Services => _services;
 
@@ -181,6 +207,7 @@ public sealed class GrantsTestBed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        await _dataSource.DisposeAsync();
         foreach (var key in _sectionKeys.Values)
             key.Dispose();
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using SeSPHR.Srs.Features.Grants;
 
 namespace SeSPHR.Srs.Tests.Grants;
@@ -17,6 +18,8 @@ public sealed class ReencryptRateLimitTests
         // Long enough that the sweep never runs during the test; it has no database here.
         builder.Configuration["Srs:PendingGrantSweepInterval"] = "01:00:00";
         builder.Services.AddGrants(builder.Configuration);
+        // AddGrants expects the SRS's data source (the re-encryption log's writer); never opened here.
+        builder.Services.AddSingleton(Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=none"));
         builder.Services.AddRateLimiter(limiter => limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
         await using var app = builder.Build();
         app.UseRateLimiter();

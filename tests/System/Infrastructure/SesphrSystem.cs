@@ -62,13 +62,13 @@ public sealed class SesphrSystem : IAsyncLifetime
         // Both ports are chosen before either starts: each server's configuration names the other.
         var srsEnvironment = new Dictionary<string, string>(RelaxedRateLimits)
         {
-            ["ConnectionStrings__Srs"] = _srsDatabase.ConnectionString,
+            ["ConnectionStrings__Srs"] = WithPool(_srsDatabase.ConnectionString),
             ["Srs__FhirServiceSecret"] = serviceSecret,
             ["Srs__DataDirectory"] = srsData.FullName,
         };
         var fhirEnvironment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__Fhir"] = _fhirDatabase.ConnectionString,
+            ["ConnectionStrings__Fhir"] = WithPool(_fhirDatabase.ConnectionString),
             ["Fhir__Auth__RequireHttpsMetadata"] = "false",
             ["Fhir__Srs__ClientSecret"] = serviceSecret,
         };
@@ -175,6 +175,11 @@ public sealed class SesphrSystem : IAsyncLifetime
             ? (await File.ReadAllTextAsync(path)).Trim()
             : throw new InvalidOperationException($"The SRS wrote no enrolment code to {path} at its first start (src/Srs/API.md, POST /api/enrolment).");
     }
+
+    // Each server's pool is capped like a deployment's (./sesphr up): several systems share the test
+    // cluster, and Npgsql's default of 100 per pool could use up its max_connections.
+    private static string WithPool(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 20 }.ConnectionString;
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..8];
 }

@@ -28,19 +28,20 @@ public sealed class CfragCache : IDisposable
     public byte[]? Find(long keyId, ReadOnlySpan<byte> capsule) =>
         _cache.TryGetValue(Key(keyId, capsule), out byte[]? cfrag) ? cfrag : null;
 
-    public void Add(ReencryptionKey key, ReadOnlySpan<byte> capsule, byte[] cfrag)
+    /// <summary>Caches a cfrag made with kfrag <paramref name="keyId"/> of <paramref name="consentId"/>, until <paramref name="end"/> at most.</summary>
+    public void Add(long keyId, string consentId, DateTimeOffset? end, ReadOnlySpan<byte> capsule, byte[] cfrag)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(consentId);
         var now = _clock.GetUtcNow();
-        if (key.End is { } end && end <= now)
+        if (end is { } ended && ended <= now)
             return;
-        var consent = _consents.GetOrAdd(key.ConsentId, _ => new CancellationTokenSource());
-        using var entry = _cache.CreateEntry(Key(key.Id, capsule));
+        var consent = _consents.GetOrAdd(consentId, _ => new CancellationTokenSource());
+        using var entry = _cache.CreateEntry(Key(keyId, capsule));
         entry.Value = cfrag;
         entry.Size = 1;
         // MemoryCache reads the system clock; the kfrag's end is measured on ours, so the entry lives
         // for the remaining span.
-        if (key.End is { } until)
+        if (end is { } until)
             entry.AbsoluteExpirationRelativeToNow = until - now;
         entry.AddExpirationToken(new CancellationChangeToken(consent.Token));
     }

@@ -14,4 +14,10 @@ public sealed class GrantOptions
 
     /// <summary><c>Srs:ReencryptRequestsPerSecond</c>: re-encryption calls per second per calling client (a burst of twice this is allowed).</summary>
     public int ReencryptRequestsPerSecond { get; set; } = 50;
+
+    /// <summary><c>Srs:ReencryptionLogMaxBatch</c>: at most this many re-encryption log rows per group commit (a call's rows are never split).</summary>
+    public int ReencryptionLogMaxBatch { get; set; } = 5_000;
+
+    /// <summary><c>Srs:ReencryptionLogQueueCapacity</c>: calls waiting for the log writer before new calls wait to queue.</summary>
+    public int ReencryptionLogQueueCapacity { get; set; } = 1_000;
 }

@@ -15,8 +15,9 @@ public static class GrantsModule
     public const string ReencryptRateLimit = "srs-reencrypt";
 
     /// <summary>
-    /// Registers the grant services. Expects the <c>SrsDbContext</c> and an <c>IKeyDirectory</c> from
-    /// the accounts feature, and <c>AddRateLimiter</c>/<c>UseRateLimiter</c> in Program.cs for the
+    /// Registers the grant services. Expects the <c>SrsDbContext</c>, an <c>NpgsqlDataSource</c> over the
+    /// same database (the re-encryption path reads and logs with plain Npgsql) and an <c>IKeyDirectory</c>
+    /// from the accounts feature, and <c>AddRateLimiter</c>/<c>UseRateLimiter</c> in Program.cs for the
     /// re-encryption policy added here.
     /// </summary>
     public static IServiceCollection AddGrants(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +29,9 @@ public static class GrantsModule
         services.AddScoped<GrantService>();
         services.AddScoped<GrantReconciler>();
         services.AddScoped<ReencryptionService>();
+        services.AddSingleton<ReencryptionLookup>();
+        services.AddSingleton<ReencryptionLog>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReencryptionLog>());
         services.AddScoped<IValidator<GrantUploadRequest>, GrantUploadRequestValidator>();
         services.AddScoped<IValidator<ReconcileRequest>, ReconcileRequestValidator>();
         services.AddScoped<IValidator<ReencryptRequest>, ReencryptRequestValidator>();

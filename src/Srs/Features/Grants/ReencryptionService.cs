@@ -1,7 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Srs.Features.Accounts;
-using SeSPHR.Srs.Storage;
 
 namespace SeSPHR.Srs.Features.Grants;
 
@@ -24,57 +22,48 @@ public static class ReencryptionOutcomes
 /// Re-encrypts capsules for a grantee only with an active kfrag of that patient, section and epoch
 /// whose period covers now, and only while the grantee is active in the directory. Each item is
 /// decided on its own (one bad capsule spoils only itself) and logged, granted or refused, without
-/// its capsule or cfrag.
+/// its capsule or cfrag; the answer waits until those log rows are committed.
+/// One database round trip reads the grantee's status and every item's kfrags
+/// (<see cref="ReencryptionLookup"/>); the log rows share a group commit with concurrent calls
+/// (<see cref="ReencryptionLog"/>).
 /// </summary>
-public sealed class ReencryptionService(SrsDbContext db, IKeyDirectory directory, CfragCache cache, TimeProvider clock)
+public sealed class ReencryptionService(ReencryptionLookup lookup, ReencryptionLog log, CfragCache cache, TimeProvider clock)
 {
+    /// <exception cref="ReencryptionLogUnavailableException">The log rows were not committed; the outcomes must not be sent.</exception>
     public async Task<IReadOnlyList<ReencryptionOutcome>> ReencryptAsync(
         Guid granteeUserId, IReadOnlyList<CapsuleRequest> items, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
+        if (items.Count == 0)
+            return [];
         var now = clock.GetUtcNow();
-        var grantee = await directory.FindAsync(granteeUserId, cancellationToken);
-        var keys = grantee is { Status: AccountStatus.Active } && items.Count > 0
-            ? await LoadKeysAsync(granteeUserId, items, cancellationToken)
-            : [];
+        var patients = items.Select(i => i.Patient).Distinct(StringComparer.Ordinal).ToList();
+        var sections = items.Select(i => i.Section).Distinct(StringComparer.Ordinal).ToList();
+        var grantee = await lookup.LoadAsync(granteeUserId, patients, sections, cancellationToken);
+        // The look-up joins kfrags only for an active account; the status is checked again here so
+        // that a change to the query can never hand a suspended grantee a cfrag.
+        var keys = grantee.Status == AccountStatus.Active ? grantee.Kfrags : [];
         var bySlot = keys
             .GroupBy(k => (k.PatientFhirUser, k.Section, k.Epoch))
             .ToDictionary(g => g.Key, g => g.OrderByDescending(k => k.ActivatedAt).ThenByDescending(k => k.Id).ToList());
 
         var outcomes = new List<ReencryptionOutcome>(items.Count);
+        var rows = new List<ReencryptionLogRow>(items.Count);
         foreach (var item in items)
         {
             var (outcome, key) = Decide(item, bySlot, now);
-            db.ReencryptionLog.Add(new ReencryptionLogEntry
-            {
-                At = now,
-                GranteeUserId = granteeUserId,
-                PatientFhirUser = item.Patient,
-                Section = item.Section,
-                Epoch = item.Epoch,
-                Outcome = outcome.Refused ?? ReencryptionOutcomes.Granted,
-                ReencryptionKeyId = outcome.Cfrag is null ? null : key?.Id,
-            });
+            rows.Add(new ReencryptionLogRow(
+                now, granteeUserId, item.Patient, item.Section, item.Epoch,
+                outcome.Refused ?? ReencryptionOutcomes.Granted, outcome.Cfrag is null ? null : key?.Id));
             outcomes.Add(outcome);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await log.RecordAsync(rows, cancellationToken);
         return outcomes;
     }
 
-    // One query for the whole batch: the grantee's active kfrags of the patients and sections named.
-    private async Task<List<ReencryptionKey>> LoadKeysAsync(Guid granteeUserId, IReadOnlyList<CapsuleRequest> items, CancellationToken cancellationToken)
-    {
-        var patients = items.Select(i => i.Patient).Distinct(StringComparer.Ordinal).ToList();
-        var sections = items.Select(i => i.Section).Distinct(StringComparer.Ordinal).ToList();
-        return await db.ReencryptionKeys.AsNoTracking()
-            .Where(k => k.GranteeUserId == granteeUserId && k.State == ReencryptionKeyState.Active
-                && patients.Contains(k.PatientFhirUser) && sections.Contains(k.Section))
-            .ToListAsync(cancellationToken);
-    }
-
-    private (ReencryptionOutcome Outcome, ReencryptionKey? Key) Decide(
-        CapsuleRequest item, Dictionary<(string, string, long), List<ReencryptionKey>> bySlot, DateTimeOffset now)
+    private (ReencryptionOutcome Outcome, ActiveKfrag? Key) Decide(
+        CapsuleRequest item, Dictionary<(string, string, long), List<ActiveKfrag>> bySlot, DateTimeOffset now)
     {
         if (!bySlot.TryGetValue((item.Patient, item.Section, item.Epoch), out var candidates))
             return (Refuse(item, ReencryptionOutcomes.NoGrant), null);
@@ -102,7 +91,7 @@ public sealed class ReencryptionService(SrsDbContext db, IKeyDirectory directory
 
         // Verified when it was uploaded (signer, delegating and receiving keys); stored bytes are trusted.
         var cfrag = UmbralPre.Reencrypt(capsule, VerifiedKeyFrag.FromVerifiedBytes(key.KeyFragBytes)).ToBytes();
-        cache.Add(key, item.Capsule, cfrag);
+        cache.Add(key.Id, key.ConsentId, key.End, item.Capsule, cfrag);
         return (new ReencryptionOutcome(item.Ref, cfrag, null), key);
     }
 

@@ -60,12 +60,17 @@ public static class OAuthSetup
             })
             .AddValidation(validation =>
             {
+                // JWT access tokens checked locally (key, issuer, audience, expiry): token-entry and
+                // authorization-entry validation stay off, so no API request reads the token tables.
+                // A revoked token therefore lives until it expires (15 min); API.md says so, and the
+                // user policies still read the account's status per request (SrsAuthorization).
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
                 validation.AddAudiences(SrsAudience);
             });
 
-        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
+        services.AddSingleton<ServerKeyOptions>();
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(provider => provider.GetRequiredService<ServerKeyOptions>());
         services.AddOptions<OpenIddictServerOptions>()
             .Configure<IOptions<SrsOptions>>((server, srs) =>
             {
