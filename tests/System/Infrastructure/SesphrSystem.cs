@@ -21,8 +21,24 @@ public sealed class SesphrSystem : IAsyncLifetime
     private static readonly Dictionary<string, string> RelaxedRateLimits =
         new[] { "Login", "LoginPerUsername", "Registration", "Token" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
 
+    private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
     private TestDatabase? _fhirDatabase;
     private TestDatabase? _srsDatabase;
+
+    public SesphrSystem()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <summary>
+    /// A system whose FhirServer gets <paramref name="extraFhirSettings"/> as environment entries on top
+    /// of the harness's own (a test build, e.g. with the Consent check off). Internal: xunit builds a
+    /// fixture through its only public constructor.
+    /// </summary>
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings) => _extraFhirSettings = extraFhirSettings;
+
+    /// <summary>The FhirServer settings this system added to the harness's own.</summary>
+    public IReadOnlyDictionary<string, string> ExtraFhirSettings => _extraFhirSettings;
 
     public string WorkFolder { get; } = Path.Combine(Path.GetTempPath(), "sesphr-system-" + Guid.NewGuid().ToString("N")[..12]);
 
@@ -72,6 +88,11 @@ public sealed class SesphrSystem : IAsyncLifetime
             ["Fhir__Auth__RequireHttpsMetadata"] = "false",
             ["Fhir__Srs__ClientSecret"] = serviceSecret,
         };
+        foreach (var (name, value) in _extraFhirSettings)
+        {
+            fhirEnvironment[name] = value;
+        }
+
         Srs = new ServerProcess("srs", "Srs", "SeSPHR.Srs", WorkFolder, srsEnvironment);
         FhirServer = new ServerProcess("fhir", "FhirServer", "SeSPHR.FhirServer", WorkFolder, fhirEnvironment);
         var srsUrl = Srs.BaseAddress.ToString().TrimEnd('/');
@@ -189,4 +210,24 @@ public sealed class SesphrSystem : IAsyncLifetime
 public sealed class RunningSystemGroup : ICollectionFixture<SesphrSystem>
 {
     public const string Name = "running system";
+}
+
+/// <summary>
+/// A second running system whose FhirServer has <c>Fhir:Access:ConsentCheck=false</c>: signed-in
+/// callers are not filtered at all, so only the SRS's kfrags decide who decrypts what (issue 5).
+/// Started only by the tests of its own collection.
+/// </summary>
+public sealed class SesphrSystemWithoutConsentCheck : IAsyncLifetime
+{
+    public SesphrSystem System { get; } = new(new Dictionary<string, string> { ["Fhir__Access__ConsentCheck"] = "false" });
+
+    public Task InitializeAsync() => System.InitializeAsync();
+
+    public Task DisposeAsync() => System.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class RunningSystemWithoutConsentCheckGroup : ICollectionFixture<SesphrSystemWithoutConsentCheck>
+{
+    public const string Name = "running system without consent check";
 }
