@@ -42,6 +42,13 @@ public sealed class AccessProbe(PlantedRecord planted, PhrUser? caller, GranteeR
             return "401";
         }
 
+        // A server error is never "withheld": a 503 from an unreachable SRS or audit must not pass
+        // for a cell whose resource the table says is not served.
+        if ((int)response.Status >= 500)
+        {
+            return ((int)response.Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var served = ServedResource.Find(response, type, id);
         if (served is null)
         {
