@@ -32,6 +32,14 @@ public static class StorageServiceCollectionExtensions
             {
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             }
+
+            // PostgreSQL JIT-compiles a query whose estimated cost passes jit_above_cost; for these
+            // short queries the compilation is the whole cost (a count over one patient's 20,000
+            // Observations spent 0.95 s of 1.05 s compiling). A connection string that sets Options keeps its own.
+            if (!given.ContainsKey("Options"))
+            {
+                builder.ConnectionStringBuilder.Options = "-c jit=off";
+            }
         });
         services.AddMarten(options =>
             {
