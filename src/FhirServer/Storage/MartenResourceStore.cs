@@ -2,6 +2,7 @@ using JasperFx;
 using Marten;
 using Marten.Exceptions;
 using Npgsql;
+using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Storage;
 
@@ -35,12 +36,47 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         }
 
         await using var session = store.LightweightSession();
-        foreach (var write in writes)
+        // Resources that change go through Marten's upsert. Every other row is new: the history
+        // rows of all writes and the current rows of created resources are inserted with one
+        // multi-row statement per table (a transaction Bundle of 100 creates sends 2 statements
+        // instead of 200). A plain insert, never an upsert: the history key is the concurrency
+        // guard, and a concurrent creator of the same id collides on the current row's key as well.
+        foreach (var write in writes.Where(w => w.ReplacesExisting))
         {
             session.Store(write.Resource);
-            // Insert, never upsert: the history key is the concurrency guard.
-            session.Insert(write.Resource.ToVersion());
         }
+
+        var serializer = store.Options.Serializer();
+        var created = writes.Where(w => !w.ReplacesExisting).Select(w => w.Resource).ToList();
+        if (created.Count > 0)
+        {
+            session.QueueSqlCommand(
+                $"""
+                insert into {SearchSql.Resources} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+                select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section
+                from unnest(?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[], ?::text[], ?::text[])
+                  as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+                """,
+                created.Select(r => r.Id).ToArray(), created.Select(r => serializer.ToJson(r)).ToArray(),
+                created.Select(_ => Guid.CreateVersion7()).ToArray(), created.Select(_ => typeof(StoredResource).FullName!).ToArray(),
+                created.Select(r => r.ResourceType).ToArray(), created.Select(r => r.LogicalId).ToArray(),
+                created.Select(r => r.LastUpdated).ToArray(), created.Select(r => r.IsDeleted).ToArray(),
+                created.Select(r => r.Patient).ToArray(), created.Select(r => r.Section).ToArray());
+        }
+
+        var versions = writes.Select(w => w.Resource.ToVersion()).ToList();
+        session.QueueSqlCommand(
+            $"""
+            insert into {SearchSql.Versions} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
+            select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section
+            from unnest(?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::timestamptz[], ?::text[], ?::text[])
+              as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
+            """,
+            versions.Select(v => v.Id).ToArray(), versions.Select(v => serializer.ToJson(v)).ToArray(),
+            versions.Select(_ => Guid.CreateVersion7()).ToArray(), versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray(),
+            versions.Select(v => v.ResourceType).ToArray(), versions.Select(v => v.LogicalId).ToArray(),
+            versions.Select(v => v.VersionId).ToArray(), versions.Select(v => v.IsDeleted).ToArray(),
+            versions.Select(v => v.LastUpdated).ToArray(), versions.Select(v => v.Patient).ToArray(), versions.Select(v => v.Section).ToArray());
 
         // The search values of all writes, one statement per table (a transaction Bundle writes thousands).
         var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource.Id).ToArray();
@@ -66,6 +102,10 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
         {
             throw new ConcurrentWriteException("A version of this resource was written concurrently.", failure);
         }
+        catch (PostgresException clash) when (clash.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ConcurrentWriteException("A version of this resource was written concurrently.", clash);
+        }
         catch (AggregateException failures) when (failures.InnerExceptions.All(IsClash))
         {
             // Several versions of one commit (a transaction Bundle) lost the race at once.
@@ -75,7 +115,8 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
 
     private static bool IsClash(Exception failure) =>
         failure is DocumentAlreadyExistsException
-        || failure is MartenCommandException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } };
+        || failure is MartenCommandException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }
+        || failure is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     private static void QueueIndexRows(IDocumentSession session, IReadOnlyList<ResourceWrite> writes)
     {

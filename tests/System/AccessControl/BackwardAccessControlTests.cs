@@ -31,7 +31,7 @@ public sealed class BackwardAccessControlTests(SesphrSystem system)
         foreach (var pulse in vitals)
         {
             var written = await record.WriteAsync(pulse);
-            written.IsSuccess.ShouldBeTrue($"writing {pulse.Id!}: {(int)written.Status} {GranteeReads.Snippet(written)}");
+            written.IsSuccess.ShouldBeTrue($"writing {pulse.Id}: {(int)written.Status} {GranteeReads.Snippet(written)}");
         }
 
         var before = new Dictionary<string, StoredState>();
@@ -48,7 +48,7 @@ public sealed class BackwardAccessControlTests(SesphrSystem system)
         foreach (var pulse in vitals)
         {
             var opened = await reader.ReadAndOpenAsync(doctor, patient.FhirUser, "Observation", pulse.Id!);
-            opened.Opened.ShouldBe([PhrSection.Vitals], $"{pulse.Id!}");
+            opened.Opened.ShouldBe([PhrSection.Vitals], pulse.Id);
             var observation = (Observation)opened.Resource;
             ((Quantity)observation.Value!).Value.ShouldBe(((Quantity)pulse.Value!).Value, pulse.Id!);
             observation.Note.Single().Text.ShouldBe(pulse.Note.Single().Text);
@@ -58,10 +58,10 @@ public sealed class BackwardAccessControlTests(SesphrSystem system)
         foreach (var pulse in vitals)
         {
             var after = await StoredState.ReadAsync(patient, "Observation", pulse.Id!);
-            after.VersionId.ShouldBe(before[pulse.Id!].VersionId, $"{pulse.Id!} got a new version through the grant");
-            after.EnvelopesHex.ShouldBe(before[pulse.Id!].EnvelopesHex, $"{pulse.Id!}'s envelope bytes changed through the grant");
+            after.VersionId.ShouldBe(before[pulse.Id!].VersionId, $"{pulse.Id} got a new version through the grant");
+            after.EnvelopesHex.ShouldBe(before[pulse.Id!].EnvelopesHex, $"{pulse.Id}'s envelope bytes changed through the grant");
             var history = await patient.Fhir.HistoryAsync("Observation", pulse.Id!);
-            history.Entries().Count.ShouldBe(1, $"{pulse.Id!} has more than the one version the patient wrote");
+            history.Entries().Count.ShouldBe(1, $"{pulse.Id} has more than the one version the patient wrote");
         }
     }
 

@@ -34,6 +34,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>
+    /// How long a start may take before the test gives up: 180 s, or <c>SESPHR_TEST_START_TIMEOUT</c>
+    /// seconds. A shared build machine under load takes minutes to JIT a server's start-up.
+    /// </summary>
+    public static TimeSpan StartTimeout { get; } = TimeSpan.FromSeconds(
+        int.TryParse(Environment.GetEnvironmentVariable("SESPHR_TEST_START_TIMEOUT"), out var seconds) && seconds > 0 ? seconds : 180);
+
     public int Port { get; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
@@ -74,7 +81,7 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
@@ -101,7 +108,7 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"{Name} did not become healthy within 90 s; see {LogFile}");
+        throw new TimeoutException($"{Name} did not become healthy within {StartTimeout.TotalSeconds} s; see {LogFile}");
     }
 
     /// <summary>SIGKILL: no shutdown hooks run; whatever was not durable is lost.</summary>

@@ -161,7 +161,7 @@ public sealed class InsiderThreatTests(SesphrSystem system)
         verifiers.ShouldAllBe(v => v.StartsWith("$argon2id$", StringComparison.Ordinal));
         backup.ShouldNotBeNull("the patient's wrapped backup is not in srs.accounts");
         Should.Throw<KeyBackupAuthenticationException>(() => KeyBackup.Open(backup, password + "x", patient.Username).Dispose());
-        Should.Throw<KeyBackupAuthenticationException>(() => KeyBackup.Open(backup, "", patient.Username).Dispose());
+        Should.Throw<KeyBackupAuthenticationException>(() => KeyBackup.Open(backup, PhrUser.NewPassword(), patient.Username).Dispose());
         using var opened = KeyBackup.Open(backup, password, patient.Username);
         opened.AsSpan().SequenceEqual(patient.Keys.ToBackupPayload()).ShouldBeTrue("the backup holds the patient's keys (only the password opens it)");
     }
