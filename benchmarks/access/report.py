@@ -125,7 +125,7 @@ if any(r["kind"] == "directory" for r in rows):
     w("## Audit cost: the patient's audited reads vs unaudited reads of clear directory resources")
     w("")
     w("Same user, same token, resources of about the same size; a protected read waits for its AuditEvent's commit, a")
-    w("directory Medication is never audited. Target: audited ≥ 0.7× unaudited throughput at 16–32 connections.")
+    w("directory Organization is never audited. Target: audited ≥ 0.7× unaudited throughput at 16–32 connections.")
     w("")
     w("| connections | audited req/s | unaudited req/s | audited/unaudited | p99 audited | p99 unaudited | ≥ 0.7× |")
     w("|---:|---:|---:|---:|---:|---:|:--:|")

@@ -15,7 +15,7 @@
 #    reads, the doctor's reads with a warm cfrag cache (a slice the doctor read once before), the
 #    doctor's reads cold (ids the doctor never read, a fresh part of the pool each run), the
 #    patient's reads again, and after each patient run the patient's reads of clear directory
-#    Medications of about the same size (never audited: the audit's cost side by side). Then the same for a search of 20 Observations a page (warm).
+#    Organizations of about the same size (never audited: the audit's cost side by side). Then the same for a search of 20 Observations a page (warm).
 #    CPU of the SRS, the FhirServer and each database role's PostgreSQL backends from /proc.
 # 5. Writes the report (markdown, CSV, PNG) and stops everything it started, also on Ctrl-C.
 #

@@ -44,7 +44,7 @@ public static class SearchLimits
     /// check) on every page, which the page itself, keyset-paged, never needs (HAPI and Microsoft's
     /// FHIR server likewise count only when asked).
     /// </summary>
-    public const int CountedByDefault = 1000;
+    public const int CountedByDefault = 100;
 }
 
 /// <summary>One search parameter with its modifier and ORed values.</summary>

@@ -126,7 +126,10 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
         if (columns.SectionPatients.Length > 0)
         {
             var pairs = columns.SectionPatients.Zip(columns.Sections, (p, s) => p + " " + s).ToArray();
-            grants.Add($"({t}.patient = ANY({sql.Add(columns.SectionPatients.Distinct().ToArray())}) AND ({t}.patient || ' ' || {t}.section) = ANY({sql.Add(pairs)}))");
+            // No separate "patient = ANY(...)": under the prepared statement's generic plan PostgreSQL
+            // then takes the patient index and sorts the whole record for a 20-row page (164 ms
+            // instead of 0.1 ms on 20,000 Observations); keyset paging wants the (type, updated) index.
+            grants.Add($"({t}.patient || ' ' || {t}.section) = ANY({sql.Add(pairs)})");
         }
 
         var typed = Enumerable.Range(0, columns.TypedPatients.Length)
