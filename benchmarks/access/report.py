@@ -121,6 +121,22 @@ for c, p, d, cost, p99, _ in read_cold:
     w(f"| {c} | {n(p['requests_per_s'])} | {n(d['requests_per_s'])} | {cost:.2f}× | {n(p['p99_ms'], 2)} ms | {n(d['p99_ms'], 2)} ms | {p99:.2f}× | {'yes' if d['wrapped'] else 'no'} |")
 w("")
 
+if any(r["kind"] == "directory" for r in rows):
+    w("## Audit cost: the patient's audited reads vs unaudited reads of clear directory resources")
+    w("")
+    w("Same user, same token, resources of about the same size; a protected read waits for its AuditEvent's commit, a")
+    w("directory Organization is never audited. Target: audited ≥ 0.7× unaudited throughput at 16–32 connections.")
+    w("")
+    w("| connections | audited req/s | unaudited req/s | audited/unaudited | p99 audited | p99 unaudited | ≥ 0.7× |")
+    w("|---:|---:|---:|---:|---:|---:|:--:|")
+    for c in connections:
+        a, u = summary("read", "patient", "own", c), summary("read", "patient", "directory", c)
+        if not a or not u or not u["requests_per_s"]:
+            continue
+        ratio = a["requests_per_s"] / u["requests_per_s"]
+        w(f"| {c} | {n(a['requests_per_s'])} | {n(u['requests_per_s'])} | {ratio:.2f}× | {n(a['p99_ms'], 2)} ms | {n(u['p99_ms'], 2)} ms | {'yes' if ratio >= 0.7 else '**no**'} |")
+    w("")
+
 if any(r["operation"] == "search" for r in rows):
     search = ratios("search", "warm")
     w("## Search: `GET Observation?subject=…&_count=20` (20 capsules in one SRS call), warm")

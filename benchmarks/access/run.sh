@@ -14,7 +14,8 @@
 # 4. At every connection count, side by side so the machine's noise hits both alike: the patient's
 #    reads, the doctor's reads with a warm cfrag cache (a slice the doctor read once before), the
 #    doctor's reads cold (ids the doctor never read, a fresh part of the pool each run), the
-#    patient's reads again. Then the same for a search of 20 Observations a page (warm).
+#    patient's reads again, and after each patient run the patient's reads of clear directory
+#    Organizations of about the same size (never audited: the audit's cost side by side). Then the same for a search of 20 Observations a page (warm).
 #    CPU of the SRS, the FhirServer and each database role's PostgreSQL backends from /proc.
 # 5. Writes the report (markdown, CSV, PNG) and stops everything it started, also on Ctrl-C.
 #
@@ -354,9 +355,11 @@ for c in $CONNECTIONS; do
   wrk_run read patient warmup "$data/read-patient.txt" "$patient_offset" "$c" "$WARMUP" 0; patient_offset=$(( patient_offset + requests + c ))
   wrk_run read doctor warmup "$data/read-warm.txt" "$warm_offset" "$c" "$WARMUP" 0; warm_offset=$(( warm_offset + requests + c ))
   wrk_run read patient own "$data/read-patient.txt" "$patient_offset" "$c" "$DURATION" 1; patient_offset=$(( patient_offset + requests + c ))
+  wrk_run read patient directory "$data/read-directory.txt" 0 "$c" "$DURATION" 1
   wrk_run read doctor warm "$data/read-warm.txt" "$warm_offset" "$c" "$DURATION" 1; warm_offset=$(( warm_offset + requests + c ))
   wrk_run read doctor cold "$data/read-cold.txt" "$cold_offset" "$c" "$DURATION" 1; cold_offset=$(( cold_offset + requests + c ))
   wrk_run read patient own "$data/read-patient.txt" "$patient_offset" "$c" "$DURATION" 1; patient_offset=$(( patient_offset + requests + c ))
+  wrk_run read patient directory "$data/read-directory.txt" 0 "$c" "$DURATION" 1
 done
 
 if [ "$SEARCH" = 1 ]; then

@@ -146,12 +146,36 @@ if (!patientRead.IsSuccess || CfragCount(patientRead.Resource) != 0 || Encrypted
 
 Say("checked: the doctor's read carries cfrags that open, the patient's read carries none");
 
+// The unaudited baseline: clear directory resources (Organization, of no record: readable by any
+// signed-in caller and never audited), padded to about the size of the patient's sealed reads, so
+// audited and unaudited reads can be run side by side.
+var directoryIds = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+var padding = new string('m', Math.Max(500, patientRead.Body.Length - 300));
+foreach (var chunk in directoryIds.Chunk(100))
+{
+    var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+    transaction.Entry.AddRange(chunk.Select(id => new Bundle.EntryComponent
+    {
+        FullUrl = $"urn:uuid:{Guid.NewGuid()}",
+        Resource = new Organization { Id = id, Name = "Bench organisation", Alias = [padding] },
+        Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"Organization/{id}" },
+    }));
+    var answer = await admin.Fhir.TransactionAsync(transaction);
+    if (!answer.IsSuccess)
+    {
+        throw new InvalidOperationException($"a transaction of directory Organizations answered {(int)answer.Status}: {Snippet(answer.Body)}");
+    }
+}
+
+Say($"{directoryIds.Count} directory Organizations written (~{padding.Length + 200} bytes each), {clock.Elapsed.TotalSeconds:F1} s");
+
 var shuffled = ids.OrderBy(_ => random.Next()).ToList();
 var warmIds = ids.Take(warm).ToList();
 var coldIds = ids.Skip(warm).OrderBy(_ => random.Next()).ToList();
 WriteLines("read-patient.txt", shuffled.Select(ReadLine));
 WriteLines("read-warm.txt", warmIds.Select(ReadLine));
 WriteLines("read-cold.txt", coldIds.Select(ReadLine));
+WriteLines("read-directory.txt", directoryIds.OrderBy(_ => random.Next()).Select(id => $"GET\t/fhir/Organization/{id}\t"));
 // The same search on every line: one line per wrk thread at least (each thread takes every T-th line).
 WriteLines("search.txt", Enumerable.Repeat($"GET\t/fhir/Observation?subject={patient.FhirUser}&_count=20\t", 64));
 WritePrivate(Path.Combine(work, "patient.token"), patient.RequireAccessToken);

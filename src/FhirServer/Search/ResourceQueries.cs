@@ -25,13 +25,15 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         var snapshot = query.Cursor?.Snapshot ?? clock.GetUtcNow().UtcDateTime;
         if (query.Summary == SummaryMode.Count || query.Count == 0)
         {
-            long? only = query.Total == TotalMode.Accurate || query.Summary == SummaryMode.Count ? await CountAsync(query, snapshot, cancellationToken) : null;
+            long? only = query.Summary == SummaryMode.Count || query.Total == TotalMode.Accurate ? await CountAsync(query, snapshot, null, cancellationToken)
+                : query.Total == TotalMode.Bounded ? await CountAsync(query, snapshot, SearchLimits.CountedByDefault, cancellationToken)
+                : null;
             return new ResultPage([], false, false, only, snapshot);
         }
 
         var sql = new SearchSql();
         var sortKey = sql.SortKey(query);
-        var where = sql.Where(query, snapshot, disclosure.SqlFilter("r", sql));
+        var where = sql.Where(query, snapshot, disclosure.SqlFilter("r", sql, query.ResourceType));
         var descending = query.Sort?.Descending ?? false;
         var backwards = query.Cursor?.Backwards ?? false;
         var scanDescending = descending != backwards;
@@ -62,26 +64,31 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         // A first page that holds every match already counts them: the count query, a second
         // round trip over the same WHERE clause, is only needed when there is more to page through.
-        long? total = query.Total != TotalMode.Accurate ? null
+        long? total = query.Total == TotalMode.None ? null
             : query.Cursor is null && !more ? rows.Count
-            : await CountAsync(query, snapshot, cancellationToken);
+            : await CountAsync(query, snapshot, query.Total == TotalMode.Accurate ? null : SearchLimits.CountedByDefault, cancellationToken);
         var hasNext = backwards ? true : more;
         var hasPrevious = backwards ? more : query.Cursor is not null;
         return new ResultPage(rows, hasNext, hasPrevious, total, snapshot);
     }
 
-    private async Task<long> CountAsync(SearchQuery query, DateTime snapshot, CancellationToken cancellationToken)
+    /// <summary>The number of matches; with <paramref name="bound"/>, null when there are more than that many (counting stops there).</summary>
+    private async Task<long?> CountAsync(SearchQuery query, DateTime snapshot, int? bound, CancellationToken cancellationToken)
     {
         var count = new SearchSql();
-        var countSql = $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {count.Where(query, snapshot, disclosure.SqlFilter("r", count))}";
-        return (long)(await ScalarAsync(countSql, count, cancellationToken))!;
+        var where = count.Where(query, snapshot, disclosure.SqlFilter("r", count, query.ResourceType));
+        var countSql = bound is { } most
+            ? $"SELECT count(*) FROM (SELECT 1 FROM {SearchSql.Resources} r WHERE {where} LIMIT {count.Add(most + 1)}) m"
+            : $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {where}";
+        var total = (long)(await ScalarAsync(countSql, count, cancellationToken))!;
+        return bound is { } limit && total > limit ? null : total;
     }
 
     /// <summary>The resources the page's resources point at through <paramref name="include"/>.</summary>
     public async Task<IReadOnlyList<FoundResource>> IncludeAsync(IncludeRequest include, IReadOnlyList<FoundResource> page, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var filter = disclosure.SqlFilter("r", sql);
+        var filter = disclosure.SqlFilter("r", sql, include.TargetType);
         var text = $"""
             SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
             FROM {SearchSql.Resources} r
@@ -100,7 +107,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     public async Task<IReadOnlyList<FoundResource>> RevIncludeAsync(IncludeRequest include, IReadOnlyList<FoundResource> page, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var filter = disclosure.SqlFilter("r", sql);
+        var filter = disclosure.SqlFilter("r", sql, include.SourceType);
         var text = $"""
             SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
             FROM {SearchSql.Resources} r
@@ -143,7 +150,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             clauses.Add($"(v.last_updated, v.id) {(backwards ? ">" : "<")} ({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})");
         }
 
-        if (disclosure.SqlFilter("v", sql) is { } filter)
+        if (disclosure.SqlFilter("v", sql, resourceType, versionRows: true) is { } filter)
         {
             clauses.Add($"({filter})");
         }

@@ -21,7 +21,7 @@ public sealed class SearchQuery
 
     public IReadOnlyList<string>? Elements { get; set; }
 
-    public TotalMode Total { get; set; } = TotalMode.Accurate;
+    public TotalMode Total { get; set; } = TotalMode.Bounded;
 
     public PageCursor? Cursor { get; set; }
 
@@ -37,6 +37,14 @@ public static class SearchLimits
     public const int DefaultCount = 20;
     public const int MaxCount = 1000;
     public const int MaxIncluded = 1000;
+
+    /// <summary>
+    /// Without <c>_total=accurate</c>, Bundle.total is given only when there are at most this many
+    /// matches: counting a large record costs a pass over every match (and every access-filter
+    /// check) on every page, which the page itself, keyset-paged, never needs (HAPI and Microsoft's
+    /// FHIR server likewise count only when asked).
+    /// </summary>
+    public const int CountedByDefault = 100;
 }
 
 /// <summary>One search parameter with its modifier and ORed values.</summary>
@@ -59,7 +67,13 @@ public enum SummaryMode
 
 public enum TotalMode
 {
+    /// <summary>The default and <c>_total=estimate</c>: the exact total when it is at most <see cref="SearchLimits.CountedByDefault"/>, else none.</summary>
+    Bounded,
+
+    /// <summary><c>_total=accurate</c>: always the exact total.</summary>
     Accurate,
+
+    /// <summary><c>_total=none</c>.</summary>
     None,
 }
 

@@ -64,7 +64,8 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
                     query.Total = value switch
                     {
                         "none" => TotalMode.None,
-                        "estimate" or "accurate" => TotalMode.Accurate,
+                        "estimate" => TotalMode.Bounded,
+                        "accurate" => TotalMode.Accurate,
                         _ => throw Invalid("_total must be none, estimate or accurate.", "_total"),
                     };
                     continue;

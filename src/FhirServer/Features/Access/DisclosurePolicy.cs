@@ -34,7 +34,16 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
     /// have <c>resource_type</c>, <c>logical_id</c>, <c>patient</c> and <c>section</c>), its values added
     /// to <paramref name="sql"/> as parameters; null when nothing is filtered.
     /// </summary>
-    public string? SqlFilter(string alias, SearchSql sql)
+    /// <param name="alias">The alias of the filtered table in the query.</param>
+    /// <param name="sql">The statement the condition's parameters are added to.</param>
+    /// <param name="resourceType">
+    /// The one resource type the rows can have when the query already fixes it (a typed search, a read):
+    /// the branches of the rule for other types are left out. PostgreSQL evaluates the condition for
+    /// every candidate row, and a single OR-chain with subqueries for every kind of resource cost
+    /// ~5 µs a row (a 20,000-row count: 100 ms, plus a JIT compilation its cost estimate triggered).
+    /// </param>
+    /// <param name="versionRows">The rows are history rows, whose <c>id</c> is not the resource key.</param>
+    public string? SqlFilter(string alias, SearchSql sql, string? resourceType = null, bool versionRows = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(alias);
         ArgumentNullException.ThrowIfNull(sql);
@@ -49,73 +58,164 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
         }
 
         var a = alias;
-        var key = $"({a}.resource_type || '/' || {a}.logical_id)";
-        var own = sql.Add(access.OwnRecord ?? "");
-        var columns = access.Readable.ToSqlColumns();
-        var (sectionPatients, sections) = (sql.Add(columns.SectionPatients), sql.Add(columns.Sections));
-        var (typedPatients, typedSections, typedTypes) = (sql.Add(columns.TypedPatients), sql.Add(columns.TypedSections), sql.Add(columns.TypedTypes));
-        var visible = sql.Add(columns.VisiblePatients);
-        var (excludedPatients, excludedResources) = (sql.Add(columns.ExcludedPatients), sql.Add(columns.ExcludedResources));
-        var special = sql.Add(SpecialTypes);
+        var key = versionRows ? $"({a}.resource_type || '/' || {a}.logical_id)" : $"{a}.id";
+        bool May(string type) => resourceType is null || resourceType == type;
+        var branches = new List<string>();
+        if (resourceType != "Consent")
+        {
+            branches.Add(Record(a, key, resourceType, sql));
+        }
 
-        // A row of a patient's record (Consents aside), as ReadableRecords describes it.
-        string Record(string t) => $"""
-            ({t}.patient IS NOT NULL AND {t}.resource_type <> 'Consent'
-             AND ({t}.patient = {own}
-                  OR ((({t}.patient, {t}.section) IN (SELECT * FROM unnest({sectionPatients}::text[], {sections}::text[]))
-                       OR ({t}.patient, {t}.section, {t}.resource_type) IN (SELECT * FROM unnest({typedPatients}::text[], {typedSections}::text[], {typedTypes}::text[]))
-                       OR ({t}.resource_type = 'Patient' AND {t}.patient = ANY({visible}::text[])))
-                      AND ({t}.patient, {t}.resource_type || '/' || {t}.logical_id) NOT IN (SELECT * FROM unnest({excludedPatients}::text[], {excludedResources}::text[])))))
-            """;
+        if (resourceType is null || !SpecialTypes.Contains(resourceType))
+        {
+            branches.Add(Shared(a, resourceType, sql));
+        }
 
-        // A row of no record: directory resources and shared definitions.
-        string Shared(string t) => $"({t}.patient IS NULL AND {t}.section IS NULL AND {t}.resource_type <> ALL({special}::text[]))";
-
-        var (actorType, actorId) = Split(FhirReference.Normalize(caller.FhirUser));
-        var ownId = access.OwnRecord is { } self ? self["Patient/".Length..] : "";
-        var rule = $"""
-            ({Record(a)}
-             OR {Shared(a)}
-             OR ({a}.resource_type = 'Consent' AND ({a}.patient = {own}
-                 OR EXISTS (SELECT 1 FROM {SearchTables.Reference} ca WHERE ca.resource_id = {key} AND ca.param = 'actor'
+        if (May("Consent"))
+        {
+            var (actorType, actorId) = Split(FhirReference.Normalize(caller.FhirUser));
+            var own = access.OwnRecord is { } self ? $"{a}.patient = {sql.Add(self)} OR " : "";
+            branches.Add($"""
+                ({a}.resource_type = 'Consent' AND ({own}EXISTS (SELECT 1 FROM {SearchTables.Reference} ca WHERE ca.resource_id = {key} AND ca.param = 'actor'
                             AND ca.target_type = {sql.Add(actorType)} AND ca.target_id = {sql.Add(actorId)})))
-             OR ({a}.resource_type = 'AuditEvent' AND ({sql.Add(caller.Role == UserRole.Admin)}
-                 OR EXISTS (SELECT 1 FROM {SearchTables.Reference} ap WHERE ap.resource_id = {key} AND ap.param = 'patient'
-                            AND ap.target_type = 'Patient' AND ap.target_id = {sql.Add(ownId)})))
-             OR ({a}.resource_type = 'Provenance'
+                """);
+        }
+
+        if (May("AuditEvent"))
+        {
+            if (caller.Role == UserRole.Admin)
+            {
+                branches.Add($"{a}.resource_type = 'AuditEvent'");
+            }
+            else if (access.OwnRecord is { } self)
+            {
+                branches.Add($"""
+                    ({a}.resource_type = 'AuditEvent'
+                     AND EXISTS (SELECT 1 FROM {SearchTables.Reference} ap WHERE ap.resource_id = {key} AND ap.param = 'patient'
+                                 AND ap.target_type = 'Patient' AND ap.target_id = {sql.Add(self["Patient/".Length..])}))
+                    """);
+            }
+        }
+
+        if (May("Provenance"))
+        {
+            branches.Add($"""
+                ({a}.resource_type = 'Provenance'
                  AND EXISTS (SELECT 1 FROM {SearchTables.Reference} pt WHERE pt.resource_id = {key} AND pt.param = 'target')
                  AND NOT EXISTS (SELECT 1 FROM {SearchTables.Reference} pt WHERE pt.resource_id = {key} AND pt.param = 'target'
-                     AND NOT EXISTS (SELECT 1 FROM {SearchSql.Resources} pv WHERE pv.id = pt.target_type || '/' || pt.target_id AND ({Record("pv")} OR {Shared("pv")})))))
-            """;
+                     AND NOT EXISTS (SELECT 1 FROM {SearchSql.Resources} pv WHERE pv.id = pt.target_type || '/' || pt.target_id
+                                     AND ({Record("pv", "pv.id", null, sql)} OR {Shared("pv", null, sql)}))))
+                """);
+        }
 
+        var rule = branches.Count == 0 ? "false" : "(" + string.Join(" OR ", branches) + ")";
+        return ScopeRule(a, resourceType, sql) is { } scopeRule ? $"{rule} AND {scopeRule}" : rule;
+    }
+
+    /// <summary>
+    /// A row of a patient's record (Consents aside), as <see cref="ReadableRecords"/> describes it. Only
+    /// the parts the caller has are written out (most callers are a patient with no grants, or a
+    /// grantee of a few patients' sections), and each part is one comparison per row: the
+    /// (patient, section[, type]) pairs and the excluded (patient, resource) pairs are matched as
+    /// space-joined strings (neither references, ids nor section codes contain spaces).
+    /// </summary>
+    private string Record(string t, string key, string? resourceType, SearchSql sql)
+    {
+        var columns = access.Readable.ToSqlColumns();
+        var grants = new List<string>();
+        if (columns.SectionPatients.Length > 0)
+        {
+            var pairs = columns.SectionPatients.Zip(columns.Sections, (p, s) => p + " " + s).ToArray();
+            // No separate "patient = ANY(...)": under the prepared statement's generic plan PostgreSQL
+            // then takes the patient index and sorts the whole record for a 20-row page (164 ms
+            // instead of 0.1 ms on 20,000 Observations); keyset paging wants the (type, updated) index.
+            grants.Add($"({t}.patient || ' ' || {t}.section) = ANY({sql.Add(pairs)})");
+        }
+
+        var typed = Enumerable.Range(0, columns.TypedPatients.Length)
+            .Where(i => resourceType is null || columns.TypedTypes[i] == resourceType)
+            .Select(i => columns.TypedPatients[i] + " " + columns.TypedSections[i] + " " + columns.TypedTypes[i])
+            .ToArray();
+        if (typed.Length > 0)
+        {
+            grants.Add($"({t}.patient || ' ' || {t}.section || ' ' || {t}.resource_type) = ANY({sql.Add(typed)})");
+        }
+
+        if (columns.VisiblePatients.Length > 0 && resourceType is null or "Patient")
+        {
+            grants.Add($"({t}.resource_type = 'Patient' AND {t}.patient = ANY({sql.Add(columns.VisiblePatients)}))");
+        }
+
+        var either = new List<string>();
+        if (access.OwnRecord is { } own)
+        {
+            either.Add($"{t}.patient = {sql.Add(own)}");
+        }
+
+        if (grants.Count > 0)
+        {
+            var excluded = columns.ExcludedPatients.Length == 0 ? ""
+                : $" AND ({t}.patient || ' ' || {key}) <> ALL({sql.Add(columns.ExcludedPatients.Zip(columns.ExcludedResources, (p, r) => p + " " + r).ToArray())})";
+            either.Add($"(({string.Join(" OR ", grants)}){excluded})");
+        }
+
+        if (either.Count == 0)
+        {
+            return "false";
+        }
+
+        var notConsent = resourceType is null ? $" AND {t}.resource_type <> 'Consent'" : "";
+        return $"({t}.patient IS NOT NULL{notConsent} AND ({string.Join(" OR ", either)}))";
+    }
+
+    /// <summary>A row of no record: directory resources and shared definitions.</summary>
+    private static string Shared(string t, string? resourceType, SearchSql sql) => resourceType is null
+        ? $"({t}.patient IS NULL AND {t}.section IS NULL AND {t}.resource_type <> ALL({sql.Add(SpecialTypes)}::text[]))"
+        : $"({t}.patient IS NULL AND {t}.section IS NULL)";
+
+    /// <summary>The token's SMART scopes: by type, and <c>patient/</c> scopes to the caller's own record; null when they allow everything.</summary>
+    private string? ScopeRule(string a, string? resourceType, SearchSql sql)
+    {
         var scopes = access.Scopes;
         var anywhere = scopes.ReadableTypes(beyondOwnRecord: true);
+        if (anywhere is null || (resourceType is not null && anywhere.Contains(resourceType)))
+        {
+            return null;
+        }
+
         var ownOnly = scopes.ReadableTypes(beyondOwnRecord: false);
-        var scopeRule = $"""
-            (({(anywhere is null ? "true" : $"{a}.resource_type = ANY({sql.Add(anywhere.ToArray())}::text[])")})
-             OR (({(ownOnly is null ? "true" : $"{a}.resource_type = ANY({sql.Add(ownOnly.ToArray())}::text[])")})
-                 AND ({a}.patient = {own} OR ({a}.patient IS NULL AND {a}.resource_type <> ALL({special}::text[])))))
+        var own = sql.Add(access.OwnRecord ?? "");
+        var inOwnRecord = resourceType is null || !SpecialTypes.Contains(resourceType)
+            ? $"({a}.patient = {own} OR ({a}.patient IS NULL AND {a}.resource_type <> ALL({sql.Add(SpecialTypes)}::text[])))"
+            : $"{a}.patient = {own}";
+        if (resourceType is not null)
+        {
+            return ownOnly is null || ownOnly.Contains(resourceType) ? inOwnRecord : "false";
+        }
+
+        return $"""
+            ({a}.resource_type = ANY({sql.Add(anywhere.ToArray())}::text[])
+             OR (({(ownOnly is null ? "true" : $"{a}.resource_type = ANY({sql.Add(ownOnly.ToArray())}::text[])")}) AND {inOwnRecord}))
             """;
-        return $"{rule} AND {scopeRule}";
     }
 
     /// <summary>Whether a resource read by id may be shown; a withheld one answers as a missing one (404).</summary>
     public async Task<bool> MayDiscloseAsync(StoredResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return !Filters || await ExistsAsync(SearchSql.Resources, resource.Id, cancellationToken);
+        return !Filters || await ExistsAsync(SearchSql.Resources, resource.Id, resource.ResourceType, cancellationToken);
     }
 
     public async Task<bool> MayDiscloseAsync(StoredResourceVersion version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(version);
-        return !Filters || await ExistsAsync(SearchSql.Versions, version.Id, cancellationToken);
+        return !Filters || await ExistsAsync(SearchSql.Versions, version.Id, version.ResourceType, cancellationToken);
     }
 
-    private async Task<bool> ExistsAsync(string table, string id, CancellationToken cancellationToken)
+    private async Task<bool> ExistsAsync(string table, string id, string resourceType, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var text = $"SELECT EXISTS (SELECT 1 FROM {table} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql)})";
+        var text = $"SELECT EXISTS (SELECT 1 FROM {table} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql, resourceType, versionRows: table == SearchSql.Versions)})";
         await using var command = dataSource.CreateCommand(text);
         command.Parameters.AddRange(sql.Parameters.ToArray());
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;

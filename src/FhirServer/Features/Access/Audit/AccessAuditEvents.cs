@@ -72,10 +72,41 @@ public sealed class AccessAuditEvents(SearchIndexer indexer, FhirSerialization s
         return (patient, resource);
     }
 
+    /// <summary>
+    /// The search parameters an AuditEvent written by the server is indexed under: what a patient
+    /// lists their accesses by (<c>patient</c>, <c>date</c>, who: <c>agent</c>, what: <c>entity</c>) and
+    /// the codes of the event (<c>action</c>, <c>outcome</c>, <c>subtype</c>, <c>type</c>). Every index row
+    /// is written with every audited read, before its response; the other AuditEvent parameters
+    /// (agent-role, entity-type, entity-role, source...) would add more rows than the event itself.
+    /// </summary>
+    public static readonly IReadOnlySet<string> IndexedParameters =
+        new HashSet<string>(["patient", "date", "agent", "entity", "action", "outcome", "subtype", "type"], StringComparer.Ordinal);
+
     /// <summary>The AuditEvent a record becomes (id and meta are set when it is stored).</summary>
-    public AuditEvent Describe(AccessRecord record)
+    public AuditEvent Describe(AccessRecord record) => Describe([record]);
+
+    /// <summary>
+    /// One AuditEvent for records of one request that share patient, action and outcome (a search
+    /// page of 20 resources is one event with 20 entities): the same caller, time and request id.
+    /// Records of different patients never share an event, since each patient reads the events that
+    /// name them.
+    /// </summary>
+    public AuditEvent Describe(IReadOnlyList<AccessRecord> records)
     {
-        var (patient, resource) = Targets(record);
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            throw new ArgumentException("An AuditEvent needs at least one record.", nameof(records));
+        }
+
+        var record = records[0];
+        var (patient, _) = Targets(record);
+        if (records.Any(r => r.Patient != record.Patient || r.Action != record.Action || r.Outcome != record.Outcome
+                             || r.CallerUserId != record.CallerUserId || r.RequestId != record.RequestId || r.At != record.At))
+        {
+            throw new ArgumentException("Records of one AuditEvent must share patient, action, outcome, caller, request and time.", nameof(records));
+        }
+
         var (subtype, action) = Actions[record.Action];
 
         var audit = new AuditEvent
@@ -102,29 +133,32 @@ public sealed class AccessAuditEvents(SearchIndexer indexer, FhirSerialization s
             audit.Subtype.Add(new Coding(EverythingOperation, "everything"));
         }
 
-        var accessed = new AuditEvent.EntityComponent
+        audit.Entity = [];
+        foreach (var accessedRecord in records)
         {
-            What = new ResourceReference(record.VersionId is { } version
-                ? $"{resource}/_history/{version.ToString(CultureInfo.InvariantCulture)}"
-                : resource.ToString()),
-            Type = new Coding(EntityTypeSystem, "2", "System Object"),
-            Role = new Coding(EntityRoleSystem, "4", "Domain Resource"),
-        };
-        if (record.Section is { Length: > 0 } section)
-        {
-            accessed.SecurityLabel = [new Coding(ConsentCodings.SectionSystem, section)];
+            var (_, resource) = Targets(accessedRecord);
+            var accessed = new AuditEvent.EntityComponent
+            {
+                What = new ResourceReference(accessedRecord.VersionId is { } version
+                    ? $"{resource}/_history/{version.ToString(CultureInfo.InvariantCulture)}"
+                    : resource.ToString()),
+                Type = new Coding(EntityTypeSystem, "2", "System Object"),
+                Role = new Coding(EntityRoleSystem, "4", "Domain Resource"),
+            };
+            if (accessedRecord.Section is { Length: > 0 } section)
+            {
+                accessed.SecurityLabel = [new Coding(ConsentCodings.SectionSystem, section)];
+            }
+
+            audit.Entity.Add(accessed);
         }
 
-        audit.Entity =
-        [
-            accessed,
-            new AuditEvent.EntityComponent
-            {
-                What = new ResourceReference(patient.ToString()),
-                Type = new Coding(EntityTypeSystem, "1", "Person"),
-                Role = new Coding(EntityRoleSystem, "1", "Patient"),
-            },
-        ];
+        audit.Entity.Add(new AuditEvent.EntityComponent
+        {
+            What = new ResourceReference(patient.ToString()),
+            Type = new Coding(EntityTypeSystem, "1", "Person"),
+            Role = new Coding(EntityRoleSystem, "1", "Patient"),
+        });
         if (record.RequestId is { Length: > 0 } requestId)
         {
             audit.Entity.Add(new AuditEvent.EntityComponent
@@ -137,10 +171,17 @@ public sealed class AccessAuditEvents(SearchIndexer indexer, FhirSerialization s
         return audit;
     }
 
-    /// <summary>A new AuditEvent resource, version 1, with its search values; one per record.</summary>
-    public ResourceWrite ToWrite(AccessRecord record, DateTimeOffset stored)
+    /// <summary>A new AuditEvent resource, version 1, with its search values, for one record.</summary>
+    public ResourceWrite ToWrite(AccessRecord record, DateTimeOffset stored) => ToWrite([record], stored);
+
+    /// <summary>The AuditEvents of one request's records: one per patient, action and outcome.</summary>
+    public IEnumerable<ResourceWrite> ToWrites(IReadOnlyList<AccessRecord> records, DateTimeOffset stored) =>
+        records.GroupBy(r => (r.Patient, r.Action, r.Outcome, r.CallerUserId, r.RequestId, r.At)).Select(group => ToWrite(group.ToList(), stored));
+
+    /// <summary>A new AuditEvent resource, version 1, with the search values of <see cref="IndexedParameters"/>.</summary>
+    public ResourceWrite ToWrite(IReadOnlyList<AccessRecord> records, DateTimeOffset stored)
     {
-        var audit = Describe(record);
+        var audit = Describe(records);
         var id = ResourceWriter.NewId();
         var lastUpdated = new DateTimeOffset(stored.UtcTicks - (stored.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         audit.Id = id;
@@ -153,9 +194,15 @@ public sealed class AccessAuditEvents(SearchIndexer indexer, FhirSerialization s
             VersionId = 1,
             LastUpdated = lastUpdated,
             Json = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(audit)),
-            Patient = Targets(record).Patient.ToString(),
+            Patient = Targets(records[0]).Patient.ToString(),
         };
-        return new ResourceWrite(resource, indexer.Extract(audit), ReplacesExisting: false);
+        var all = indexer.Extract(audit);
+        var index = new SearchIndex();
+        index.Tokens.AddRange(all.Tokens.Where(v => IndexedParameters.Contains(v.Parameter)));
+        index.References.AddRange(all.References.Where(v => IndexedParameters.Contains(v.Parameter)));
+        index.Dates.AddRange(all.Dates.Where(v => IndexedParameters.Contains(v.Parameter)));
+        index.Strings.AddRange(all.Strings.Where(v => IndexedParameters.Contains(v.Parameter)));
+        return new ResourceWrite(resource, index, ReplacesExisting: false);
     }
 
     private static AuditEvent.AgentComponent Caller(AccessRecord record)

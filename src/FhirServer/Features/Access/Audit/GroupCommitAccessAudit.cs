@@ -151,7 +151,7 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
             var writes = new List<ResourceWrite>(count);
             foreach (var submission in batch)
             {
-                writes.AddRange(submission.Records.Select(record => _events.ToWrite(record, now)));
+                writes.AddRange(_events.ToWrites(submission.Records, now));
             }
 
             await _store.CommitAsync(writes, _stopping.Token);

@@ -114,6 +114,8 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         audit["entity"]![1]!["what"]!["reference"]!.GetValue<string>().ShouldBe(patient);
         audit["entity"]![1]!["role"]!["code"]!.GetValue<string>().ShouldBe("1");
         audit["entity"]![2]!["what"]!["identifier"]!["value"]!.GetValue<string>().ShouldBe("req-1");
+        // The other patient's resource, read in the same request, is in the other patient's event only.
+        audit["entity"]!.AsArray().Count.ShouldBe(3);
     }
 
     [Fact]
@@ -153,7 +155,11 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         start.Set();
         await Task.WhenAll(calls);
 
-        (await CountAsync(patient)).ShouldBe(128);
+        // One AuditEvent per request, naming both resources it read.
+        (await CountAsync(patient)).ShouldBe(64);
+        (await server.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM {AuditRows}, jsonb_array_elements((data->>'Json')::jsonb->'entity') e WHERE data->>'ResourceType' = 'AuditEvent' AND data->>'Patient' = '{patient}' AND e->'role'->>'code' = '4'"))
+            .ShouldBe(128);
         var transactions = server.Audit.Transactions - before;
         transactions.ShouldBeLessThanOrEqualTo(16);
         // The database's own view: rows inserted by one transaction share its xmin.
