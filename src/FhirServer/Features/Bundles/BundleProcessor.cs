@@ -397,10 +397,13 @@ public sealed class BundleProcessor(
                 return EntryResult.Found(result.Json!);
             case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
                 return EntryResult.Deleted(entry.Write?.Resource.VersionId);
+            // A conditional create's match is served, so it is disclosed like a read: shaped and audited.
+            case EntryInteraction.Create when entry.SameAs is { Write: null, Matched: { } matched }:
+                return EntryResult.Written(await shaper.ShapeAsync(matched, "read", cancellationToken), StatusCodes.Status200OK, context);
             case EntryInteraction.Create when entry.SameAs is { } earlier:
-                return EntryResult.Written(earlier.Write?.Resource ?? earlier.Matched!, StatusCodes.Status200OK, context);
+                return EntryResult.Written(earlier.Write!.Resource, StatusCodes.Status200OK, context);
             case EntryInteraction.Create when entry.Matched is { } existing:
-                return EntryResult.Written(existing, StatusCodes.Status200OK, context);
+                return EntryResult.Written(await shaper.ShapeAsync(existing, "read", cancellationToken), StatusCodes.Status200OK, context);
             default:
                 return EntryResult.Written(entry.Write!.Resource, entry.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, context);
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Resources.Search;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
@@ -16,6 +17,7 @@ public sealed class CreateResourceHandler(
     FhirSerialization serialization,
     ResourceRegistry registry,
     SearchHandler search,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
@@ -32,7 +34,8 @@ public sealed class CreateResourceHandler(
             var existing = await search.FindConditionalAsync(resourceType, condition, cancellationToken);
             if (existing is not null)
             {
-                return StoredResponses.Written(request, baseUrl, existing, StatusCodes.Status200OK);
+                // The match is served, so it is disclosed like a read: shaped for the caller and audited.
+                return StoredResponses.Written(request, baseUrl, await shaper.ShapeAsync(existing, "read", cancellationToken), StatusCodes.Status200OK);
             }
         }
 

@@ -112,6 +112,42 @@ public sealed class ShapingTests : IClassFixture<AccessData>, IDisposable
     }
 
     [Fact]
+    public async Task A_conditional_create_that_matches_serves_the_match_shaped_and_audited_like_a_read()
+    {
+        // The matched resource goes back as the answer: the same shaping and audit as a read, or a
+        // grantee without personal would receive the Patient's personal envelope this way.
+        using var family = _data.As(AccessData.Family);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/fhir/Patient")
+        {
+            Content = new StringContent("""{"resourceType":"Patient","active":true}""", System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Add("If-None-Exist", "_id=pat");
+        request.Headers.Add("Prefer", "return=representation");
+        var response = await family.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var matched = await response.BodyAsync();
+        matched.GetProperty("id").GetString().ShouldBe("pat");
+        Envelopes(matched).ShouldBeEmpty();
+        _data.Audit.Records.ShouldContain(r => r.ResourceKey == "Patient/pat" && r.CallerUserId == AccessData.Family.Subject);
+
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:{{{Guid.NewGuid()}}}",
+              "resource":{"resourceType":"Patient","active":true},
+              "request":{"method":"POST","url":"Patient","ifNoneExist":"_id=pat"}}]}
+            """;
+        using var transaction = new HttpRequestMessage(HttpMethod.Post, "/fhir")
+        {
+            Content = new StringContent(bundle, System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        transaction.Headers.Add("Prefer", "return=representation");
+        var answer = await family.SendAsync(transaction);
+        answer.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var entry = (await answer.BodyAsync()).GetProperty("entry")[0].GetProperty("resource");
+        entry.GetProperty("id").GetString().ShouldBe("pat");
+        Envelopes(entry).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Every_protected_resource_returned_is_audited()
     {
         using var family = _data.As(AccessData.Family);
