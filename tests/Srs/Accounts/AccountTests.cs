@@ -221,4 +221,32 @@ public sealed class AccountTests(SrsFixture srs) : IClassFixture<SrsFixture>
         wrongBody.EnumerateObject().Select(p => p.Name).ShouldBe(unknownBody.EnumerateObject().Select(p => p.Name));
         wrongSecret.Headers.Contains("Set-Cookie").ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task Given_a_suspended_member_When_the_FhirServer_asks_for_withdrawn_accounts_Then_listed_until_approved_again_and_no_user_may_ask()
+    {
+        var name = SrsFixture.Unique("doc");
+        var doctor = await SrsFlows.RegisterAsync(_http, name, "practitioner", $"Practitioner/{name}");
+        using var asAdmin = SrsFlows.WithBearer(srs.Host, srs.AdminToken);
+        (await asAdmin.PostAsync($"/api/accounts/{doctor.UserId}/approval", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var service = await SrsFlows.ReadTokenAsync(
+            await SrsFlows.ClientSecretAsync(_http, "sesphr-fhir", SrsHost.FhirServiceSecret, "srs.revoke"));
+        using var asFhirServer = SrsFlows.WithBearer(srs.Host, service.AccessToken);
+
+        async Task<Guid[]> WithdrawnAsync()
+        {
+            var answer = await asFhirServer.GetFromJsonAsync<JsonElement>("/api/accounts/withdrawn");
+            return [.. answer.GetProperty("userIds").EnumerateArray().Select(id => id.GetGuid())];
+        }
+
+        (await WithdrawnAsync()).ShouldNotContain(doctor.UserId);
+        (await asAdmin.PostAsync($"/api/accounts/{doctor.UserId}/suspension", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await WithdrawnAsync()).ShouldContain(doctor.UserId);
+        (await asAdmin.PostAsync($"/api/accounts/{doctor.UserId}/approval", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await WithdrawnAsync()).ShouldNotContain(doctor.UserId);
+
+        // Who is suspended is the service's business, not a user's, not even an admin's token.
+        (await asAdmin.GetAsync("/api/accounts/withdrawn")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await _http.GetAsync("/api/accounts/withdrawn")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
 }

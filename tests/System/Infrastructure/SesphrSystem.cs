@@ -87,6 +87,8 @@ public sealed class SesphrSystem : IAsyncLifetime
             ["ConnectionStrings__Fhir"] = WithPool(_fhirDatabase.ConnectionString),
             ["Fhir__Auth__RequireHttpsMetadata"] = "false",
             ["Fhir__Srs__ClientSecret"] = serviceSecret,
+            // A suspension must reach the FhirServer within a test's patience, not the 10 s default.
+            ["Fhir__Srs__WithdrawnPollInterval"] = "00:00:01",
         };
         foreach (var (name, value) in _extraFhirSettings)
         {

@@ -55,3 +55,6 @@ public sealed record DirectoryEntryResponse(
 public sealed record KdfResponse(string Salt, int MemoryKiB, int Iterations, int Parallelism);
 
 public sealed record BackupResponse(string WrappedBackup);
+
+/// <summary>User ids of every account that is not active (<c>GET /api/accounts/withdrawn</c>).</summary>
+public sealed record WithdrawnAccountsResponse(Guid[] UserIds);

@@ -33,6 +33,7 @@ public static class AccountEndpoints
             SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
         accounts.MapPost("/{userId:guid}/suspension", (Guid userId, SrsDbContext db, CancellationToken ct) =>
             SetStatus(userId, AccountStatus.Suspended, db, ct)).RequireAuthorization(SrsPolicies.Admin);
+        accounts.MapGet("/withdrawn", Withdrawn).RequireAuthorization(SrsPolicies.Revoke);
         accounts.MapGet("/me", Me).RequireAuthorization(SrsPolicies.SignedIn);
         accounts.MapGet("/me/backup", Backup).RequireAuthorization(SrsPolicies.SignedIn);
 
@@ -109,6 +110,20 @@ public static class AccountEndpoints
         var changed = await db.Accounts.Where(a => a.Id == userId)
             .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, status), cancellationToken);
         return changed == 1 ? TypedResults.NoContent() : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
+    }
+
+    /// <summary>
+    /// The accounts whose access was withdrawn (suspended; pending ones never got a token): the
+    /// FhirServer polls this to refuse their still-unexpired access tokens within seconds, rather
+    /// than honouring them until they lapse. Ids only; the list is as long as the suspensions.
+    /// </summary>
+    private static async Task<Ok<WithdrawnAccountsResponse>> Withdrawn(SrsDbContext db, CancellationToken cancellationToken)
+    {
+        var ids = await db.Accounts.AsNoTracking()
+            .Where(a => a.Status != AccountStatus.Active)
+            .Select(a => a.Id)
+            .ToArrayAsync(cancellationToken);
+        return TypedResults.Ok(new WithdrawnAccountsResponse(ids));
     }
 
     private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> Me(

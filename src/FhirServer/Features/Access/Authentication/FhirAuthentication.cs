@@ -69,6 +69,7 @@ public static partial class FhirAuthentication
         }
 
         var hasScheme = !string.IsNullOrWhiteSpace(auth.Authority);
+        var withdrawn = app.Services.GetService<Srs.WithdrawnAccounts>();
         if (hasScheme)
         {
             app.UseAuthentication();
@@ -90,6 +91,12 @@ public static partial class FhirAuthentication
                 if (caller is null)
                 {
                     await ChallengeAsync(context, problem!, invalidToken: true);
+                    return;
+                }
+
+                if (withdrawn?.IsWithdrawn(caller.UserId) == true)
+                {
+                    await ChallengeAsync(context, "The account this access token was issued to is suspended.", invalidToken: true);
                     return;
                 }
 

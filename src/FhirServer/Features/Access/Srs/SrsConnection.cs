@@ -29,7 +29,15 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
     /// logs and messages, e.g. <c>re-encryption</c>).
     /// </summary>
     /// <exception cref="SrsUnavailableException">The SRS is not configured, did not answer in time, or did not answer as the contract says.</exception>
-    public async Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, TRequest body, string operation, CancellationToken cancellationToken)
+    public Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, TRequest body, string operation, CancellationToken cancellationToken) =>
+        ExchangeAsync<TResponse>(() => new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) }, operation, cancellationToken);
+
+    /// <summary>Reads a JSON answer from a GET, as <paramref name="operation"/>.</summary>
+    /// <exception cref="SrsUnavailableException">As for <see cref="SendAsync{TRequest, TResponse}"/>.</exception>
+    public Task<TResponse> GetAsync<TResponse>(string path, string operation, CancellationToken cancellationToken) =>
+        ExchangeAsync<TResponse>(() => new HttpRequestMessage(HttpMethod.Get, path), operation, cancellationToken);
+
+    private async Task<TResponse> ExchangeAsync<TResponse>(Func<HttpRequestMessage> compose, string operation, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (settings.BaseUrl is null)
@@ -38,7 +46,7 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
         }
 
         var token = await TokenAsync(cancellationToken);
-        using var response = await SendOnceAsync(method, path, body, token, operation, cancellationToken);
+        using var response = await SendOnceAsync(compose, token, operation, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
             return await ReadAsync<TResponse>(response, operation, cancellationToken);
@@ -47,7 +55,7 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
         // The token may have been revoked or the SRS's signing key rotated: one fresh token, one retry.
         Forget(token);
         token = await TokenAsync(cancellationToken);
-        using var retried = await SendOnceAsync(method, path, body, token, operation, cancellationToken);
+        using var retried = await SendOnceAsync(compose, token, operation, cancellationToken);
         if (retried.StatusCode == HttpStatusCode.Unauthorized)
         {
             LogContractError(logger, operation, (int)retried.StatusCode, "a fresh service token was refused");
@@ -59,9 +67,9 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
 
     public void Dispose() => _tokenLock.Dispose();
 
-    private async Task<HttpResponseMessage> SendOnceAsync<TRequest>(HttpMethod method, string path, TRequest body, string token, string operation, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> compose, string token, string operation, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) };
+        using var request = compose();
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return await TransmitAsync(request, operation, cancellationToken);

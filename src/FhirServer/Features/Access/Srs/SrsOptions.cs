@@ -26,6 +26,12 @@ public sealed class SrsOptions
     /// <summary>How long opening a connection may take (a refused or unroutable SRS fails this fast).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often the list of withdrawn (suspended) accounts is fetched: the longest a suspended
+    /// user's unexpired access token keeps working here. Zero or less: never polled.
+    /// </summary>
+    public TimeSpan WithdrawnPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A token is renewed this long before it expires, so no call goes out with a token about to lapse.</summary>
     public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -31,6 +31,8 @@ public static class SrsServiceCollectionExtensions
         services.AddSingleton<SrsConnection>();
         services.AddSingleton<IReencryptionGateway, HttpReencryptionGateway>();
         services.AddSingleton<IGrantReconciler, HttpGrantReconciler>();
+        services.AddSingleton<WithdrawnAccounts>();
+        services.AddHostedService(provider => provider.GetRequiredService<WithdrawnAccounts>());
         return services;
     }
 }
