@@ -74,7 +74,7 @@ public sealed partial class FhirSerialization
         var problems = errors?.ToList() ?? [];
         if (problems.Count > 0 || resource is null)
         {
-            throw new FhirException(StatusCodes.Status400BadRequest, ToOutcome(problems, format));
+            throw new FhirException(StatusCodes.Status400BadRequest, ToOutcome(problems, format, resource?.TypeName));
         }
 
         return resource;
@@ -139,7 +139,7 @@ public sealed partial class FhirSerialization
         new(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Structure,
             format == FhirFormat.Json ? "The body is not well-formed JSON." : "The body is not well-formed XML.");
 
-    private static OperationOutcome ToOutcome(List<CodedException> problems, FhirFormat format)
+    private static OperationOutcome ToOutcome(List<CodedException> problems, FhirFormat format, string? rootType)
     {
         var outcome = new OperationOutcome();
         if (problems.Count == 0)
@@ -151,18 +151,29 @@ public sealed partial class FhirSerialization
         {
             var syntax = problem.ErrorCode is "JSON101" or "JSON102" or "JSON103" || problem.ErrorCode.StartsWith("XML1", StringComparison.Ordinal);
             var extended = problem as ExtendedCodedException;
+            var location = Located(extended?.InstancePath, rootType);
             outcome.Issue.Add(new OperationOutcome.IssueComponent
             {
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = syntax ? OperationOutcome.IssueType.Structure : OperationOutcome.IssueType.Invalid,
                 Details = new CodeableConcept("http://hl7.org/fhir/dotnet-api-operation-outcome", problem.ErrorCode),
-                Diagnostics = syntax ? Malformed(format).Message : WithoutValues(extended?.BaseErrorMessage ?? problem.Message, extended?.InstancePath),
-                Expression = extended?.InstancePath is { Length: > 0 } path ? [path] : [],
+                Diagnostics = syntax ? Malformed(format).Message : WithoutValues(extended?.BaseErrorMessage ?? problem.Message, location),
+                Expression = location is { Length: > 0 } path ? [path] : [],
             });
         }
 
         return outcome;
     }
+
+    /// <summary>
+    /// A missing required element of the resource itself is reported at <c>$this.status</c>, every
+    /// other problem from the resource type down (<c>Patient.communication[0].language</c>): the
+    /// answer uses the latter form throughout.
+    /// </summary>
+    private static string? Located(string? path, string? rootType) =>
+        path is not null && rootType is not null && path.StartsWith("$this", StringComparison.Ordinal)
+            ? rootType + path["$this".Length..]
+            : path;
 
     /// <summary>
     /// The parser quotes offending literals ("string 'x' is not a correct literal for a date");

@@ -105,6 +105,23 @@ public sealed class CreateAndReadTests(FhirServerFixture server) : IClassFixture
     }
 
     [Theory]
+    [InlineData("""{"resourceType":"Observation","code":{"text":"pulse"}}""", "Observation.status")]
+    [InlineData("""{"resourceType":"Observation","status":"final"}""", "Observation.code")]
+    [InlineData("""{"resourceType":"Patient","communication":[{"preferred":true}]}""", "Patient.communication[0].language")]
+    [InlineData("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"referenceRange":[{"appliesTo":[{}]}],"component":[{"valueString":"y"}]}""", "Observation.component[0].code")]
+    public async Task Given_a_required_element_missing_When_posted_Then_rejected_naming_its_location(string body, string location)
+    {
+        var type = body.Contains("Patient", StringComparison.Ordinal) ? "Patient" : "Observation";
+
+        var response = await Client.PostAsync($"/fhir/{type}", FhirHttp.Json(body));
+
+        ((int)response.StatusCode).ShouldBeOneOf(400, 422);
+        var expressions = (await response.BodyAsync()).GetProperty("issue").EnumerateArray()
+            .SelectMany(i => i.TryGetProperty("expression", out var e) ? e.EnumerateArray().Select(x => x.GetString()) : []).ToList();
+        expressions.ShouldContain(location);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("[]")]
     [InlineData("{}")]
