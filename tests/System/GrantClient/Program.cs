@@ -14,15 +14,27 @@ namespace SeSPHR.SystemTests.GrantClient;
 /// each step it writes <c>STEP {step} {consentId}</c> and, when the job asks to pause, waits for a
 /// line on stdin, so the test can kill it exactly there. It ends with <c>DONE {consentId}</c>, or
 /// <c>FAILED {error type}</c> and exit code 1. The password comes over stdin, never the command line.
+/// With the argument <c>seed-demo</c> it makes the demo users of <c>./sesphr up</c> instead (<see cref="DemoSeed"/>),
+/// with <c>read-as</c> it reads as one of them (<see cref="DemoReader"/>, <c>./sesphr as</c>).
 /// </summary>
 public static class Program
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task<int> Main()
+    public static async Task<int> Main(string[] args)
     {
         try
         {
+            if (args is ["seed-demo"])
+            {
+                return await DemoSeed.RunAsync();
+            }
+
+            if (args is ["read-as"])
+            {
+                return await DemoReader.RunAsync();
+            }
+
             var job = JsonSerializer.Deserialize<GrantJob>(Console.ReadLine() ?? "", Json)
                 ?? throw new InvalidOperationException("no job on stdin");
             using var patient = await PhrUser.SignInAsync(
