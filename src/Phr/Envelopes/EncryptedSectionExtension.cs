@@ -1,4 +1,6 @@
 using Hl7.Fhir.Model;
+using SeSPHR.Crypto.Grants;
+using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.Phr.Envelopes;
@@ -9,13 +11,16 @@ namespace SeSPHR.Phr.Envelopes;
 /// only public material: the section code, the key epoch, the algorithm id, the envelope bytes
 /// (capsule, ciphertext and the writer's signature, as <c>src/Crypto/Envelopes/FORMAT.md</c> lays
 /// them out), the writer's signing public key (33 bytes, compressed) the signature verifies
-/// against, and, on reads, the re-encryption fragments (cfrags) for the requester. Nothing here
+/// against, the writer's Umbral public key (33 bytes; with the signing key it gives the writer's
+/// key fingerprint, which a server compares with the caller's and a reader with the patient's grant
+/// statement), and, on reads, the re-encryption fragments (cfrags) for the requester. Nothing here
 /// needs a key.
 /// </summary>
 /// <remarks>
 /// Shape: <c>extension[url=EncryptedSectionExtension.Url]</c> with sub-extensions <c>section</c>
 /// (code), <c>epoch</c> (unsignedInt), <c>algorithm</c> (string), <c>envelope</c> (base64Binary),
-/// <c>writer</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary). The epoch is the
+/// <c>writer</c> (base64Binary), at most one <c>writer-umbral-key</c> (base64Binary) and zero or more
+/// <c>cfrag</c> (base64Binary). The epoch is the
 /// crypto layer's uint; FHIR's unsignedInt stops at 2^31 - 1, so larger epochs are refused.
 /// </remarks>
 public sealed record EncryptedSectionExtension(
@@ -33,6 +38,31 @@ public sealed record EncryptedSectionExtension(
     public const string EnvelopeUrl = "envelope";
     public const string WriterUrl = "writer";
     public const string CapsuleFragmentUrl = "cfrag";
+    public const string WriterUmbralKeyUrl = "writer-umbral-key";
+
+    /// <summary>
+    /// The writer's Umbral (decryption) public key, compressed; null on envelopes sealed without it.
+    /// The signature does not cover it and need not: a wrong key only yields a fingerprint nobody has.
+    /// </summary>
+    public byte[]? WriterUmbralKey { get; init; }
+
+    /// <summary>The writer's key fingerprint over (Umbral key, signing key); null without an Umbral key or with a malformed key.</summary>
+    public KeyFingerprint? WriterFingerprint()
+    {
+        if (WriterUmbralKey is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return KeyFingerprint.Compute(PublicKey.FromBytes(WriterUmbralKey), PublicKey.FromBytes(WriterKey));
+        }
+        catch (UmbralException)
+        {
+            return null;
+        }
+    }
 
     public static bool IsEncryptedSection(Extension extension)
     {
@@ -58,6 +88,11 @@ public sealed record EncryptedSectionExtension(
         extension.Extension.Add(new Extension(AlgorithmUrl, new FhirString(Algorithm)));
         extension.Extension.Add(new Extension(EnvelopeUrl, new Base64Binary(Envelope)));
         extension.Extension.Add(new Extension(WriterUrl, new Base64Binary(WriterKey)));
+        if (WriterUmbralKey is not null)
+        {
+            extension.Extension.Add(new Extension(WriterUmbralKeyUrl, new Base64Binary(WriterUmbralKey)));
+        }
+
         foreach (var fragment in CapsuleFragments)
         {
             extension.Extension.Add(new Extension(CapsuleFragmentUrl, new Base64Binary(fragment)));
@@ -76,6 +111,13 @@ public sealed record EncryptedSectionExtension(
         }
 
         var epoch = Required(Single<UnsignedInt>(extension, EpochUrl).Value, EpochUrl);
+        var umbralKeys = extension.Extension.Where(part => part.Url == WriterUmbralKeyUrl).ToList();
+        var writerUmbralKey = umbralKeys switch
+        {
+            [] => null,
+            [{ Value: Base64Binary { Value: { } bytes } }] => bytes,
+            _ => throw new FormatException($"The encrypted-section extension has at most one '{WriterUmbralKeyUrl}' of type Base64Binary."),
+        };
         return new EncryptedSectionExtension(
             PhrSectionCodes.Parse(Required(Single<Code>(extension, SectionUrl).Value, SectionUrl)),
             epoch >= 0 ? (uint)epoch : throw new FormatException("The epoch is negative."),
@@ -84,7 +126,10 @@ public sealed record EncryptedSectionExtension(
             Required(Single<Base64Binary>(extension, WriterUrl).Value, WriterUrl),
             extension.Extension.Where(part => part.Url == CapsuleFragmentUrl)
                 .Select(part => Required((part.Value as Base64Binary)?.Value, CapsuleFragmentUrl))
-                .ToList());
+                .ToList())
+        {
+            WriterUmbralKey = writerUmbralKey,
+        };
     }
 
     /// <summary>All encrypted-section extensions of a clear part, in order.</summary>

@@ -11,7 +11,7 @@ namespace SeSPHR.Phr.Envelopes;
 public sealed record SectionKey(uint Epoch, PublicKey PublicKey);
 
 /// <summary>
-/// The client side of protected storage. <see cref="Seal"/> turns a resource into what the cloud
+/// The client side of protected storage. <c>Seal</c> turns a resource into what the cloud
 /// may hold: its clear part, carrying one signed envelope per section, each bound to the
 /// resource's type, client-chosen id, section and epoch and to the hash of its bound clear fields.
 /// <see cref="Open"/> verifies every envelope before it decrypts any, and merges the sections back.
@@ -21,7 +21,15 @@ public static class SectionSealer
     /// <summary>The algorithm name written beside format-1 envelopes.</summary>
     public const string Algorithm = "sesphr-envelope-v1";
 
-    public static Resource Seal(Resource resource, Func<PhrSection, SectionKey> keyFor, Signer writer, IRandomSource? randomness = null)
+    public static Resource Seal(Resource resource, Func<PhrSection, SectionKey> keyFor, Signer writer, IRandomSource? randomness = null) =>
+        Seal(resource, keyFor, writer, null, randomness);
+
+    /// <summary>
+    /// As <see cref="Seal(Resource, Func{PhrSection, SectionKey}, Signer, IRandomSource?)"/>, naming also the
+    /// writer's Umbral public key in every envelope, so a server can check that the writer is the caller
+    /// (their key fingerprint) and a reader that the patient's grant statement names them for writing.
+    /// </summary>
+    public static Resource Seal(Resource resource, Func<PhrSection, SectionKey> keyFor, Signer writer, PublicKey? writerUmbralKey, IRandomSource? randomness = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(keyFor);
@@ -46,7 +54,10 @@ public static class SectionSealer
             var key = keyFor(payload.Section);
             var context = new EnvelopeContext(resource.TypeName, resource.Id, payload.Section.ToCode(), key.Epoch);
             var envelope = SectionEnvelope.Seal(context, key.PublicKey, payload.Content, boundHash, writer, randomness);
-            clear.Extension.Add(new EncryptedSectionExtension(payload.Section, key.Epoch, Algorithm, envelope, writerKey, []).ToExtension());
+            clear.Extension.Add(new EncryptedSectionExtension(payload.Section, key.Epoch, Algorithm, envelope, writerKey, [])
+            {
+                WriterUmbralKey = writerUmbralKey?.ToCompressedBytes(),
+            }.ToExtension());
         }
 
         return clear;

@@ -24,6 +24,7 @@ public static class AccessServices
         services.AddScoped<RequestAccess>();
         services.AddScoped<DisclosurePolicy>();
         services.AddScoped<ResponseShaper>();
+        services.AddScoped<EnvelopeWriters>();
         services.Replace(ServiceDescriptor.Scoped<IResourceStore, GuardedResourceStore>());
 
         services.TryAddSingleton<IReencryptionGateway, UnconfiguredSrs>();

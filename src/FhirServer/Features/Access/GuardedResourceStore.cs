@@ -12,7 +12,8 @@ namespace SeSPHR.FhirServer.Features.Access;
 /// The write side of the policy, at the one point every write path goes through (create, update,
 /// patch, delete, batch and transaction entries): before anything is committed it checks that the
 /// caller may write each resource (DESIGN.md §4 "Writes"), judging a write that moves a resource to
-/// another patient or section on both, and tells the SRS what each changed Consent now grants
+/// another patient or section on both, and that every new envelope is the caller's own writing in a
+/// section it may write (<see cref="EnvelopeWriters"/>), and tells the SRS what each changed Consent now grants
 /// (<see cref="IGrantReconciler"/>), so a revocation is never committed while kfrags still exist;
 /// after the commit it audits the writes to patients' records.
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class GuardedResourceStore(
     IGrantReconciler reconciler,
     ResponseShaper shaper,
     DisclosurePolicy disclosure,
+    EnvelopeWriters envelopeWriters,
     FhirSerialization serialization) : IResourceStore
 {
     public Task<StoredResource?> ReadAsync(string resourceType, string logicalId, CancellationToken cancellationToken) =>
@@ -45,6 +47,7 @@ public sealed class GuardedResourceStore(
             foreach (var write in writes)
             {
                 await AuthorizeAsync(caller, write, current.GetValueOrDefault(write.Resource.Id), cancellationToken);
+                envelopeWriters.Check(caller, write, current.GetValueOrDefault(write.Resource.Id));
             }
         }
         else if (access.Caller is { } signedIn)
@@ -58,6 +61,12 @@ public sealed class GuardedResourceStore(
                     throw new FhirException(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden,
                         "Only the patient whose Consent it is may write it.");
                 }
+            }
+
+            // Nor does anyone sign envelopes as somebody else.
+            foreach (var write in writes)
+            {
+                envelopeWriters.Check(signedIn, write, current.GetValueOrDefault(write.Resource.Id));
             }
         }
 

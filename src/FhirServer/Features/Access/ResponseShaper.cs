@@ -213,6 +213,28 @@ public sealed class ResponseShaper(
         return output;
     }
 
+    /// <summary>
+    /// The representation a write answers with (create, update, patch, Bundle entries), when the
+    /// caller asked for one (<c>Prefer: return=representation</c>, the default): shaped and audited
+    /// exactly as a read of it, so a grantee that may write a section but not read it, or whose update
+    /// kept an envelope it may not read, gets no envelope back that a read would withhold, and gets
+    /// cfrags for what it may read. <c>return=minimal</c> and <c>operationoutcome</c> serve no resource,
+    /// so nothing is shaped. The patient's own writes come back as written: nothing in their own record
+    /// is withheld from them, and the write itself is audited by the store.
+    /// </summary>
+    /// <exception cref="FhirException">503 when the SRS or the audit log is unavailable.</exception>
+    public async Task<StoredResource> ShapeWrittenAsync(StoredResource written, ReturnPreference preference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        if (preference != ReturnPreference.Representation || access.Caller is not { } caller || written.Json is null
+            || written.Patient is null || caller.IsPatient(written.Patient))
+        {
+            return written;
+        }
+
+        return await ShapeAsync(written, "read", cancellationToken);
+    }
+
     /// <summary>One record per protected resource, durable before the response is written; failure is a 503.</summary>
     public async System.Threading.Tasks.Task AuditAsync(Caller caller, IReadOnlyList<Disclosed> items, string action, AccessOutcome outcome, CancellationToken cancellationToken)
     {

@@ -401,11 +401,13 @@ public sealed class BundleProcessor(
             case EntryInteraction.Create when entry.SameAs is { Write: null, Matched: { } matched }:
                 return EntryResult.Written(await shaper.ShapeAsync(matched, "read", cancellationToken), StatusCodes.Status200OK, context);
             case EntryInteraction.Create when entry.SameAs is { } earlier:
-                return EntryResult.Written(earlier.Write!.Resource, StatusCodes.Status200OK, context);
+                return EntryResult.Written(await shaper.ShapeWrittenAsync(earlier.Write!.Resource, context.Return, cancellationToken), StatusCodes.Status200OK, context);
             case EntryInteraction.Create when entry.Matched is { } existing:
                 return EntryResult.Written(await shaper.ShapeAsync(existing, "read", cancellationToken), StatusCodes.Status200OK, context);
+            // What the Bundle wrote comes back shaped like a read (return=representation only).
             default:
-                return EntryResult.Written(entry.Write!.Resource, entry.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, context);
+                return EntryResult.Written(await shaper.ShapeWrittenAsync(entry.Write!.Resource, context.Return, cancellationToken),
+                    entry.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, context);
         }
     }
 

@@ -62,6 +62,7 @@ public static class ConsentDocument
                 SecurityLabel = grantee.Sections.Select(section => new Coding(SectionSystem, section.ToCode())).ToList(),
             },
         };
+        WriteGrants.AddTo(consent, grantee);
         consent.Extension.Add(new Extension(GrantStatementUrl, new Base64Binary(statement.ToBytes())));
         foreach (var section in grantee.Sections)
         {

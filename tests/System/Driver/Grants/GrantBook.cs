@@ -2,7 +2,10 @@ using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.SystemTests.Driver.Grants;
 
-/// <summary>One grantee as the patient approved them, with the Consent that carries the grant.</summary>
+/// <summary>
+/// One grantee as the patient approved them, with the Consent that carries the grant:
+/// <see cref="Sections"/> they read (kfrags exist for these) and <see cref="WriteSections"/> they write.
+/// </summary>
 public sealed record GranteeRecord(
     string ConsentId,
     string GranteeUserId,
@@ -11,7 +14,11 @@ public sealed record GranteeRecord(
     string UmbralPublicKey,
     IReadOnlyList<PhrSection> Sections,
     DateTimeOffset Start,
-    DateTimeOffset? End);
+    DateTimeOffset? End)
+{
+    /// <summary>Sections the grantee may write (Consent <c>collect</c>/<c>correct</c>, statement action write); none by default.</summary>
+    public IReadOnlyList<PhrSection> WriteSections { get; init; } = [];
+}
 
 /// <summary>
 /// The patient's own bookkeeping of their grants, kept on the patient's device: the current key

@@ -6,8 +6,8 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 
 /// <summary>
 /// Builds the patient's signed grant statement from the grant book: every section with its current
-/// epoch and delegating public key, every grantee with the fingerprint the patient approved and a
-/// read grant per section for the Consent's period.
+/// epoch and delegating public key, every grantee with the fingerprint the patient approved and one
+/// grant per section it reads or writes (actions read, write or both) for the Consent's period.
 /// </summary>
 public static class GrantStatements
 {
@@ -26,9 +26,14 @@ public static class GrantStatements
         var grantees = book.Grantees.Select(grantee => new GranteeGrants(
             grantee.GranteeUserId,
             KeyFingerprint.FromBytes(Convert.FromHexString(grantee.FingerprintHex)),
-            grantee.Sections.Select(section => new SectionGrant(section.ToCode(), GrantActions.Read, grantee.Start, grantee.End)).ToList()));
+            grantee.Sections.Union(grantee.WriteSections).Distinct().Select(section => new SectionGrant(
+                section.ToCode(), ActionsOf(grantee, section), grantee.Start, grantee.End)).ToList()));
         return new GrantStatement(book.PatientUserId, book.StatementNumber, book.StatementIssuedAt, sections, grantees);
     }
+
+    private static GrantActions ActionsOf(GranteeRecord grantee, PhrSection section) =>
+        (grantee.Sections.Contains(section) ? GrantActions.Read : GrantActions.None)
+        | (grantee.WriteSections.Contains(section) ? GrantActions.Write : GrantActions.None);
 
     public static SignedGrantStatement BuildSigned(GrantBook book, UserKeys patientKeys) =>
         Build(book, patientKeys).Sign(patientKeys.Signer);

@@ -57,9 +57,11 @@ public sealed class PatientGrants
     /// <summary>
     /// Grants <paramref name="sections"/> to the user whose <c>fhirUser</c> is
     /// <paramref name="granteeFhirUser"/>, provided the directory's keys have the fingerprint the
-    /// patient compared with the grantee's own client (<paramref name="expectedFingerprint"/>).
+    /// patient compared with the grantee's own client (<paramref name="expectedFingerprint"/>);
+    /// and, when <paramref name="writeSections"/> names any, the right to write those sections.
     /// </summary>
-    public async Task<GranteeRecord> GrantAsync(string granteeFhirUser, KeyFingerprint expectedFingerprint, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null)
+    public async Task<GranteeRecord> GrantAsync(string granteeFhirUser, KeyFingerprint expectedFingerprint, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null,
+        IReadOnlyList<PhrSection>? writeSections = null)
     {
         var entry = await _patient.Srs.FindByFhirUserAsync(granteeFhirUser, _patient.RequireAccessToken)
             ?? throw new GrantingException($"{granteeFhirUser} is not in the key directory.");
@@ -85,7 +87,10 @@ public sealed class PatientGrants
             entry.UmbralPublicKey,
             sections.Distinct().ToList(),
             DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()),
-            end);
+            end)
+        {
+            WriteSections = writeSections?.Distinct().ToList() ?? [],
+        };
         Book.Grantees.Add(grantee);
         Book.AdvanceStatement(now);
         var operation = new GrantOperation(GrantOperationKind.Grant, grantee.ConsentId);
@@ -132,7 +137,12 @@ public sealed class PatientGrants
             if (Book.FindGrantee(operation.ConsentId) is { } grantee)
             {
                 await StepAsync(GrantSteps.UploadKfrags, grantee.ConsentId);
-                await UploadAsync(grantee, statement, KeyFragmentIssuer.ForGrantee(grantee, Book, _patient.Keys));
+                var uploads = KeyFragmentIssuer.ForGrantee(grantee, Book, _patient.Keys);
+                if (uploads.Count > 0)
+                {
+                    // A write-only grant needs no kfrags: writers encrypt to the section's public key.
+                    await UploadAsync(grantee, statement, uploads);
+                }
                 await StepAsync(GrantSteps.ConsentActive, grantee.ConsentId);
                 await WriteConsentAsync(grantee, statement);
             }

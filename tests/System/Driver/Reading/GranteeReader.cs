@@ -44,7 +44,7 @@ public sealed class GranteeReader(PhrUser grantee)
         var trust = _patients.TryGetValue(patientFhirUser, out var known)
             ? known
             : throw new InvalidOperationException($"Learn {patientFhirUser}'s grants first.");
-        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf).Open(resource);
+        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf, trust.Statement).Open(resource);
     }
 }
 

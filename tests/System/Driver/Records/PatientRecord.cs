@@ -5,6 +5,7 @@ using SeSPHR.Phr.Sections;
 using SeSPHR.SystemTests.Driver.Accounts;
 using SeSPHR.SystemTests.Driver.Fhir;
 using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.SystemTests.Driver.Reading;
 using SectionKey = SeSPHR.Phr.Envelopes.SectionKey;
 
 namespace SeSPHR.SystemTests.Driver.Records;
@@ -30,12 +31,21 @@ public sealed class PatientRecord(PhrUser patient, GrantBook book)
     }
 
     /// <summary>What the cloud gets: the clear part with one signed envelope per section.</summary>
-    public Resource Seal(Resource resource) => SectionSealer.Seal((Resource)resource.DeepCopy(), KeyFor, Patient.Keys.Signer);
+    public Resource Seal(Resource resource) => SectionSealer.Seal((Resource)resource.DeepCopy(), KeyFor, Patient.Keys.Signer, Patient.Keys.DecryptionPublicKey);
 
     public Task<FhirResponse> WriteAsync(Resource resource) => Patient.Fhir.PutAsync(Seal(resource));
 
-    /// <summary>Opens a resource of the patient's own record with the patient's own section keys.</summary>
-    public Resource OpenOwn(Resource clear)
+    /// <summary>Opens a resource of the patient's own record with the patient's own section keys; only the patient's own envelopes.</summary>
+    public Resource OpenOwn(Resource clear) => OpenOwn(clear, (_, writer) => writer.Equals(Patient.Keys.SigningPublicKey));
+
+    /// <summary>
+    /// As <see cref="OpenOwn(Resource)"/>, also accepting envelopes of grantees that the patient's own
+    /// current grant statement names with write in their section (<see cref="StatementWriters"/>).
+    /// </summary>
+    public Resource OpenOwnWithGranteeWrites(Resource clear) =>
+        OpenOwn(clear, StatementWriters.For(clear, Patient.Keys.SigningPublicKey, book.StatementNumber < 1 ? null : GrantStatements.Build(book, Patient.Keys)));
+
+    private Resource OpenOwn(Resource clear, Func<PhrSection, Crypto.Umbral.PublicKey, bool> isAllowedWriter)
     {
         var keys = new List<Crypto.Umbral.SecretKey>();
         try
@@ -48,7 +58,7 @@ public sealed class PatientRecord(PhrUser patient, GrantBook book)
                     keys.Add(key);
                     return EnvelopeRecipient.Owner(key);
                 },
-                (_, writer) => writer.Equals(Patient.Keys.SigningPublicKey));
+                isAllowedWriter);
         }
         finally
         {

@@ -124,7 +124,7 @@ public sealed class AccessProbe(PlantedRecord planted, PhrUser? caller, GranteeR
         }
 
         var signer = caller?.Keys.Signer ?? new Crypto.Umbral.Signer(Crypto.Umbral.SecretKey.Random());
-        var sealedResource = SectionSealer.Seal(resource, Record.KeyFor, signer);
+        var sealedResource = SectionSealer.Seal(resource, Record.KeyFor, signer, caller?.Keys.DecryptionPublicKey);
         var response = await fhir.PutAsync(sealedResource);
         return response.Status switch
         {

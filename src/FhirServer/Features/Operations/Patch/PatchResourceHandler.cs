@@ -25,6 +25,7 @@ public sealed class PatchResourceHandler(
     FhirSerialization serialization,
     ResourceRegistry registry,
     DisclosurePolicy disclosure,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     private const int Attempts = 3;
@@ -60,7 +61,8 @@ public sealed class PatchResourceHandler(
             {
                 var (write, _) = writer.Update(patched, id, current, pinned ?? current.VersionId);
                 await store.CommitAsync([write], cancellationToken);
-                return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), write.Resource, StatusCodes.Status200OK);
+                var served = await shaper.ShapeWrittenAsync(write.Resource, FhirRequest.ReturnPreferenceOf(request), cancellationToken);
+                return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), served, StatusCodes.Status200OK);
             }
             catch (Exception raced) when (raced is ConcurrentWriteException or FhirException { StatusCode: StatusCodes.Status412PreconditionFailed })
             {

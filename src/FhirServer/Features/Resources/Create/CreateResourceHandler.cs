@@ -41,6 +41,7 @@ public sealed class CreateResourceHandler(
 
         var write = writer.Create(resource);
         await store.CommitAsync([write], cancellationToken);
-        return StoredResponses.Written(request, baseUrl, write.Resource, StatusCodes.Status201Created);
+        var served = await shaper.ShapeWrittenAsync(write.Resource, FhirRequest.ReturnPreferenceOf(request), cancellationToken);
+        return StoredResponses.Written(request, baseUrl, served, StatusCodes.Status201Created);
     }
 }

@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
@@ -14,6 +15,7 @@ public sealed class UpdateResourceHandler(
     ResourceWriter writer,
     FhirSerialization serialization,
     ResourceRegistry registry,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, string id, CancellationToken cancellationToken)
@@ -37,7 +39,8 @@ public sealed class UpdateResourceHandler(
 
         var (write, created) = await writer.UpdateAsync(resource, id, StoredResponses.IfMatchVersion(request), cancellationToken);
         await ConcurrentWrites.CommitAsync(store, [write], cancellationToken);
-        return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), write.Resource,
+        var served = await shaper.ShapeWrittenAsync(write.Resource, FhirRequest.ReturnPreferenceOf(request), cancellationToken);
+        return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), served,
             created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 }

@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Grants;
+using SeSPHR.Crypto.Umbral;
 using SeSPHR.FhirServer.Features.Access.Consents;
 using SeSPHR.Phr.Sections;
 using Provision = Hl7.Fhir.Model.Consent.provisionComponent;
@@ -13,6 +14,10 @@ internal static class People
 
     /// <summary>"Now" in every test: mid-day on 15 June 2026.</summary>
     public static readonly DateTimeOffset Now = new(2026, 6, 15, 12, 0, 0, TimeSpan.Zero);
+
+    // Before the people: Make fills it. Each person's fingerprint is over real keys, so the envelopes
+    // they seal carry the fingerprint their tokens do (the server checks an envelope's writer against it).
+    private static readonly Dictionary<string, PersonKeys> KeysByUser = new(StringComparer.Ordinal);
 
     public static readonly Caller Patient = Make("u-pat", UserRole.Patient, "Patient/pat", 1);
     public static readonly Caller OtherPatient = Make("u-other", UserRole.Patient, "Patient/other", 2);
@@ -40,8 +45,21 @@ internal static class People
 
     public static KeyFingerprint Key(byte seed) => KeyFingerprint.FromBytes(Enumerable.Range(0, KeyFingerprint.Size).Select(i => (byte)(seed * 31 + i)).ToArray());
 
-    private static Caller Make(string userId, UserRole role, string fhirUser, byte seed) => new(userId, role, fhirUser, Key(seed));
+    /// <summary>The two key pairs of one of these people (by SRS user id).</summary>
+    public static PersonKeys KeysOf(string userId) => KeysByUser[userId];
+
+    private static Caller Make(string userId, UserRole role, string fhirUser, byte seed)
+    {
+        var keys = new PersonKeys(
+            SecretKey.FromBigEndianBytes(Enumerable.Range(0, 32).Select(i => (byte)(seed + i)).ToArray()),
+            new Signer(SecretKey.FromBigEndianBytes(Enumerable.Range(0, 32).Select(i => (byte)(seed + 100 + i)).ToArray())));
+        KeysByUser[userId] = keys;
+        return new(userId, role, fhirUser, KeyFingerprint.Compute(keys.Umbral.PublicKey, keys.Signer.VerifyingKey));
+    }
 }
+
+/// <summary>A test person's Umbral key and signing key: what their client seals envelopes with.</summary>
+internal sealed record PersonKeys(SecretKey Umbral, Signer Signer);
 
 /// <summary>Consents written the way a SeSPHR client writes them, and the odd ways others might.</summary>
 internal static class ConsentBuilder

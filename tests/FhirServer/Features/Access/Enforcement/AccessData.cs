@@ -3,7 +3,6 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using SeSPHR.Crypto.Envelopes;
-using SeSPHR.Crypto.Umbral;
 using SeSPHR.FhirServer.Features.Access.Consents;
 using SeSPHR.FhirServer.Tests.Features.Access.Consents;
 using SeSPHR.FhirServer.Tests.Infrastructure;
@@ -30,7 +29,6 @@ public class AccessData : AccessServerFixture
     public const string Other = "Patient/other";
 
     private readonly SectionKeys _keys = SectionKeys.FromMasterSecret(Enumerable.Repeat((byte)7, 32).ToArray());
-    private readonly Signer _writer = new(SecretKey.Random());
     private readonly FhirJsonSerializer _json = new();
 
     public static TestUser Alice { get; } = UserOf(People.Patient);
@@ -57,7 +55,7 @@ public class AccessData : AccessServerFixture
         using var alice = As(Alice);
         using var bob = As(Bob);
         await PutAsync(alice, Seal(new Patient { Id = "pat", Active = true, Name = [new HumanName { Family = "Liddell", Given = ["Alice"] }], BirthDate = "1990-01-01" }));
-        await PutAsync(bob, Seal(new Patient { Id = "other", Active = true, Name = [new HumanName { Family = "Builder", Given = ["Bob"] }] }));
+        await PutAsync(bob, SealAs(Bob, new Patient { Id = "other", Active = true, Name = [new HumanName { Family = "Builder", Given = ["Bob"] }] }));
         for (var i = 0; i < 7; i++)
         {
             await PutAsync(alice, Seal(Vital(VitalIds[i], Pat, 60 + i)));
@@ -68,7 +66,7 @@ public class AccessData : AccessServerFixture
 
             if (i < OtherIds.Count)
             {
-                await PutAsync(bob, Seal(i == 2 ? Lab(OtherIds[i], Other, i) : Vital(OtherIds[i], Other, 70 + i)));
+                await PutAsync(bob, SealAs(Bob, i == 2 ? Lab(OtherIds[i], Other, i) : Vital(OtherIds[i], Other, 70 + i)));
             }
         }
 
@@ -109,8 +107,15 @@ public class AccessData : AccessServerFixture
         ResetFakes();
     }
 
-    public Resource Seal(Resource resource) =>
-        SectionSealer.Seal((Resource)resource.DeepCopy(), section => new SectionKey(1, _keys.PublicKey(section.ToCode(), 1)), _writer);
+    /// <summary>Sealed to Alice's section keys and signed by Alice, as her client writes her record.</summary>
+    public Resource Seal(Resource resource) => SealAs(Alice, resource);
+
+    /// <summary>Sealed to Alice's section keys (public) and signed by <paramref name="writer"/>'s own keys.</summary>
+    public Resource SealAs(TestUser writer, Resource resource)
+    {
+        var keys = People.KeysOf(writer.Subject);
+        return SectionSealer.Seal((Resource)resource.DeepCopy(), section => new SectionKey(1, _keys.PublicKey(section.ToCode(), 1)), keys.Signer, keys.Umbral.PublicKey);
+    }
 
     public async System.Threading.Tasks.Task PutAsync(HttpClient client, Resource resource)
     {

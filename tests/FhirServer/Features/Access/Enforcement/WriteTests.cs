@@ -29,7 +29,7 @@ public sealed class WriteTests : IClassFixture<WriteTests.Data>, IDisposable
     public async System.Threading.Tasks.Task A_grantee_with_collect_writes_in_that_section()
     {
         using var doctor = _data.As(AccessData.Doctor);
-        var response = await _data.TryPutAsync(doctor, _data.Seal(new Condition { Id = "c-by-doc", Subject = new ResourceReference(AccessData.Pat), Code = new CodeableConcept("http://snomed.info/sct", "44054006") }));
+        var response = await _data.TryPutAsync(doctor, _data.SealAs(AccessData.Doctor, new Condition { Id = "c-by-doc", Subject = new ResourceReference(AccessData.Pat), Code = new CodeableConcept("http://snomed.info/sct", "44054006") }));
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         _data.Audit.Records.ShouldContain(r => r.ResourceKey == "Condition/c-by-doc" && r.Action == "create" && r.CallerUserId == AccessData.Doctor.Subject);
     }

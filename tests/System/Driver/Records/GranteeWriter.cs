@@ -1,0 +1,44 @@
+using Hl7.Fhir.Model;
+using SeSPHR.Crypto.Grants;
+using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Sections;
+using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.SystemTests.Driver.Fhir;
+using SeSPHR.SystemTests.Driver.Reading;
+using SectionKey = SeSPHR.Phr.Envelopes.SectionKey;
+
+namespace SeSPHR.SystemTests.Driver.Records;
+
+/// <summary>
+/// A grantee's client writing into a patient's record (DESIGN.md §4 "Writes"): each section is sealed
+/// to the section key and epoch the patient's verified grant statement names as current (never a key
+/// a server proposes) and signed with the grantee's own signing key, the envelope naming both of the
+/// grantee's public keys; it writes only sections the statement lets it write, with PUT under its own id.
+/// </summary>
+public sealed class GranteeWriter(PhrUser grantee, GranteeReader reader)
+{
+    /// <summary>Seals <paramref name="resource"/> for <paramref name="patientFhirUser"/>'s record after learning the newest statement.</summary>
+    /// <exception cref="InvalidOperationException">the statement does not let this grantee write a section of the resource.</exception>
+    public async Task<Resource> SealAsync(string patientFhirUser, Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var statement = (await reader.LearnAsync(patientFhirUser)).Statement
+            ?? throw new InvalidOperationException($"No grant statement of {patientFhirUser} is visible to this grantee.");
+        return SectionSealer.Seal((Resource)resource.DeepCopy(), section => KeyFor(statement, section), grantee.Keys.Signer, grantee.Keys.DecryptionPublicKey);
+    }
+
+    public async Task<FhirResponse> WriteAsync(string patientFhirUser, Resource resource) =>
+        await grantee.Fhir.PutAsync(await SealAsync(patientFhirUser, resource));
+
+    private SectionKey KeyFor(GrantStatement statement, PhrSection section)
+    {
+        if (!statement.Allows(grantee.Keys.Fingerprint, section.ToCode(), GrantActions.Write, DateTimeOffset.UtcNow))
+        {
+            throw new InvalidOperationException($"The patient's grant statement does not let this user write {section.ToCode()}.");
+        }
+
+        var current = statement.FindSection(section.ToCode())
+            ?? throw new InvalidOperationException($"The patient's grant statement names no key for {section.ToCode()}.");
+        return new SectionKey(current.Epoch, current.PublicKey);
+    }
+}
