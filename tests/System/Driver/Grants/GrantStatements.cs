@@ -6,8 +6,8 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 
 /// <summary>
 /// Builds the patient's signed grant statement from the grant book: every section with its current
-/// epoch and delegating public key, every grantee with the fingerprint the patient approved and a
-/// read grant per section for the Consent's period.
+/// epoch and delegating public key, every grantee (named alone or an approved role member) with the
+/// fingerprint the patient approved and a read grant per section for the Consent's period.
 /// </summary>
 public static class GrantStatements
 {
@@ -23,7 +23,7 @@ public static class GrantStatements
             var epoch = book.EpochOf(section);
             return new SectionKey(section.ToCode(), epoch, patientKeys.Sections.PublicKey(section.ToCode(), epoch));
         });
-        var grantees = book.Grantees.Select(grantee => new GranteeGrants(
+        var grantees = book.StatementGrantees().Select(grantee => new GranteeGrants(
             grantee.GranteeUserId,
             KeyFingerprint.FromBytes(Convert.FromHexString(grantee.FingerprintHex)),
             grantee.Sections.Select(section => new SectionGrant(section.ToCode(), GrantActions.Read, grantee.Start, grantee.End)).ToList()));
