@@ -127,6 +127,20 @@ public sealed class RoleGrantTests : IClassFixture<GrantsDatabase>, IAsyncDispos
     }
 
     [Fact]
+    public async Task Given_a_kfrag_uploaded_while_its_member_was_leaving_When_the_Consent_is_reconciled_Then_it_is_deleted_not_activated()
+    {
+        var member = Researcher();
+        var statement = _bed.Statement(_patient, 1, [("vitals", 0)], [(member, "vitals", null)]);
+        (await _bed.UploadAsync(_patient, "Consent/r10", statement, _bed.Kfrag(_patient, member, "vitals", 0))).Refusal.ShouldBeNull();
+        _bed.Directory.Put(member.Entry with { Status = AccountStatus.Suspended });
+
+        var result = await _bed.ReconcileAsync("Consent/r10", _patient, new ConsentGrant(null, Role, "vitals", true, null, null));
+
+        result.Active.ShouldBe(0);
+        (await _bed.ListAsync(_patient, "Consent/r10")).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Given_an_unknown_user_When_they_leave_Then_nothing_happens()
     {
         await using var scope = _bed.Services.CreateAsyncScope();

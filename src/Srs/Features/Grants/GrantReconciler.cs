@@ -16,7 +16,7 @@ public sealed record ReconcileResult(int Active, int Deleted);
 /// <summary>
 /// Makes a Consent's kfrags match what the Consent now grants, in one transaction: pending kfrags the
 /// grants cover become active, every kfrag's period is clamped to its grant, and every kfrag the
-/// grants do not cover (or whose clamped period is over) is deleted, so an inactive or deleted
+/// grants do not cover (or whose clamped period is over, or whose grantee is not active) is deleted, so an inactive or deleted
 /// Consent (no grants) leaves no kfrag behind. Cached cfrags of the Consent are dropped. The
 /// Consent's role grants are kept (<see cref="RoleGrantRecord"/>) to list members who joined later.
 /// </summary>
@@ -42,7 +42,9 @@ public sealed class GrantReconciler(SrsDbContext db, IKeyDirectory directory, Cf
         {
             if (!grantees.TryGetValue(key.GranteeUserId, out var grantee))
                 grantees[key.GranteeUserId] = grantee = await directory.FindAsync(key.GranteeUserId, cancellationToken);
-            var period = key.PatientFhirUser == patient && grantee is not null ? CoveredPeriod(key, grantee, grants, now) : null;
+            // A grantee who is not active (left their role, suspended) keeps no kfrag: one uploaded
+            // while they were leaving is deleted here instead of activated.
+            var period = key.PatientFhirUser == patient && grantee is { Status: AccountStatus.Active } ? CoveredPeriod(key, grantee, grants, now) : null;
             if (period is not { } covered)
             {
                 db.ReencryptionKeys.Remove(key);
