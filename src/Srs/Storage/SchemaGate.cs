@@ -22,6 +22,7 @@ public sealed class SchemaGate(IServiceScopeFactory scopes) : IDisposable
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<SrsDbContext>();
             await db.Database.EnsureCreatedAsync(cancellationToken);
+            await Features.Grants.RoleGrantSchema.EnsureAsync(db, cancellationToken);
             Volatile.Write(ref _ready, true);
         }
         finally

@@ -10,7 +10,8 @@ namespace SeSPHR.SystemTests.GrantClient;
 /// <summary>
 /// The patient's client run as its own process. It reads one job (JSON, one line) from stdin, signs
 /// in with the username and password the job names (restoring the keys from the SRS's backup, as
-/// any new run of a client does), and runs the grant, revocation or repair with the driver. Before
+/// any new run of a client does), and runs the grant, revocation, repair or its run over ends of
+/// access (<c>ends-of-access</c>) with the driver. Before
 /// each step it writes <c>STEP {step} {consentId}</c> and, when the job asks to pause, waits for a
 /// line on stdin, so the test can kill it exactly there. It ends with <c>DONE {consentId}</c>, or
 /// <c>FAILED {error type}</c> and exit code 1. The password comes over stdin, never the command line.
@@ -59,6 +60,7 @@ public static class Program
                     [.. (job.Sections ?? []).Select(code => PhrSectionCodes.TryParse(code, out var section) ? section : throw new InvalidOperationException("unknown section " + code))])).ConsentId,
                 "revoke" => await RevokeAsync(grants, job.ConsentId ?? throw new InvalidOperationException("revoke needs consentId")),
                 "repair" => (await grants.RepairAsync()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "ends-of-access" => (await grants.RunEndsOfAccessAsync()).DepartedMembers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 _ => throw new InvalidOperationException("unknown action " + job.Action),
             };
             Console.WriteLine($"DONE {consentId}");

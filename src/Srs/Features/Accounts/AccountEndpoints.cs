@@ -5,6 +5,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using SeSPHR.Crypto.Passwords;
+using SeSPHR.Srs.Features.Grants;
 using SeSPHR.Srs.Security;
 using SeSPHR.Srs.Storage;
 
@@ -31,8 +32,10 @@ public static class AccountEndpoints
         accounts.MapPost("/", Register).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration);
         accounts.MapPost("/{userId:guid}/approval", (Guid userId, SrsDbContext db, CancellationToken ct) =>
             SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
-        accounts.MapPost("/{userId:guid}/suspension", (Guid userId, SrsDbContext db, CancellationToken ct) =>
-            SetStatus(userId, AccountStatus.Suspended, db, ct)).RequireAuthorization(SrsPolicies.Admin);
+        accounts.MapPost("/{userId:guid}/suspension", (Guid userId, MemberDeparture departure, CancellationToken ct) =>
+            LeaveAsync(userId, AccountStatus.Suspended, departure, ct)).RequireAuthorization(SrsPolicies.Admin);
+        accounts.MapDelete("/{userId:guid}/approval", (Guid userId, MemberDeparture departure, CancellationToken ct) =>
+            LeaveAsync(userId, AccountStatus.Pending, departure, ct)).RequireAuthorization(SrsPolicies.Admin);
         accounts.MapGet("/withdrawn", Withdrawn).RequireAuthorization(SrsPolicies.Revoke);
         accounts.MapGet("/me", Me).RequireAuthorization(SrsPolicies.SignedIn);
         accounts.MapGet("/me/backup", Backup).RequireAuthorization(SrsPolicies.SignedIn);
@@ -111,6 +114,11 @@ public static class AccountEndpoints
             .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, status), cancellationToken);
         return changed == 1 ? TypedResults.NoContent() : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
     }
+
+    // A member leaving (suspended, or approval withdrawn) loses every kfrag at once, not at token expiry.
+    private static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(
+        Guid userId, AccountStatus status, MemberDeparture departure, CancellationToken cancellationToken) =>
+        await departure.LeaveAsync(userId, status, cancellationToken) ? TypedResults.NoContent() : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
 
     /// <summary>
     /// The accounts whose access was withdrawn (suspended; pending ones never got a token): the

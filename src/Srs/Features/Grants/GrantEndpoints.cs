@@ -43,6 +43,18 @@ public static class GrantEndpoints
         return Results.Ok(await grants.ListAsync(caller, consent, cancellationToken));
     }
 
+    /// <summary>Members of roles the caller granted who hold no kfrag of that Consent yet; optionally one Consent's.</summary>
+    public static async Task<IResult> PendingMembersAsync(string? consentId, PendingMembers members, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (CallerId(user) is not { } caller)
+            return NoCaller();
+        string? consent = null;
+        if (consentId is not null && (consent = GrantVocabulary.NormalizeConsentId(consentId)) is null)
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "consentId must be Consent/{id} with a FHIR id.");
+        return Results.Ok(await members.ListAsync(caller, consent, cancellationToken));
+    }
+
     public static async Task<IResult> ReconcileAsync(
         string consentId, ReconcileRequest? request, IValidator<ReconcileRequest> validator, GrantReconciler reconciler, CancellationToken cancellationToken)
     {

@@ -16,8 +16,9 @@ public sealed record ReconcileResult(int Active, int Deleted);
 /// <summary>
 /// Makes a Consent's kfrags match what the Consent now grants, in one transaction: pending kfrags the
 /// grants cover become active, every kfrag's period is clamped to its grant, and every kfrag the
-/// grants do not cover (or whose clamped period is over) is deleted, so an inactive or deleted
-/// Consent (no grants) leaves no kfrag behind. Cached cfrags of the Consent are dropped.
+/// grants do not cover (or whose clamped period is over, or whose grantee is not active) is deleted, so an inactive or deleted
+/// Consent (no grants) leaves no kfrag behind. Cached cfrags of the Consent are dropped. The
+/// Consent's role grants are kept (<see cref="RoleGrantRecord"/>) to list members who joined later.
 /// </summary>
 /// <remarks>
 /// A kfrag holds one period. When the grants cover it in several disjoint stretches (a nested deny
@@ -41,7 +42,9 @@ public sealed class GrantReconciler(SrsDbContext db, IKeyDirectory directory, Cf
         {
             if (!grantees.TryGetValue(key.GranteeUserId, out var grantee))
                 grantees[key.GranteeUserId] = grantee = await directory.FindAsync(key.GranteeUserId, cancellationToken);
-            var period = key.PatientFhirUser == patient && grantee is not null ? CoveredPeriod(key, grantee, grants, now) : null;
+            // A grantee who is not active (left their role, suspended) keeps no kfrag: one uploaded
+            // while they were leaving is deleted here instead of activated.
+            var period = key.PatientFhirUser == patient && grantee is { Status: AccountStatus.Active } ? CoveredPeriod(key, grantee, grants, now) : null;
             if (period is not { } covered)
             {
                 db.ReencryptionKeys.Remove(key);
@@ -70,10 +73,21 @@ public sealed class GrantReconciler(SrsDbContext db, IKeyDirectory directory, Cf
             }
         }
 
+        await RecordRoleGrantsAsync(consentId, patient, grants, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         cache.Invalidate(consentId);
         return new ReconcileResult(kept.Count, deleted);
+    }
+
+    // What the Consent now grants to roles replaces what it granted before, so a revoked or narrowed
+    // role grant stops listing pending members at once.
+    private async Task RecordRoleGrantsAsync(string consentId, string patient, IReadOnlyList<ConsentGrant> grants, CancellationToken cancellationToken)
+    {
+        await db.RoleGrants.Where(r => r.ConsentId == consentId).ExecuteDeleteAsync(cancellationToken);
+        db.RoleGrants.AddRange(grants
+            .Where(g => g.Read && g.Role is not null && g.GranteeFhirUser is null)
+            .Select(g => new RoleGrantRecord { ConsentId = consentId, PatientFhirUser = patient, Role = g.Role!, Section = g.Section, Start = g.Start, End = g.End }));
     }
 
     private static (DateTimeOffset Start, DateTimeOffset? End)? CoveredPeriod(

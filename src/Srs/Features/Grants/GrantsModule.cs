@@ -29,6 +29,8 @@ public static class GrantsModule
         services.AddScoped<GrantService>();
         services.AddScoped<GrantReconciler>();
         services.AddScoped<ReencryptionService>();
+        services.AddScoped<PendingMembers>();
+        services.AddScoped<MemberDeparture>();
         services.AddSingleton<ReencryptionLookup>();
         services.AddSingleton<ReencryptionLog>();
         services.AddHostedService(provider => provider.GetRequiredService<ReencryptionLog>());
@@ -66,6 +68,10 @@ public static class GrantsModule
         api.MapGet("/grants", GrantEndpoints.ListAsync)
             .RequireAuthorization(SrsPolicies.PatientGrants)
             .Produces<IReadOnlyList<GrantRecordResponse>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/grants/pending-members", GrantEndpoints.PendingMembersAsync)
+            .RequireAuthorization(SrsPolicies.PatientGrants)
+            .Produces<IReadOnlyList<PendingMemberResponse>>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPut("/consents/{consentId}/grants", (string consentId, HttpRequest http, IValidator<ReconcileRequest> validator, GrantReconciler reconciler, CancellationToken cancellationToken) =>
                 GrantEndpoints.WithJsonBodyAsync<ReconcileRequest>(http, body => GrantEndpoints.ReconcileAsync(consentId, body, validator, reconciler, cancellationToken)))

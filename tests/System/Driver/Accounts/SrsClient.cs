@@ -142,6 +142,12 @@ public sealed class SrsClient : IDisposable
         await ReadAsync<List<KeyFragmentRecord>>(
             await SendAsync(HttpMethod.Get, $"api/grants?consentId={Uri.EscapeDataString(consentId)}", accessToken), "kfrag records");
 
+    public async Task<IReadOnlyList<PendingMember>> GetPendingMembersAsync(string accessToken) =>
+        await ReadAsync<List<PendingMember>>(await SendAsync(HttpMethod.Get, "api/grants/pending-members", accessToken), "pending role members");
+
+    public async Task WithdrawApprovalAsync(string userId, string adminToken) =>
+        await EnsureAsync(await SendAsync(HttpMethod.Delete, $"api/accounts/{Uri.EscapeDataString(userId)}/approval", adminToken), "approval withdrawal");
+
     public void Dispose() => _http.Dispose();
 
     private async Task<TokenAnswer> TokenAsync(Dictionary<string, string> form)

@@ -43,6 +43,9 @@ public sealed class GrantBook
 
     public List<GranteeRecord> Grantees { get; init; } = [];
 
+    /// <summary>Grants to every approved member of a role (<see cref="RoleGrantBook"/>).</summary>
+    public List<RoleGrant> RoleGrants { get; init; } = [];
+
     public uint EpochOf(PhrSection section) => Epochs[section];
 
     public GranteeRecord? FindGrantee(string consentId) => Grantees.FirstOrDefault(g => g.ConsentId == consentId);

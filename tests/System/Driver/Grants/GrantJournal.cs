@@ -8,6 +8,9 @@ public enum GrantOperationKind
 {
     Grant,
     Revoke,
+
+    /// <summary>Access ended without the Consent ending (a role member left): the sections move to a new epoch and every Consent gets the new statement.</summary>
+    MoveEpochs,
 }
 
 /// <summary>

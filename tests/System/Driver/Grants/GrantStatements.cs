@@ -6,8 +6,9 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 
 /// <summary>
 /// Builds the patient's signed grant statement from the grant book: every section with its current
-/// epoch and delegating public key, every grantee with the fingerprint the patient approved and one
-/// grant per section it reads or writes (actions read, write or both) for the Consent's period.
+/// epoch and delegating public key, every grantee (named alone or an approved role member) with the
+/// fingerprint the patient approved and one grant per section it reads or writes (actions read,
+/// write or both) for the Consent's period.
 /// </summary>
 public static class GrantStatements
 {
@@ -23,7 +24,7 @@ public static class GrantStatements
             var epoch = book.EpochOf(section);
             return new SectionKey(section.ToCode(), epoch, patientKeys.Sections.PublicKey(section.ToCode(), epoch));
         });
-        var grantees = book.Grantees.Select(grantee => new GranteeGrants(
+        var grantees = book.StatementGrantees().Select(grantee => new GranteeGrants(
             grantee.GranteeUserId,
             KeyFingerprint.FromBytes(Convert.FromHexString(grantee.FingerprintHex)),
             grantee.Sections.Union(grantee.WriteSections).Distinct().Select(section => new SectionGrant(

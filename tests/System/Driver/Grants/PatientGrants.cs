@@ -17,7 +17,7 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 /// before the FhirServer answers), then moves each revoked section to a new epoch: a new delegating
 /// key, a new grant statement, and kfrags of the new epoch for the grantees who keep the section.
 /// </summary>
-public sealed class PatientGrants
+public sealed partial class PatientGrants
 {
     private readonly PhrUser _patient;
     private readonly GrantJournal _journal;
@@ -146,11 +146,19 @@ public sealed class PatientGrants
                 await StepAsync(GrantSteps.ConsentActive, grantee.ConsentId);
                 await WriteConsentAsync(grantee, statement);
             }
+            else if (Book.FindRoleGrant(operation.ConsentId) is { } roleGrant)
+            {
+                await RunRoleGrantAsync(roleGrant, statement);
+            }
         }
         else
         {
-            await StepAsync(GrantSteps.ConsentInactive, operation.ConsentId);
-            await EndConsentAsync(operation);
+            if (operation.Kind == GrantOperationKind.Revoke)
+            {
+                await StepAsync(GrantSteps.ConsentInactive, operation.ConsentId);
+                await EndConsentAsync(operation);
+            }
+
             var rekeyed = operation.RekeyedSections ?? [];
             foreach (var remaining in Book.Grantees)
             {
@@ -166,6 +174,8 @@ public sealed class PatientGrants
                 await StepAsync(GrantSteps.RegrantConsent, remaining.ConsentId);
                 await WriteConsentAsync(remaining, statement);
             }
+
+            await RegrantRolesAsync(rekeyed, statement);
         }
 
         await StepAsync(GrantSteps.JournalDone, operation.ConsentId);

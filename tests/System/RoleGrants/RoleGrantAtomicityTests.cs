@@ -1,0 +1,61 @@
+using SeSPHR.Phr.Sections;
+using SeSPHR.SystemTests.AtomicGrants;
+using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.SystemTests.Infrastructure;
+using SeSPHR.SystemTests.Scenarios.Support;
+using Task = System.Threading.Tasks.Task;
+
+namespace SeSPHR.SystemTests.RoleGrants;
+
+/// <summary>
+/// The client's move to a new epoch after a role member left is as crash-safe as a revocation: the
+/// client program is SIGKILLed at each step of the move, and then, and after its next run repaired
+/// from the journal, kfrags and Consents agree (<see cref="GrantInvariant"/>), the member who left
+/// has no kfrag and the one who stayed has one for every epoch.
+/// </summary>
+[Collection(RunningSystemGroup.Name)]
+public sealed class RoleGrantAtomicityTests(SesphrSystem system)
+{
+    public static TheoryData<string> MoveSteps => [GrantSteps.RegrantUpload, GrantSteps.RegrantConsent, GrantSteps.JournalDone];
+
+    [Theory]
+    [MemberData(nameof(MoveSteps))]
+    public async Task Given_a_member_who_left_When_the_client_moving_the_epoch_is_killed_at_a_step_Then_kfrags_and_Consents_agree_before_and_after_its_repair(string step)
+    {
+        var password = PhrUser.NewPassword();
+        using var patient = await system.NewPatientAsync("killed-mover", password);
+        using var leaver = await system.NewMemberAsync("leaver", SrsRoles.Researcher);
+        using var stayer = await system.NewMemberAsync("stayer", SrsRoles.Researcher);
+        var journal = system.JournalFolder(patient);
+        var grants = PatientGrants.Open(patient, journal);
+        var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
+        var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId));
+        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireAccessToken);
+
+        using (var client = GrantClientProcess.Start(Job(patient, password, journal, "ends-of-access")))
+        {
+            await client.RunToStepAsync(step);
+            client.Kill();
+        }
+
+        (await GrantInvariant.ViolationsAsync(system, patient)).ShouldBeEmpty($"right after the client was killed before {step}");
+        new GrantJournal(journal).OpenOperations().ShouldHaveSingleItem().Kind.ShouldBe(GrantOperationKind.MoveEpochs);
+
+        using (var repair = GrantClientProcess.Start(Job(patient, password, journal, "repair") with { Pause = false }))
+        {
+            await repair.RunToEndAsync();
+        }
+
+        new GrantJournal(journal).OpenOperations().ShouldBeEmpty();
+        var book = new GrantJournal(journal).LoadBook()!;
+        (await GrantInvariant.ViolationsAsync(system, patient, book)).ShouldBeEmpty($"after the repair of a move killed before {step}");
+        book.EpochOf(PhrSection.Vitals).ShouldBe(GrantBook.FirstEpoch + 1);
+        book.FindRoleGrant(grant.ConsentId)!.Members.Select(m => m.GranteeUserId).ShouldBe([stayer.RequireUserId]);
+        (await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId)).ShouldBeEmpty();
+        (await SrsKfragRows.OfGranteeAsync(system, stayer.RequireUserId)).Where(r => r.IsActive).Select(r => r.Epoch).Order().ShouldBe([1L, 2L]);
+    }
+
+    private GrantJob Job(PhrUser patient, string password, string journal, string action) => new(
+        system.Endpoints.Srs.ToString(), system.Endpoints.Fhir.ToString(), patient.Username, password, patient.FhirUser, journal, action, Pause: true);
+}
