@@ -21,17 +21,48 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         $"COALESCE({alias}.data->>'Json', (SELECT cur.data->>'Json' FROM {SearchSql.Resources} cur " +
         $"WHERE cur.id = {alias}.resource_type || '/' || {alias}.logical_id AND (cur.data->>'VersionId')::bigint = {alias}.version_id))";
 
+    // Reads select the columns and the body straight out of the row: no Marten session, and no
+    // deserialisation of the whole document (its escaped body included) into a StoredResource.
+    private const string CurrentColumns =
+        "r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.is_deleted, r.data->>'Json', r.patient, r.section";
+
     public async Task<StoredResource?> ReadAsync(string resourceType, string logicalId, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
-        return await session.LoadAsync<StoredResource>(StoredResource.KeyOf(resourceType, logicalId), cancellationToken);
+        var found = await ReadManyAsync([StoredResource.KeyOf(resourceType, logicalId)], cancellationToken);
+        return found.Values.FirstOrDefault();
     }
 
     public async Task<IReadOnlyDictionary<string, StoredResource>> ReadManyAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
-        var found = await session.LoadManyAsync<StoredResource>(cancellationToken, keys);
-        return found.ToDictionary(resource => resource.Id, StringComparer.Ordinal);
+        var found = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return found;
+        }
+
+        await using var command = keys.Count == 1
+            ? dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = $1")
+            : dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = ANY($1)");
+        command.Parameters.Add(keys.Count == 1 ? new NpgsqlParameter { Value = keys.First() } : new NpgsqlParameter { Value = keys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var resource = new StoredResource
+            {
+                Id = reader.GetString(0),
+                ResourceType = reader.GetString(1),
+                LogicalId = reader.GetString(2),
+                VersionId = reader.GetInt64(3),
+                LastUpdated = reader.GetFieldValue<DateTimeOffset>(4),
+                IsDeleted = reader.GetBoolean(5),
+                Json = reader.IsDBNull(6) ? null : reader.GetString(6),
+                Patient = reader.IsDBNull(7) ? null : reader.GetString(7),
+                Section = reader.IsDBNull(8) ? null : reader.GetString(8),
+            };
+            found[resource.Id] = resource;
+        }
+
+        return found;
     }
 
     public async Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken)
