@@ -94,7 +94,9 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
     /// All rows of the request in one <see cref="NpgsqlBatch"/>: one round trip, run by PostgreSQL
     /// as one implicit transaction (a failing statement rolls back the ones before it and skips the
     /// rest) and committed before the batch returns. Marten's session would send BEGIN, the
-    /// statements and COMMIT, and build its unit of work on every request.
+    /// statements and COMMIT, and build its unit of work on every request. The new rows of all
+    /// tables go in one statement (data-modifying WITH clauses), so a create is one statement for
+    /// PostgreSQL to bind and execute, not five.
     /// </summary>
     public async Task CommitAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
@@ -108,59 +110,66 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (replaced.Count > 0)
         {
+            var ids = replaced.Select(r => r.Id).ToArray();
             // The version being replaced leaves the current row: its body moves into its history
             // row first. Two writers that both read version n: the second waits here for the
             // first's lock, finds the body moved, and then collides on version n+1's history key.
-            Add(batch,
-                $"""
+            var move = new Statement(batch);
+            move.Text = $"""
                 update {SearchSql.Versions} h set data = jsonb_set(h.data, array['Json'], c.data->'Json')
                 from {SearchSql.Resources} c
-                where c.id = any($1) and not c.is_deleted and c.data->>'Json' is not null
+                where c.id = any({move.Add(ids)}) and not c.is_deleted and c.data->>'Json' is not null
                   and h.id = c.id || '/_history/' || (c.data->>'VersionId') and h.data->>'Json' is null
-                """,
-                replaced.Select(r => r.Id).ToArray());
-            AddCurrentRows(batch, serializer, replaced,
-                """
+                """;
+
+            var upsert = new Statement(batch);
+            upsert.Text = CurrentRows(upsert, serializer, replaced) + """
+
                 on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_last_modified = transaction_timestamp(),
                   resource_type = excluded.resource_type, logical_id = excluded.logical_id, last_updated = excluded.last_updated,
                   is_deleted = excluded.is_deleted, patient = excluded.patient, section = excluded.section
-                """);
+                """;
+
+            // Their old search values go before the new ones are inserted (a later statement).
+            var delete = new Statement(batch);
+            var key = delete.Add(ids);
+            delete.Text = $"""
+                with t as (delete from {SearchTables.Token} where resource_id = any({key})),
+                     r as (delete from {SearchTables.Reference} where resource_id = any({key})),
+                     d as (delete from {SearchTables.Date} where resource_id = any({key}))
+                delete from {SearchTables.Text} where resource_id = any({key})
+                """;
         }
+
+        var insert = new Statement(batch);
+        var parts = new List<string>();
 
         // Created resources: a plain insert, never an upsert. The history key is the concurrency
         // guard, and a concurrent creator of the same id collides on the current row's key as well.
         var created = writes.Where(w => !w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (created.Count > 0)
         {
-            AddCurrentRows(batch, serializer, created, "");
+            parts.Add(CurrentRows(insert, serializer, created));
         }
+
+        parts.AddRange(IndexRows(insert, writes));
 
         // History rows without the body: it is in the current row until a newer version moves it.
         var versions = writes.Select(w => w.Resource.ToVersion().WithJson(null)).ToList();
-        Add(batch,
-            $"""
+        var history = $"""
             insert into {SearchSql.Versions} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
             select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section
-            from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[], $9::timestamptz[], $10::text[], $11::text[])
+            from unnest({insert.Add(versions.Select(v => v.Id).ToArray())}::text[], {insert.Add(versions.Select(v => serializer.ToJson(v)).ToArray())}::text[],
+                        {insert.Add(versions.Select(_ => Guid.CreateVersion7()).ToArray())}::uuid[], {insert.Add(versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.ResourceType).ToArray())}::text[], {insert.Add(versions.Select(v => v.LogicalId).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.VersionId).ToArray())}::bigint[], {insert.Add(versions.Select(v => v.IsDeleted).ToArray())}::boolean[],
+                        {insert.Add(versions.Select(v => v.LastUpdated).ToArray())}::timestamptz[], {insert.Add(versions.Select(v => v.Patient).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.Section).ToArray())}::text[])
               as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
-            """,
-            versions.Select(v => v.Id).ToArray(), versions.Select(v => serializer.ToJson(v)).ToArray(),
-            versions.Select(_ => Guid.CreateVersion7()).ToArray(), versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray(),
-            versions.Select(v => v.ResourceType).ToArray(), versions.Select(v => v.LogicalId).ToArray(),
-            versions.Select(v => v.VersionId).ToArray(), versions.Select(v => v.IsDeleted).ToArray(),
-            versions.Select(v => v.LastUpdated).ToArray(), versions.Select(v => v.Patient).ToArray(), versions.Select(v => v.Section).ToArray());
-
-        // The search values of all writes, one statement per table (a transaction Bundle writes thousands).
-        if (replaced.Count > 0)
-        {
-            var ids = replaced.Select(r => r.Id).ToArray();
-            foreach (var table in new[] { SearchTables.Token, SearchTables.Reference, SearchTables.Date, SearchTables.Text })
-            {
-                Add(batch, $"delete from {table} where resource_id = any($1::text[])", ids);
-            }
-        }
-
-        AddIndexRows(batch, writes);
+            """;
+        insert.Text = parts.Count == 0
+            ? history
+            : "with " + string.Join(",\n", parts.Select((part, i) => $"w{i} as ({part})")) + "\n" + history;
 
         try
         {
@@ -172,69 +181,79 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         }
     }
 
-    private static void AddCurrentRows(NpgsqlBatch batch, Marten.ISerializer serializer, List<StoredResource> rows, string onConflict) =>
-        Add(batch,
-            $"""
-            insert into {SearchSql.Resources} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
-            select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section
-            from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::boolean[], $9::text[], $10::text[])
-              as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
-            {onConflict}
-            """,
-            rows.Select(r => r.Id).ToArray(), rows.Select(r => serializer.ToJson(r)).ToArray(),
-            rows.Select(_ => Guid.CreateVersion7()).ToArray(), rows.Select(_ => typeof(StoredResource).FullName!).ToArray(),
-            rows.Select(r => r.ResourceType).ToArray(), rows.Select(r => r.LogicalId).ToArray(),
-            rows.Select(r => r.LastUpdated).ToArray(), rows.Select(r => r.IsDeleted).ToArray(),
-            rows.Select(r => r.Patient).ToArray(), rows.Select(r => r.Section).ToArray());
+    private static string CurrentRows(Statement statement, Marten.ISerializer serializer, List<StoredResource> rows) =>
+        $"""
+        insert into {SearchSql.Resources} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+        select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section
+        from unnest({statement.Add(rows.Select(r => r.Id).ToArray())}::text[], {statement.Add(rows.Select(r => serializer.ToJson(r)).ToArray())}::text[],
+                    {statement.Add(rows.Select(_ => Guid.CreateVersion7()).ToArray())}::uuid[], {statement.Add(rows.Select(_ => typeof(StoredResource).FullName!).ToArray())}::text[],
+                    {statement.Add(rows.Select(r => r.ResourceType).ToArray())}::text[], {statement.Add(rows.Select(r => r.LogicalId).ToArray())}::text[],
+                    {statement.Add(rows.Select(r => r.LastUpdated).ToArray())}::timestamptz[], {statement.Add(rows.Select(r => r.IsDeleted).ToArray())}::boolean[],
+                    {statement.Add(rows.Select(r => r.Patient).ToArray())}::text[], {statement.Add(rows.Select(r => r.Section).ToArray())}::text[])
+          as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+        """;
 
-    private static void Add(NpgsqlBatch batch, string text, params Array[] values)
-    {
-        var command = batch.CreateBatchCommand();
-        command.CommandText = text;
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        batch.BatchCommands.Add(command);
-    }
-
-    private static void AddIndexRows(NpgsqlBatch batch, IReadOnlyList<ResourceWrite> writes)
+    /// <summary>The inserts of the search values of all writes, one per table that gets rows (a transaction Bundle writes thousands).</summary>
+    private static IEnumerable<string> IndexRows(Statement statement, IReadOnlyList<ResourceWrite> writes)
     {
         var tokens = writes.SelectMany(w => w.Index.Tokens.Select(value => (w.Resource, Value: value))).ToList();
         if (tokens.Count > 0)
         {
-            Add(batch,
-                $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
-                tokens.Select(t => t.Resource.Id).ToArray(), tokens.Select(t => t.Resource.ResourceType).ToArray(),
-                tokens.Select(t => t.Value.Parameter).ToArray(), tokens.Select(t => t.Value.System).ToArray(), tokens.Select(t => t.Value.Code).ToArray());
+            yield return $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select * from unnest(" +
+                $"{statement.Add(tokens.Select(t => t.Resource.Id).ToArray())}::text[], {statement.Add(tokens.Select(t => t.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(tokens.Select(t => t.Value.Parameter).ToArray())}::text[], {statement.Add(tokens.Select(t => t.Value.System).ToArray())}::text[], " +
+                $"{statement.Add(tokens.Select(t => t.Value.Code).ToArray())}::text[])";
         }
 
         var references = writes.SelectMany(w => w.Index.References.Select(value => (w.Resource, Value: value))).ToList();
         if (references.Count > 0)
         {
-            Add(batch,
-                $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
-                references.Select(r => r.Resource.Id).ToArray(), references.Select(r => r.Resource.ResourceType).ToArray(),
-                references.Select(r => r.Value.Parameter).ToArray(), references.Select(r => r.Value.TargetType).ToArray(), references.Select(r => r.Value.TargetId).ToArray());
+            yield return $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select * from unnest(" +
+                $"{statement.Add(references.Select(r => r.Resource.Id).ToArray())}::text[], {statement.Add(references.Select(r => r.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(references.Select(r => r.Value.Parameter).ToArray())}::text[], {statement.Add(references.Select(r => r.Value.TargetType).ToArray())}::text[], " +
+                $"{statement.Add(references.Select(r => r.Value.TargetId).ToArray())}::text[])";
         }
 
         var dates = writes.SelectMany(w => w.Index.Dates.Select(value => (w.Resource, Value: value))).ToList();
         if (dates.Count > 0)
         {
-            Add(batch,
-                $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])",
-                dates.Select(d => d.Resource.Id).ToArray(), dates.Select(d => d.Resource.ResourceType).ToArray(), dates.Select(d => d.Value.Parameter).ToArray(),
-                dates.Select(d => new DateTimeOffset(d.Value.Low, TimeSpan.Zero)).ToArray(), dates.Select(d => new DateTimeOffset(d.Value.High, TimeSpan.Zero)).ToArray());
+            yield return $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select * from unnest(" +
+                $"{statement.Add(dates.Select(d => d.Resource.Id).ToArray())}::text[], {statement.Add(dates.Select(d => d.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(dates.Select(d => d.Value.Parameter).ToArray())}::text[], " +
+                $"{statement.Add(dates.Select(d => new DateTimeOffset(d.Value.Low, TimeSpan.Zero)).ToArray())}::timestamptz[], " +
+                $"{statement.Add(dates.Select(d => new DateTimeOffset(d.Value.High, TimeSpan.Zero)).ToArray())}::timestamptz[])";
         }
 
         var strings = writes.SelectMany(w => w.Index.Strings.Select(value => (w.Resource, Value: value))).ToList();
         if (strings.Count > 0)
         {
-            Add(batch,
-                $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
-                strings.Select(s => s.Resource.Id).ToArray(), strings.Select(s => s.Resource.ResourceType).ToArray(),
-                strings.Select(s => s.Value.Parameter).ToArray(), strings.Select(s => s.Value.Value).ToArray(), strings.Select(s => s.Value.Raw).ToArray());
+            yield return $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select * from unnest(" +
+                $"{statement.Add(strings.Select(s => s.Resource.Id).ToArray())}::text[], {statement.Add(strings.Select(s => s.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(strings.Select(s => s.Value.Parameter).ToArray())}::text[], {statement.Add(strings.Select(s => s.Value.Value).ToArray())}::text[], " +
+                $"{statement.Add(strings.Select(s => s.Value.Raw).ToArray())}::text[])";
+        }
+    }
+
+    /// <summary>One statement of the batch; <see cref="Add"/> gives each array its positional parameter.</summary>
+    private sealed class Statement
+    {
+        private readonly NpgsqlBatchCommand _command;
+
+        public Statement(NpgsqlBatch batch)
+        {
+            _command = batch.CreateBatchCommand();
+            batch.BatchCommands.Add(_command);
+        }
+
+        public string Text
+        {
+            set => _command.CommandText = value;
+        }
+
+        public string Add(Array values)
+        {
+            _command.Parameters.Add(new NpgsqlParameter { Value = values });
+            return "$" + _command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 }
