@@ -104,7 +104,7 @@ start_server() {
   base="http://$HOST:$fhir_port"
   (cd "$work/$version/src/FhirServer/bin/Release/net10.0" && exec env \
     ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=$db;Username=sesphr_fhir;Password=$password" \
-    Fhir__ProtectedSections=$protected Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+    Fhir__ProtectedSections=$protected Fhir__Auth__Required=false Fhir__Access__ConsentCheck=false Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
     dotnet SeSPHR.FhirServer.dll --urls "$base") > "$work/fhir-$version-$config.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 240); do

@@ -157,7 +157,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         var direction = backwards ? "ASC" : "DESC";
         var text = $"""
-            SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.last_updated, v.data->>'Json', v.is_deleted, v.patient, v.section
+            SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.last_updated, {MartenResourceStore.VersionBody("v")}, v.is_deleted, v.patient, v.section
             FROM {SearchSql.Versions} v
             WHERE {string.Join(" AND ", clauses)}
             ORDER BY v.last_updated {direction}, v.id {direction}

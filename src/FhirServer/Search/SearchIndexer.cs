@@ -13,18 +13,33 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         var index = new SearchIndex();
         var root = resource.ToPocoNode(ModelInfo.ModelInspector);
         var context = new FhirEvaluationContext();
+        // Several parameters share a path (subject and patient, code and combo-code): each path is
+        // evaluated once per resource.
+        var evaluated = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
         foreach (var parameter in registry.For(resource.TypeName))
         {
             foreach (var expression in parameter.Expressions)
             {
-                IEnumerable<Base> values;
-                try
-                {
-                    values = expression.Compiled(root, context).Select(node => node.Poco).OfType<Base>().ToList();
-                }
-                catch (InvalidOperationException)
+                // Every expression starts at one element of the resource; most of a type's thirty
+                // parameters name elements this resource does not have, and asking the POCO is
+                // far cheaper than running the FHIRPath to find nothing.
+                if (!resource.TryGetValue(expression.Element, out _))
                 {
                     continue;
+                }
+
+                if (!evaluated.TryGetValue(expression.FhirPath, out var values))
+                {
+                    try
+                    {
+                        values = expression.Compiled(root, context).Select(node => node.Poco).OfType<Base>().ToList();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        continue;
+                    }
+
+                    evaluated[expression.FhirPath] = values;
                 }
 
                 foreach (var value in values)

@@ -1,33 +1,103 @@
-using JasperFx;
 using Marten;
-using Marten.Exceptions;
 using Npgsql;
 using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Storage;
 
-/// <summary>Stores resources as Marten documents, and their search values in the search tables.</summary>
-public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
+/// <summary>
+/// Stores resources in Marten's document tables, and their search values in the search tables.
+/// The body of a version is stored once: the current row holds the current version's body, its
+/// history row holds none until a newer version replaces it (then the body moves into the history
+/// row in the same transaction). A create therefore writes its ~1 KB body once, not twice.
+/// </summary>
+public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource dataSource) : IResourceStore
 {
+    /// <summary>
+    /// The body of a version: its history row's, or, while it is the current version, the current
+    /// row's. A scalar subquery inside COALESCE runs only for rows whose own body is null, and one
+    /// statement sees one snapshot, so a concurrent update cannot make a version lose its body.
+    /// </summary>
+    internal static string VersionBody(string alias) =>
+        $"COALESCE({alias}.data->>'Json', (SELECT cur.data->>'Json' FROM {SearchSql.Resources} cur " +
+        $"WHERE cur.id = {alias}.resource_type || '/' || {alias}.logical_id AND (cur.data->>'VersionId')::bigint = {alias}.version_id))";
+
+    // Reads select the columns and the body straight out of the row: no Marten session, and no
+    // deserialisation of the whole document (its escaped body included) into a StoredResource.
+    private const string CurrentColumns =
+        "r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.is_deleted, r.data->>'Json', r.patient, r.section";
+
     public async Task<StoredResource?> ReadAsync(string resourceType, string logicalId, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
-        return await session.LoadAsync<StoredResource>(StoredResource.KeyOf(resourceType, logicalId), cancellationToken);
+        var found = await ReadManyAsync([StoredResource.KeyOf(resourceType, logicalId)], cancellationToken);
+        return found.Values.FirstOrDefault();
     }
 
     public async Task<IReadOnlyDictionary<string, StoredResource>> ReadManyAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
-        var found = await session.LoadManyAsync<StoredResource>(cancellationToken, keys);
-        return found.ToDictionary(resource => resource.Id, StringComparer.Ordinal);
+        var found = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return found;
+        }
+
+        await using var command = keys.Count == 1
+            ? dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = $1")
+            : dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = ANY($1)");
+        command.Parameters.Add(keys.Count == 1 ? new NpgsqlParameter { Value = keys.First() } : new NpgsqlParameter { Value = keys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var resource = new StoredResource
+            {
+                Id = reader.GetString(0),
+                ResourceType = reader.GetString(1),
+                LogicalId = reader.GetString(2),
+                VersionId = reader.GetInt64(3),
+                LastUpdated = reader.GetFieldValue<DateTimeOffset>(4),
+                IsDeleted = reader.GetBoolean(5),
+                Json = reader.IsDBNull(6) ? null : reader.GetString(6),
+                Patient = reader.IsDBNull(7) ? null : reader.GetString(7),
+                Section = reader.IsDBNull(8) ? null : reader.GetString(8),
+            };
+            found[resource.Id] = resource;
+        }
+
+        return found;
     }
 
     public async Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken)
     {
-        await using var session = store.QuerySession();
-        return await session.LoadAsync<StoredResourceVersion>(StoredResourceVersion.KeyOf(resourceType, logicalId, versionId), cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT v.last_updated, v.is_deleted, {VersionBody("v")}, v.patient, v.section FROM {SearchSql.Versions} v WHERE v.id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = StoredResourceVersion.KeyOf(resourceType, logicalId, versionId) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new StoredResourceVersion
+        {
+            Id = StoredResourceVersion.KeyOf(resourceType, logicalId, versionId),
+            ResourceType = resourceType,
+            LogicalId = logicalId,
+            VersionId = versionId,
+            LastUpdated = reader.GetFieldValue<DateTimeOffset>(0),
+            IsDeleted = reader.GetBoolean(1),
+            Json = reader.IsDBNull(2) ? null : reader.GetString(2),
+            Patient = reader.IsDBNull(3) ? null : reader.GetString(3),
+            Section = reader.IsDBNull(4) ? null : reader.GetString(4),
+        };
     }
 
+    /// <summary>
+    /// All rows of the request in one <see cref="NpgsqlBatch"/>: one round trip, run by PostgreSQL
+    /// as one implicit transaction (a failing statement rolls back the ones before it and skips the
+    /// rest) and committed before the batch returns. Marten's session would send BEGIN, the
+    /// statements and COMMIT, and build its unit of work on every request. The new rows of all
+    /// tables go in one statement (data-modifying WITH clauses), so a create is one statement for
+    /// PostgreSQL to bind and execute, not five.
+    /// </summary>
     public async Task CommitAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
         if (writes.Count == 0)
@@ -35,125 +105,155 @@ public sealed class MartenResourceStore(IDocumentStore store) : IResourceStore
             return;
         }
 
-        await using var session = store.LightweightSession();
-        // Resources that change go through Marten's upsert. Every other row is new: the history
-        // rows of all writes and the current rows of created resources are inserted with one
-        // multi-row statement per table (a transaction Bundle of 100 creates sends 2 statements
-        // instead of 200). A plain insert, never an upsert: the history key is the concurrency
-        // guard, and a concurrent creator of the same id collides on the current row's key as well.
-        foreach (var write in writes.Where(w => w.ReplacesExisting))
+        var serializer = store.Options.Serializer();
+        await using var batch = dataSource.CreateBatch();
+        var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource).ToList();
+        if (replaced.Count > 0)
         {
-            session.Store(write.Resource);
+            var ids = replaced.Select(r => r.Id).ToArray();
+            // The version being replaced leaves the current row: its body moves into its history
+            // row first. Two writers that both read version n: the second waits here for the
+            // first's lock, finds the body moved, and then collides on version n+1's history key.
+            var move = new Statement(batch);
+            move.Text = $"""
+                update {SearchSql.Versions} h set data = jsonb_set(h.data, array['Json'], c.data->'Json')
+                from {SearchSql.Resources} c
+                where c.id = any({move.Add(ids)}) and not c.is_deleted and c.data->>'Json' is not null
+                  and h.id = c.id || '/_history/' || (c.data->>'VersionId') and h.data->>'Json' is null
+                """;
+
+            var upsert = new Statement(batch);
+            upsert.Text = CurrentRows(upsert, serializer, replaced) + """
+
+                on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_last_modified = transaction_timestamp(),
+                  resource_type = excluded.resource_type, logical_id = excluded.logical_id, last_updated = excluded.last_updated,
+                  is_deleted = excluded.is_deleted, patient = excluded.patient, section = excluded.section
+                """;
+
+            // Their old search values go before the new ones are inserted (a later statement).
+            var delete = new Statement(batch);
+            var key = delete.Add(ids);
+            delete.Text = $"""
+                with t as (delete from {SearchTables.Token} where resource_id = any({key})),
+                     r as (delete from {SearchTables.Reference} where resource_id = any({key})),
+                     d as (delete from {SearchTables.Date} where resource_id = any({key}))
+                delete from {SearchTables.Text} where resource_id = any({key})
+                """;
         }
 
-        var serializer = store.Options.Serializer();
+        var insert = new Statement(batch);
+        var parts = new List<string>();
+
+        // Created resources: a plain insert, never an upsert. The history key is the concurrency
+        // guard, and a concurrent creator of the same id collides on the current row's key as well.
         var created = writes.Where(w => !w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (created.Count > 0)
         {
-            session.QueueSqlCommand(
-                $"""
-                insert into {SearchSql.Resources} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
-                select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section
-                from unnest(?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[], ?::text[], ?::text[])
-                  as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
-                """,
-                created.Select(r => r.Id).ToArray(), created.Select(r => serializer.ToJson(r)).ToArray(),
-                created.Select(_ => Guid.CreateVersion7()).ToArray(), created.Select(_ => typeof(StoredResource).FullName!).ToArray(),
-                created.Select(r => r.ResourceType).ToArray(), created.Select(r => r.LogicalId).ToArray(),
-                created.Select(r => r.LastUpdated).ToArray(), created.Select(r => r.IsDeleted).ToArray(),
-                created.Select(r => r.Patient).ToArray(), created.Select(r => r.Section).ToArray());
+            parts.Add(CurrentRows(insert, serializer, created));
         }
 
-        var versions = writes.Select(w => w.Resource.ToVersion()).ToList();
-        session.QueueSqlCommand(
-            $"""
+        parts.AddRange(IndexRows(insert, writes));
+
+        // History rows without the body: it is in the current row until a newer version moves it.
+        var versions = writes.Select(w => w.Resource.ToVersion().WithJson(null)).ToList();
+        var history = $"""
             insert into {SearchSql.Versions} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
             select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section
-            from unnest(?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::boolean[], ?::timestamptz[], ?::text[], ?::text[])
+            from unnest({insert.Add(versions.Select(v => v.Id).ToArray())}::text[], {insert.Add(versions.Select(v => serializer.ToJson(v)).ToArray())}::text[],
+                        {insert.Add(versions.Select(_ => Guid.CreateVersion7()).ToArray())}::uuid[], {insert.Add(versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.ResourceType).ToArray())}::text[], {insert.Add(versions.Select(v => v.LogicalId).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.VersionId).ToArray())}::bigint[], {insert.Add(versions.Select(v => v.IsDeleted).ToArray())}::boolean[],
+                        {insert.Add(versions.Select(v => v.LastUpdated).ToArray())}::timestamptz[], {insert.Add(versions.Select(v => v.Patient).ToArray())}::text[],
+                        {insert.Add(versions.Select(v => v.Section).ToArray())}::text[])
               as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
-            """,
-            versions.Select(v => v.Id).ToArray(), versions.Select(v => serializer.ToJson(v)).ToArray(),
-            versions.Select(_ => Guid.CreateVersion7()).ToArray(), versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray(),
-            versions.Select(v => v.ResourceType).ToArray(), versions.Select(v => v.LogicalId).ToArray(),
-            versions.Select(v => v.VersionId).ToArray(), versions.Select(v => v.IsDeleted).ToArray(),
-            versions.Select(v => v.LastUpdated).ToArray(), versions.Select(v => v.Patient).ToArray(), versions.Select(v => v.Section).ToArray());
-
-        // The search values of all writes, one statement per table (a transaction Bundle writes thousands).
-        var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource.Id).ToArray();
-        if (replaced.Length > 0)
-        {
-            foreach (var table in new[] { SearchTables.Token, SearchTables.Reference, SearchTables.Date, SearchTables.Text })
-            {
-                session.QueueSqlCommand($"delete from {table} where resource_id = any(?::text[])", (object)replaced);
-            }
-        }
-
-        QueueIndexRows(session, writes);
+            """;
+        insert.Text = parts.Count == 0
+            ? history
+            : "with " + string.Join(",\n", parts.Select((part, i) => $"w{i} as ({part})")) + "\n" + history;
 
         try
         {
-            await session.SaveChangesAsync(cancellationToken);
-        }
-        catch (DocumentAlreadyExistsException clash)
-        {
-            throw new ConcurrentWriteException("A version of this resource was written concurrently.", clash);
-        }
-        catch (MartenCommandException failure) when (failure.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw new ConcurrentWriteException("A version of this resource was written concurrently.", failure);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException clash) when (clash.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw new ConcurrentWriteException("A version of this resource was written concurrently.", clash);
         }
-        catch (AggregateException failures) when (failures.InnerExceptions.All(IsClash))
-        {
-            // Several versions of one commit (a transaction Bundle) lost the race at once.
-            throw new ConcurrentWriteException("Versions of these resources were written concurrently.", failures);
-        }
     }
 
-    private static bool IsClash(Exception failure) =>
-        failure is DocumentAlreadyExistsException
-        || failure is MartenCommandException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } }
-        || failure is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    private static string CurrentRows(Statement statement, Marten.ISerializer serializer, List<StoredResource> rows) =>
+        $"""
+        insert into {SearchSql.Resources} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+        select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section
+        from unnest({statement.Add(rows.Select(r => r.Id).ToArray())}::text[], {statement.Add(rows.Select(r => serializer.ToJson(r)).ToArray())}::text[],
+                    {statement.Add(rows.Select(_ => Guid.CreateVersion7()).ToArray())}::uuid[], {statement.Add(rows.Select(_ => typeof(StoredResource).FullName!).ToArray())}::text[],
+                    {statement.Add(rows.Select(r => r.ResourceType).ToArray())}::text[], {statement.Add(rows.Select(r => r.LogicalId).ToArray())}::text[],
+                    {statement.Add(rows.Select(r => r.LastUpdated).ToArray())}::timestamptz[], {statement.Add(rows.Select(r => r.IsDeleted).ToArray())}::boolean[],
+                    {statement.Add(rows.Select(r => r.Patient).ToArray())}::text[], {statement.Add(rows.Select(r => r.Section).ToArray())}::text[])
+          as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+        """;
 
-    private static void QueueIndexRows(IDocumentSession session, IReadOnlyList<ResourceWrite> writes)
+    /// <summary>The inserts of the search values of all writes, one per table that gets rows (a transaction Bundle writes thousands).</summary>
+    private static IEnumerable<string> IndexRows(Statement statement, IReadOnlyList<ResourceWrite> writes)
     {
         var tokens = writes.SelectMany(w => w.Index.Tokens.Select(value => (w.Resource, Value: value))).ToList();
         if (tokens.Count > 0)
         {
-            session.QueueSqlCommand(
-                $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
-                tokens.Select(t => t.Resource.Id).ToArray(), tokens.Select(t => t.Resource.ResourceType).ToArray(),
-                tokens.Select(t => t.Value.Parameter).ToArray(), tokens.Select(t => t.Value.System).ToArray(), tokens.Select(t => t.Value.Code).ToArray());
+            yield return $"insert into {SearchTables.Token} (resource_id, resource_type, param, system, code) select * from unnest(" +
+                $"{statement.Add(tokens.Select(t => t.Resource.Id).ToArray())}::text[], {statement.Add(tokens.Select(t => t.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(tokens.Select(t => t.Value.Parameter).ToArray())}::text[], {statement.Add(tokens.Select(t => t.Value.System).ToArray())}::text[], " +
+                $"{statement.Add(tokens.Select(t => t.Value.Code).ToArray())}::text[])";
         }
 
         var references = writes.SelectMany(w => w.Index.References.Select(value => (w.Resource, Value: value))).ToList();
         if (references.Count > 0)
         {
-            session.QueueSqlCommand(
-                $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
-                references.Select(r => r.Resource.Id).ToArray(), references.Select(r => r.Resource.ResourceType).ToArray(),
-                references.Select(r => r.Value.Parameter).ToArray(), references.Select(r => r.Value.TargetType).ToArray(), references.Select(r => r.Value.TargetId).ToArray());
+            yield return $"insert into {SearchTables.Reference} (resource_id, resource_type, param, target_type, target_id) select * from unnest(" +
+                $"{statement.Add(references.Select(r => r.Resource.Id).ToArray())}::text[], {statement.Add(references.Select(r => r.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(references.Select(r => r.Value.Parameter).ToArray())}::text[], {statement.Add(references.Select(r => r.Value.TargetType).ToArray())}::text[], " +
+                $"{statement.Add(references.Select(r => r.Value.TargetId).ToArray())}::text[])";
         }
 
         var dates = writes.SelectMany(w => w.Index.Dates.Select(value => (w.Resource, Value: value))).ToList();
         if (dates.Count > 0)
         {
-            session.QueueSqlCommand(
-                $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])",
-                dates.Select(d => d.Resource.Id).ToArray(), dates.Select(d => d.Resource.ResourceType).ToArray(), dates.Select(d => d.Value.Parameter).ToArray(),
-                dates.Select(d => new DateTimeOffset(d.Value.Low, TimeSpan.Zero)).ToArray(), dates.Select(d => new DateTimeOffset(d.Value.High, TimeSpan.Zero)).ToArray());
+            yield return $"insert into {SearchTables.Date} (resource_id, resource_type, param, low, high) select * from unnest(" +
+                $"{statement.Add(dates.Select(d => d.Resource.Id).ToArray())}::text[], {statement.Add(dates.Select(d => d.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(dates.Select(d => d.Value.Parameter).ToArray())}::text[], " +
+                $"{statement.Add(dates.Select(d => new DateTimeOffset(d.Value.Low, TimeSpan.Zero)).ToArray())}::timestamptz[], " +
+                $"{statement.Add(dates.Select(d => new DateTimeOffset(d.Value.High, TimeSpan.Zero)).ToArray())}::timestamptz[])";
         }
 
         var strings = writes.SelectMany(w => w.Index.Strings.Select(value => (w.Resource, Value: value))).ToList();
         if (strings.Count > 0)
         {
-            session.QueueSqlCommand(
-                $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])",
-                strings.Select(s => s.Resource.Id).ToArray(), strings.Select(s => s.Resource.ResourceType).ToArray(),
-                strings.Select(s => s.Value.Parameter).ToArray(), strings.Select(s => s.Value.Value).ToArray(), strings.Select(s => s.Value.Raw).ToArray());
+            yield return $"insert into {SearchTables.Text} (resource_id, resource_type, param, value, raw) select * from unnest(" +
+                $"{statement.Add(strings.Select(s => s.Resource.Id).ToArray())}::text[], {statement.Add(strings.Select(s => s.Resource.ResourceType).ToArray())}::text[], " +
+                $"{statement.Add(strings.Select(s => s.Value.Parameter).ToArray())}::text[], {statement.Add(strings.Select(s => s.Value.Value).ToArray())}::text[], " +
+                $"{statement.Add(strings.Select(s => s.Value.Raw).ToArray())}::text[])";
+        }
+    }
+
+    /// <summary>One statement of the batch; <see cref="Add"/> gives each array its positional parameter.</summary>
+    private sealed class Statement
+    {
+        private readonly NpgsqlBatchCommand _command;
+
+        public Statement(NpgsqlBatch batch)
+        {
+            _command = batch.CreateBatchCommand();
+            batch.BatchCommands.Add(_command);
+        }
+
+        public string Text
+        {
+            set => _command.CommandText = value;
+        }
+
+        public string Add(Array values)
+        {
+            _command.Parameters.Add(new NpgsqlParameter { Value = values });
+            return "$" + _command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 }

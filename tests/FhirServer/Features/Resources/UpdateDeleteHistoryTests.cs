@@ -173,4 +173,55 @@ public sealed class UpdateDeleteHistoryTests(FhirServerFixture server) : IClassF
         var history = await (await Client.GetAsync($"/fhir/Patient/{id}/_history?_count=100")).BodyAsync();
         history.GetProperty("entry").GetArrayLength().ShouldBe(acknowledged + 1);
     }
+
+    // A version's body lives in the current row while it is current and moves into its history
+    // row when a newer version replaces it: every version must still serve its own body.
+    [Fact]
+    public async Task Given_versions_replaced_by_updates_a_delete_and_a_revival_Then_vread_and_history_serve_each_versions_own_body()
+    {
+        var id = NewId();
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "One")));
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Two")));
+        await Client.DeleteAsync($"/fhir/Patient/{id}");
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Back")));
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Last")));
+
+        foreach (var (version, family) in new[] { (1, "One"), (2, "Two"), (4, "Back"), (5, "Last") })
+        {
+            var read = await Client.GetAsync($"/fhir/Patient/{id}/_history/{version}");
+            read.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var body = await read.BodyAsync();
+            body.GetProperty("name")[0].GetProperty("family").GetString().ShouldBe(family);
+            body.GetProperty("meta").GetProperty("versionId").GetString().ShouldBe(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        (await Client.GetAsync($"/fhir/Patient/{id}/_history/3")).StatusCode.ShouldBe(HttpStatusCode.Gone);
+        var history = await (await Client.GetAsync($"/fhir/Patient/{id}/_history")).BodyAsync();
+        var families = history.GetProperty("entry").EnumerateArray()
+            .Select(e => e.TryGetProperty("resource", out var resource) ? resource.GetProperty("name")[0].GetProperty("family").GetString() : null)
+            .ToList();
+        families.ShouldBe(["Last", "Back", null, "Two", "One"]);
+    }
+
+    [Fact]
+    public async Task Given_concurrent_updates_of_one_resource_Then_each_acknowledged_version_serves_the_body_its_writer_sent()
+    {
+        var id = NewId();
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Start")));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+            (Family: $"C{i}", Response: await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, $"C{i}"))))));
+
+        var acknowledged = responses.Where(r => r.Response.StatusCode == HttpStatusCode.OK).ToList();
+        acknowledged.ShouldNotBeEmpty();
+        foreach (var (family, response) in acknowledged)
+        {
+            var version = response.Headers.ETag!.Tag.Trim('"');
+            var read = await (await Client.GetAsync($"/fhir/Patient/{id}/_history/{version}")).BodyAsync();
+            read.GetProperty("name")[0].GetProperty("family").GetString().ShouldBe(family);
+        }
+
+        var first = await (await Client.GetAsync($"/fhir/Patient/{id}/_history/1")).BodyAsync();
+        first.GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("Start");
+    }
 }
