@@ -110,7 +110,14 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (replaced.Count > 0)
         {
-            var ids = replaced.Select(r => r.Id).ToArray();
+            var ids = replaced.Select(r => r.Id).Order(StringComparer.Ordinal).ToArray();
+
+            // Writers of the same resource queue here, on its current row, before either touches a
+            // history row: every batch then takes its locks in one order (current rows by id, then
+            // history rows), so concurrent writers wait for each other instead of deadlocking.
+            var queue = new Statement(batch);
+            queue.Text = $"select 1 from {SearchSql.Resources} where id = any({queue.Add(ids)}) order by id for update";
+
             // The version being replaced leaves the current row: its body moves into its history
             // row first. Two writers that both read version n: the second waits here for the
             // first's lock, finds the body moved, and then collides on version n+1's history key.
