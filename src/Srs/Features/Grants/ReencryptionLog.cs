@@ -15,9 +15,11 @@ public sealed record ReencryptionLogRow(
 /// <summary>
 /// The re-encryption log with group commit. A call queues its rows and waits; one writer takes
 /// whatever calls are queued (whole calls, up to <see cref="GrantOptions.ReencryptionLogMaxBatch"/>
-/// rows), inserts them with one multi-row statement (one transaction, one WAL flush) and only after
-/// that commit releases every call of the batch. So a call never answers with a cfrag whose log row
-/// is not on disk, and concurrent calls share one commit instead of paying one each. A failed
+/// rows), inserts them with one multi-row statement in one transaction and only after that commit
+/// releases every call of the batch. So a call never answers with a cfrag whose log row is not
+/// committed, and concurrent calls share one commit instead of paying one each. Whether the commit
+/// also waits for its WAL flush is <see cref="GrantOptions.ReencryptionLogSynchronousCommit"/> (by
+/// default it does not: a PostgreSQL crash can lose the last moments of the log). A failed
 /// commit fails every call of that batch (503) and the writer goes on with the next. Stopping the
 /// host drains the queue first.
 /// </summary>
@@ -26,13 +28,14 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
     // One statement over parallel arrays: the row count changes per batch, the statement text does not.
     private const string InsertSql = """
         INSERT INTO srs.reencryption_log ("At", "GranteeUserId", "PatientFhirUser", "Section", "Epoch", "Outcome", "ReencryptionKeyId")
-        SELECT * FROM unnest(@at, @grantee, @patient, @section, @epoch, @outcome, @key)
+        SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7)
         """;
 
     private readonly Channel<Submission> _queue;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<ReencryptionLog> _logger;
     private readonly int _maxBatch;
+    private readonly bool _synchronousCommit;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _startLock = new();
     private Task? _writer;
@@ -45,6 +48,7 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
         _dataSource = dataSource;
         _logger = logger;
         _maxBatch = options.Value.ReencryptionLogMaxBatch;
+        _synchronousCommit = options.Value.ReencryptionLogSynchronousCommit;
         var capacity = options.Value.ReencryptionLogQueueCapacity;
         if (_maxBatch < 1 || capacity < 1)
             throw new InvalidOperationException("Srs:ReencryptionLogMaxBatch and Srs:ReencryptionLogQueueCapacity must be positive.");
@@ -161,16 +165,30 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
                 i++;
             }
 
-            await using var command = _dataSource.CreateCommand(InsertSql);
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = at });
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("grantee", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = grantee });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("patient", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = patient });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("section", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = section });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("epoch", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = epoch });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("outcome", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outcome });
-            command.Parameters.Add(new NpgsqlParameter<long?[]>("key", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = key });
-            // One statement outside an explicit transaction: it commits (and waits for its WAL flush) on its own.
-            await command.ExecuteNonQueryAsync(_stopping.Token);
+            var insert = new NpgsqlBatchCommand(InsertSql);
+            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = at });
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = grantee });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = patient });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = section });
+            insert.Parameters.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = epoch });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = outcome });
+            insert.Parameters.Add(new NpgsqlParameter<long?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = key });
+
+            await using var connection = await _dataSource.OpenConnectionAsync(_stopping.Token);
+            await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
+            await using var statements = new NpgsqlBatch(connection, transaction);
+            if (!_synchronousCommit)
+            {
+                // GrantOptions.ReencryptionLogSynchronousCommit says what this trades: the commit no
+                // longer waits for the WAL flush. SET LOCAL ends with this transaction, so the pooled
+                // connection goes back unchanged.
+                statements.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+            }
+
+            statements.BatchCommands.Add(insert);
+            // BEGIN, the setting and the insert in one round trip; the commit in a second.
+            await statements.ExecuteNonQueryAsync(_stopping.Token);
+            await transaction.CommitAsync(_stopping.Token);
             Interlocked.Increment(ref _transactions);
             Interlocked.Add(ref _rows, count);
         }
