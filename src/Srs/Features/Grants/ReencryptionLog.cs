@@ -26,9 +26,13 @@ public sealed record ReencryptionLogRow(
 public sealed partial class ReencryptionLog : IHostedService, IDisposable
 {
     // One statement over parallel arrays: the row count changes per batch, the statement text does not.
+    // It runs alone, in its own implicit transaction, and sets synchronous_commit for that transaction
+    // only (set_config's is_local): PostgreSQL applies the value in effect when a transaction commits,
+    // and the connection goes back to the pool with its own setting. One round trip per batch.
     private const string InsertSql = """
         INSERT INTO srs.reencryption_log ("At", "GranteeUserId", "PatientFhirUser", "Section", "Epoch", "Outcome", "ReencryptionKeyId")
-        SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7)
+        SELECT * FROM unnest(@at, @grantee, @patient, @section, @epoch, @outcome, @key)
+        WHERE set_config('synchronous_commit', @synchronous_commit, true) IS NOT NULL
         """;
 
     private readonly Channel<Submission> _queue;
@@ -165,30 +169,17 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
                 i++;
             }
 
-            var insert = new NpgsqlBatchCommand(InsertSql);
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = at });
-            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = grantee });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = patient });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = section });
-            insert.Parameters.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = epoch });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = outcome });
-            insert.Parameters.Add(new NpgsqlParameter<long?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = key });
-
-            await using var connection = await _dataSource.OpenConnectionAsync(_stopping.Token);
-            await using var transaction = await connection.BeginTransactionAsync(_stopping.Token);
-            await using var statements = new NpgsqlBatch(connection, transaction);
-            if (!_synchronousCommit)
-            {
-                // GrantOptions.ReencryptionLogSynchronousCommit says what this trades: the commit no
-                // longer waits for the WAL flush. SET LOCAL ends with this transaction, so the pooled
-                // connection goes back unchanged.
-                statements.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-            }
-
-            statements.BatchCommands.Add(insert);
-            // BEGIN, the setting and the insert in one round trip; the commit in a second.
-            await statements.ExecuteNonQueryAsync(_stopping.Token);
-            await transaction.CommitAsync(_stopping.Token);
+            await using var command = _dataSource.CreateCommand(InsertSql);
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = at });
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("grantee", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = grantee });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("patient", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = patient });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("section", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = section });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("epoch", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = epoch });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("outcome", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outcome });
+            command.Parameters.Add(new NpgsqlParameter<long?[]>("key", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = key });
+            // GrantOptions.ReencryptionLogSynchronousCommit says what "off" trades: the commit no longer waits for the WAL flush.
+            command.Parameters.Add(new NpgsqlParameter<string>("synchronous_commit", NpgsqlDbType.Text) { TypedValue = _synchronousCommit ? "on" : "off" });
+            await command.ExecuteNonQueryAsync(_stopping.Token);
             Interlocked.Increment(ref _transactions);
             Interlocked.Add(ref _rows, count);
         }
