@@ -215,7 +215,7 @@ public sealed class ResponseShaper(
                 var reference = _deferred is null
                     ? requests.Count.ToString(CultureInfo.InvariantCulture)
                     : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule.ToBytes()), index, extension));
+                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule), index, extension));
             }
         }
 
@@ -273,11 +273,14 @@ public sealed class ResponseShaper(
         }
     }
 
-    private static EnvelopeHeader? CapsuleOf(Extension extension)
+    // The capsule is forwarded unchecked: the SRS checks it before it re-encrypts and refuses one
+    // that fails (bad-capsule: the envelope then leaves), and a cached cfrag exists only for capsule
+    // bytes it checked. Checking it here too cost two scalar multiplications per envelope served.
+    private static RelayHeader? CapsuleOf(Extension extension)
     {
         try
         {
-            return SectionEnvelope.ReadHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
+            return SectionEnvelope.ReadRelayHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
         }
 #pragma warning disable CA1031 // an envelope we cannot read is not served; which exception the parsers throw does not matter
         catch (Exception)
