@@ -149,6 +149,19 @@ public static class SectionEnvelope
         return new EnvelopeHeader(parsed.SectionCode, parsed.Epoch, envelope.Slice(parsed.Layout.EnvelopeId, EnvelopeIdSize).ToArray(), parsed.Capsule);
     }
 
+    /// <summary>
+    /// Section, epoch and capsule bytes, as a relay that only forwards the capsule needs them (the
+    /// FhirServer sending it to the proxy): the envelope's layout is checked, the capsule is not.
+    /// Checking it costs two scalar multiplications, and whoever uses the capsule checks it anyway:
+    /// the proxy before it re-encrypts (a capsule that fails is refused), the reader before it opens.
+    /// </summary>
+    /// <exception cref="MalformedEnvelopeException">The envelope's layout is not this format's.</exception>
+    public static RelayHeader ReadRelayHeader(ReadOnlySpan<byte> envelope)
+    {
+        var (layout, sectionCode, epoch) = ParseLayout(envelope);
+        return new RelayHeader(sectionCode, epoch, envelope.Slice(layout.Capsule, Capsule.SerializedSize).ToArray());
+    }
+
     private static Parsed VerifyCore(ReadOnlySpan<byte> envelope, EnvelopeContext expected, ReadOnlySpan<byte> boundFieldsHash, PublicKey writerKey)
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -175,6 +188,22 @@ public static class SectionEnvelope
 
     private static Parsed Parse(ReadOnlySpan<byte> envelope)
     {
+        var (layout, sectionCode, epoch) = ParseLayout(envelope);
+        Capsule capsule;
+        try
+        {
+            capsule = Capsule.FromBytes(envelope.Slice(layout.Capsule, Capsule.SerializedSize));
+        }
+        catch (UmbralException ex)
+        {
+            throw new MalformedEnvelopeException("The envelope's capsule is invalid or altered.", ex);
+        }
+
+        return new Parsed(layout, sectionCode, epoch, capsule);
+    }
+
+    private static (Layout Layout, string SectionCode, uint Epoch) ParseLayout(ReadOnlySpan<byte> envelope)
+    {
         if (envelope.Length < 2)
             throw new MalformedEnvelopeException("Envelope too short.");
         if (envelope[0] != FormatVersion || envelope[1] != AlgorithmId)
@@ -195,18 +224,7 @@ public static class SectionEnvelope
         var layout = new Layout(sectionLength, (int)ciphertextLength);
         if (envelope.Length != layout.Total)
             throw new MalformedEnvelopeException("Envelope length does not match its ciphertext length.");
-
-        Capsule capsule;
-        try
-        {
-            capsule = Capsule.FromBytes(envelope.Slice(layout.Capsule, Capsule.SerializedSize));
-        }
-        catch (UmbralException ex)
-        {
-            throw new MalformedEnvelopeException("The envelope's capsule is invalid or altered.", ex);
-        }
-
-        return new Parsed(layout, sectionCode, BinaryPrimitives.ReadUInt32BigEndian(envelope.Slice(layout.Epoch, 4)), capsule);
+        return (layout, sectionCode, BinaryPrimitives.ReadUInt32BigEndian(envelope.Slice(layout.Epoch, 4)));
     }
 
     /// <summary>AAD = context fields, then the capsule, each length-prefixed.</summary>
@@ -271,3 +289,9 @@ public static class SectionEnvelope
 /// the envelope is opened or its signature verified.
 /// </summary>
 public sealed record EnvelopeHeader(string SectionCode, uint Epoch, byte[] EnvelopeId, Capsule Capsule);
+
+/// <summary>
+/// What a relay reads of an envelope to forward its capsule: section, epoch and the capsule's
+/// bytes, none of it authenticated and the capsule not checked (<see cref="SectionEnvelope.ReadRelayHeader"/>).
+/// </summary>
+public sealed record RelayHeader(string SectionCode, uint Epoch, byte[] Capsule);

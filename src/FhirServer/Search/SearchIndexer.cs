@@ -8,15 +8,22 @@ namespace SeSPHR.FhirServer.Search;
 /// <summary>Extracts the values of every offered search parameter from a resource's clear part.</summary>
 public sealed class SearchIndexer(SearchParameterRegistry registry)
 {
-    public SearchIndex Extract(Resource resource)
+    public SearchIndex Extract(Resource resource) => Extract(resource, null);
+
+    /// <summary>
+    /// The values of the named parameters only (null: all): each parameter costs a FHIRPath
+    /// evaluation, so a writer that indexes a few parameters need not evaluate the others.
+    /// </summary>
+    public SearchIndex Extract(Resource resource, IReadOnlySet<string>? parameters)
     {
+        ArgumentNullException.ThrowIfNull(resource);
         var index = new SearchIndex();
         var root = resource.ToPocoNode(ModelInfo.ModelInspector);
         var context = new FhirEvaluationContext();
         // Several parameters share a path (subject and patient, code and combo-code): each path is
         // evaluated once per resource.
         var evaluated = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
-        foreach (var parameter in registry.For(resource.TypeName))
+        foreach (var parameter in registry.For(resource.TypeName).Where(p => parameters is null || parameters.Contains(p.Name)))
         {
             foreach (var expression in parameter.Expressions)
             {

@@ -104,6 +104,21 @@ public sealed class SectionEnvelopeTests : IDisposable
     }
 
     [Fact]
+    public void Given_an_envelope_When_a_relay_reads_it_Then_it_gets_the_headers_section_epoch_and_capsule_bytes_and_a_broken_layout_is_refused()
+    {
+        var envelope = Seal();
+
+        var relayed = SectionEnvelope.ReadRelayHeader(envelope);
+
+        var header = SectionEnvelope.ReadHeader(envelope);
+        (relayed.SectionCode, relayed.Epoch).ShouldBe((header.SectionCode, header.Epoch));
+        relayed.Capsule.ShouldBe(header.Capsule.ToBytes());
+        Should.Throw<MalformedEnvelopeException>(() => SectionEnvelope.ReadRelayHeader(envelope.AsSpan(0, envelope.Length - 1)));
+        Should.Throw<MalformedEnvelopeException>(() => SectionEnvelope.ReadRelayHeader([.. envelope, 0]));
+        Should.Throw<MalformedEnvelopeException>(() => SectionEnvelope.ReadRelayHeader(envelope.AsSpan(0, 40)));
+    }
+
+    [Fact]
     public void Given_an_envelope_When_moved_to_another_resource_Then_opening_fails()
     {
         var envelope = Seal();

@@ -47,6 +47,31 @@ public sealed class ReencryptionLogTests : IClassFixture<GrantsDatabase>, IAsync
     }
 
     [Fact]
+    public async Task Given_the_log_commits_without_waiting_for_its_flush_When_rows_were_logged_Then_its_pooled_connection_still_commits_durably()
+    {
+        // The log's relaxed commit is its own transaction's setting: were it to stay on a pooled
+        // connection, a kfrag deletion on revocation could be acknowledged before it is on disk.
+        // One connection and no reset on close, so what the writer left on it is what the next user
+        // gets; durable commits asked for explicitly, as the throwaway test cluster runs without them.
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(_fixture.Database.ConnectionString)
+        {
+            MaxPoolSize = 1,
+            NoResetOnClose = true,
+            Options = "-c synchronous_commit=on",
+        };
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(builder.ConnectionString);
+        using var log = new ReencryptionLog(dataSource, Microsoft.Extensions.Options.Options.Create(new GrantOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ReencryptionLog>.Instance);
+        var grantee = Guid.NewGuid();
+        await log.RecordAsync([new ReencryptionLogRow(GrantsTestBed.Start, grantee, _patient.Entry.FhirUser, "vitals", 3, ReencryptionOutcomes.NoGrant, null)], CancellationToken.None);
+        (await _fixture.Database.ScalarAsync<long>($"SELECT count(*) FROM srs.reencryption_log WHERE \"GranteeUserId\" = '{grantee}'")).ShouldBe(1);
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var show = new Npgsql.NpgsqlCommand("SHOW synchronous_commit", connection);
+        ((string?)await show.ExecuteScalarAsync()).ShouldBe("on");
+    }
+
+    [Fact]
     public async Task Given_the_log_cannot_be_written_When_a_grantee_asks_Then_the_call_fails_unavailable_and_answers_no_cfrag()
     {
         var consent = $"Consent/{Guid.NewGuid():N}";

@@ -35,8 +35,9 @@ public sealed record Disclosed(string ResourceType, string LogicalId, long Versi
 /// resource (a Patient without <c>personal</c> is then served masked, as its clear part already is);
 /// envelopes of another patient's record that the caller may read get their cfrags from ONE
 /// re-encryption call per response, and an envelope the SRS refuses leaves too. cfrags found in storage
-/// are never served (only the SRS's answer for this caller is). Then every protected resource returned
-/// is audited, and the response waits for the audit to be durable. The caller's own record needs no SRS.
+/// are never served (only the SRS's answer for this caller is). Every protected resource returned is
+/// audited, the audit commit running beside the SRS call, and the response waits for the audit to be
+/// durable. The caller's own record needs no SRS.
 /// </summary>
 public sealed class ResponseShaper(
     RequestAccess access,
@@ -141,6 +142,44 @@ public sealed class ResponseShaper(
             return items.Select(i => i.Json).ToList();
         }
 
+        // The audit commit starts before any shaping and runs beside the SRS call: its records name the
+        // resources served, which do not depend on the SRS's answer, so the response waits for one WAL
+        // flush at a time (the longer of the SRS's log commit and this one), not for both in a row.
+        var audited = items.Where(i => i.Json is not null && i.Patient is not null).ToList();
+        var auditing = AuditAsync(caller, audited, action, AccessOutcome.Success, cancellationToken);
+        string?[] shaped;
+        try
+        {
+            shaped = await ShapeProtectedAsync(caller, items, cancellationToken);
+        }
+        catch (FhirException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Only the SRS makes shaping fail with 503. The access may already be on record as served:
+            // once that record is down, a second one says this request failed, so the patient's log
+            // never shows a success alone for a read that answered 503. If the audit itself failed,
+            // the answer is a 503 all the same.
+            await auditing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (auditing.IsCompletedSuccessfully)
+            {
+                await AuditAsync(caller, audited, action, AccessOutcome.Failed, cancellationToken);
+            }
+
+            throw;
+        }
+        catch
+        {
+            // Never leave the audit unobserved (a cancelled or failed request).
+            await auditing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        // Nothing is served before the audit is durable; its failure is a 503 (AuditAsync).
+        await auditing;
+        return shaped;
+    }
+
+    private async Task<string?[]> ShapeProtectedAsync(Caller caller, IReadOnlyList<Disclosed> items, CancellationToken cancellationToken)
+    {
         var output = items.Select(i => i.Json).ToArray();
         var parsed = new Dictionary<int, DomainResource>();
         var requests = new List<(CapsuleToReencrypt Item, int Index, Extension Extension)>();
@@ -176,7 +215,7 @@ public sealed class ResponseShaper(
                 var reference = _deferred is null
                     ? requests.Count.ToString(CultureInfo.InvariantCulture)
                     : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule.ToBytes()), index, extension));
+                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule), index, extension));
             }
         }
 
@@ -209,7 +248,6 @@ public sealed class ResponseShaper(
             output[index] = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(resource));
         }
 
-        await AuditAsync(caller, items.Where(i => i.Json is not null && i.Patient is not null).ToList(), action, AccessOutcome.Success, cancellationToken);
         return output;
     }
 
@@ -257,11 +295,14 @@ public sealed class ResponseShaper(
         }
     }
 
-    private static EnvelopeHeader? CapsuleOf(Extension extension)
+    // The capsule is forwarded unchecked: the SRS checks it before it re-encrypts and refuses one
+    // that fails (bad-capsule: the envelope then leaves), and a cached cfrag exists only for capsule
+    // bytes it checked. Checking it here too cost two scalar multiplications per envelope served.
+    private static RelayHeader? CapsuleOf(Extension extension)
     {
         try
         {
-            return SectionEnvelope.ReadHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
+            return SectionEnvelope.ReadRelayHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
         }
 #pragma warning disable CA1031 // an envelope we cannot read is not served; which exception the parsers throw does not matter
         catch (Exception)

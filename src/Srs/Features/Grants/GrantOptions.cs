@@ -18,6 +18,18 @@ public sealed class GrantOptions
     /// <summary><c>Srs:ReencryptionLogMaxBatch</c>: at most this many re-encryption log rows per group commit (a call's rows are never split).</summary>
     public int ReencryptionLogMaxBatch { get; set; } = 5_000;
 
+    /// <summary>
+    /// <c>Srs:ReencryptionLogSynchronousCommit</c>: whether a call's answer waits for its log rows' WAL
+    /// flush (PostgreSQL <c>synchronous_commit</c> for the log's transactions). Off by default: the rows
+    /// are committed (visible, ordered, and kept through any crash of the SRS process) before the
+    /// answer, but a crash of PostgreSQL itself or of its machine can lose the rows of the last
+    /// moments (up to three times <c>wal_writer_delay</c>, 0.6 s by default) while the cfrags were
+    /// already sent. What the FhirServer served is still on durable record there: it answers a
+    /// protected read only after its own AuditEvent's commit, which does wait for the flush. On, every
+    /// call also waits for a flush of its own (shared by the calls of one batch).
+    /// </summary>
+    public bool ReencryptionLogSynchronousCommit { get; set; }
+
     /// <summary><c>Srs:ReencryptionLogQueueCapacity</c>: calls waiting for the log writer before new calls wait to queue.</summary>
     public int ReencryptionLogQueueCapacity { get; set; } = 1_000;
 }

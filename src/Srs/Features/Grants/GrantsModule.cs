@@ -36,7 +36,9 @@ public static class GrantsModule
         services.AddHostedService(provider => provider.GetRequiredService<ReencryptionLog>());
         services.AddScoped<IValidator<GrantUploadRequest>, GrantUploadRequestValidator>();
         services.AddScoped<IValidator<ReconcileRequest>, ReconcileRequestValidator>();
-        services.AddScoped<IValidator<ReencryptRequest>, ReencryptRequestValidator>();
+        // Built once: a validator's constructor assembles its rules, which cost 5 % of the SRS's CPU
+        // per re-encryption call when it was built per request; it holds no state between calls.
+        services.AddSingleton<IValidator<ReencryptRequest>, ReencryptRequestValidator>();
         services.AddHostedService<PendingGrantSweeper>();
         services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(ReencryptRateLimit, context =>
         {

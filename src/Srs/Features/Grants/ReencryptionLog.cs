@@ -15,24 +15,31 @@ public sealed record ReencryptionLogRow(
 /// <summary>
 /// The re-encryption log with group commit. A call queues its rows and waits; one writer takes
 /// whatever calls are queued (whole calls, up to <see cref="GrantOptions.ReencryptionLogMaxBatch"/>
-/// rows), inserts them with one multi-row statement (one transaction, one WAL flush) and only after
-/// that commit releases every call of the batch. So a call never answers with a cfrag whose log row
-/// is not on disk, and concurrent calls share one commit instead of paying one each. A failed
+/// rows), inserts them with one multi-row statement in one transaction and only after that commit
+/// releases every call of the batch. So a call never answers with a cfrag whose log row is not
+/// committed, and concurrent calls share one commit instead of paying one each. Whether the commit
+/// also waits for its WAL flush is <see cref="GrantOptions.ReencryptionLogSynchronousCommit"/> (by
+/// default it does not: a PostgreSQL crash can lose the last moments of the log). A failed
 /// commit fails every call of that batch (503) and the writer goes on with the next. Stopping the
 /// host drains the queue first.
 /// </summary>
 public sealed partial class ReencryptionLog : IHostedService, IDisposable
 {
     // One statement over parallel arrays: the row count changes per batch, the statement text does not.
+    // It runs alone, in its own implicit transaction, and sets synchronous_commit for that transaction
+    // only (set_config's is_local): PostgreSQL applies the value in effect when a transaction commits,
+    // and the connection goes back to the pool with its own setting. One round trip per batch.
     private const string InsertSql = """
         INSERT INTO srs.reencryption_log ("At", "GranteeUserId", "PatientFhirUser", "Section", "Epoch", "Outcome", "ReencryptionKeyId")
         SELECT * FROM unnest(@at, @grantee, @patient, @section, @epoch, @outcome, @key)
+        WHERE set_config('synchronous_commit', @synchronous_commit, true) IS NOT NULL
         """;
 
     private readonly Channel<Submission> _queue;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<ReencryptionLog> _logger;
     private readonly int _maxBatch;
+    private readonly bool _synchronousCommit;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _startLock = new();
     private Task? _writer;
@@ -45,6 +52,7 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
         _dataSource = dataSource;
         _logger = logger;
         _maxBatch = options.Value.ReencryptionLogMaxBatch;
+        _synchronousCommit = options.Value.ReencryptionLogSynchronousCommit;
         var capacity = options.Value.ReencryptionLogQueueCapacity;
         if (_maxBatch < 1 || capacity < 1)
             throw new InvalidOperationException("Srs:ReencryptionLogMaxBatch and Srs:ReencryptionLogQueueCapacity must be positive.");
@@ -169,7 +177,8 @@ public sealed partial class ReencryptionLog : IHostedService, IDisposable
             command.Parameters.Add(new NpgsqlParameter<long[]>("epoch", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = epoch });
             command.Parameters.Add(new NpgsqlParameter<string[]>("outcome", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = outcome });
             command.Parameters.Add(new NpgsqlParameter<long?[]>("key", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = key });
-            // One statement outside an explicit transaction: it commits (and waits for its WAL flush) on its own.
+            // GrantOptions.ReencryptionLogSynchronousCommit says what "off" trades: the commit no longer waits for the WAL flush.
+            command.Parameters.Add(new NpgsqlParameter<string>("synchronous_commit", NpgsqlDbType.Text) { TypedValue = _synchronousCommit ? "on" : "off" });
             await command.ExecuteNonQueryAsync(_stopping.Token);
             Interlocked.Increment(ref _transactions);
             Interlocked.Add(ref _rows, count);

@@ -196,13 +196,8 @@ public sealed class AccessAuditEvents(SearchIndexer indexer, FhirSerialization s
             Json = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(audit)),
             Patient = Targets(records[0]).Patient.ToString(),
         };
-        var all = indexer.Extract(audit);
-        var index = new SearchIndex();
-        index.Tokens.AddRange(all.Tokens.Where(v => IndexedParameters.Contains(v.Parameter)));
-        index.References.AddRange(all.References.Where(v => IndexedParameters.Contains(v.Parameter)));
-        index.Dates.AddRange(all.Dates.Where(v => IndexedParameters.Contains(v.Parameter)));
-        index.Strings.AddRange(all.Strings.Where(v => IndexedParameters.Contains(v.Parameter)));
-        return new ResourceWrite(resource, index, ReplacesExisting: false);
+        // Only these parameters are evaluated at all: every FHIRPath evaluation is paid on the read path.
+        return new ResourceWrite(resource, indexer.Extract(audit, IndexedParameters), ReplacesExisting: false);
     }
 
     private static AuditEvent.AgentComponent Caller(AccessRecord record)

@@ -67,7 +67,10 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
             AccessAuditEvents.Check(record);
         }
 
-        var submission = new Submission(records);
+        // The AuditEvents are built here, on the caller's thread, so that the requests of a batch build
+        // theirs in parallel and the one writer does nothing but commit (building them in the writer
+        // made every batch wait for the whole batch's serialisation and search values, one by one).
+        var submission = new Submission(records.Count, [.. _events.ToWrites(records, _clock.GetUtcNow())]);
         try
         {
             await _queue.Writer.WriteAsync(submission, cancellationToken);
@@ -133,11 +136,11 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
     // Whole submissions only, so one request's records commit together; the first always fits.
     private int Take(ChannelReader<Submission> reader, List<Submission> batch, int count)
     {
-        while (reader.TryPeek(out var next) && (batch.Count == 0 || count + next.Records.Count <= _options.MaxBatch))
+        while (reader.TryPeek(out var next) && (batch.Count == 0 || count + next.Records <= _options.MaxBatch))
         {
             reader.TryRead(out _);
             batch.Add(next);
-            count += next.Records.Count;
+            count += next.Records;
         }
 
         return count;
@@ -147,11 +150,10 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
     {
         try
         {
-            var now = _clock.GetUtcNow();
             var writes = new List<ResourceWrite>(count);
             foreach (var submission in batch)
             {
-                writes.AddRange(_events.ToWrites(submission.Records, now));
+                writes.AddRange(submission.Writes);
             }
 
             await _store.CommitAsync(writes, _stopping.Token);
@@ -177,9 +179,12 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
         }
     }
 
-    private sealed class Submission(IReadOnlyList<AccessRecord> records)
+    private sealed class Submission(int records, IReadOnlyList<ResourceWrite> writes)
     {
-        public IReadOnlyList<AccessRecord> Records { get; } = records;
+        /// <summary>How many records the writes hold (what <see cref="AuditOptions.MaxBatch"/> counts).</summary>
+        public int Records { get; } = records;
+
+        public IReadOnlyList<ResourceWrite> Writes { get; } = writes;
 
         // Continuations run off the writer's thread, so one slow caller never holds up the next batch.
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

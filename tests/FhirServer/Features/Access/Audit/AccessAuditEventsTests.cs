@@ -13,10 +13,9 @@ public sealed class AccessAuditEventsTests
 {
     private static readonly FhirSerialization Serialization = new();
 
-    private static readonly AccessAuditEvents Events = new(
-        new SearchIndexer(SearchParameterRegistry.Create(ResourceRegistry.Default.ResourceTypes, protectSections: true)),
-        Serialization,
-        Options.Create(new AuditOptions()));
+    private static readonly SearchIndexer Indexer = new(SearchParameterRegistry.Create(ResourceRegistry.Default.ResourceTypes, protectSections: true));
+
+    private static readonly AccessAuditEvents Events = new(Indexer, Serialization, Options.Create(new AuditOptions()));
 
     private static readonly AccessRecord Record = new(
         new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero), "u-1", "related-person", "RelatedPerson/daughter",
@@ -71,6 +70,31 @@ public sealed class AccessAuditEventsTests
         write.Resource.Section.ShouldBeNull();
         write.Index.References.ShouldContain(reference => reference.Parameter == "patient" && reference.TargetId == "p1");
         Encoding.UTF8.GetByteCount(write.Resource.Json!).ShouldBeLessThan(2048);
+    }
+
+    [Fact]
+    public void Given_a_stored_audit_event_When_its_search_values_are_compared_with_a_full_extraction_Then_they_are_that_extraction_for_the_indexed_parameters()
+    {
+        // The writer evaluates only the indexed parameters; a search by any of them must find what
+        // the full extraction would have filed (patient as caller and as entity, versions, request id).
+        var records = new[]
+        {
+            Record with { RequestId = "req-7", VersionId = 2, Action = "read", Outcome = AccessOutcome.Success },
+            Record with { RequestId = "req-7", ResourceKey = "Patient/p1", VersionId = 3, Action = "read", Outcome = AccessOutcome.Success, Section = "personal" },
+        };
+        foreach (var batch in new[] { records, [Record with { CallerRole = "patient", CallerFhirUser = "Patient/p1" }] })
+        {
+            var write = Events.ToWrite(batch, DateTimeOffset.UtcNow);
+            var full = Indexer.Extract(Serialization.ParseStored(write.Resource.Json!));
+
+            write.Index.Tokens.ShouldBe(full.Tokens.Where(v => AccessAuditEvents.IndexedParameters.Contains(v.Parameter)), ignoreOrder: true);
+            write.Index.References.ShouldBe(full.References.Where(v => AccessAuditEvents.IndexedParameters.Contains(v.Parameter)), ignoreOrder: true);
+            write.Index.Dates.ShouldBe(full.Dates.Where(v => AccessAuditEvents.IndexedParameters.Contains(v.Parameter)), ignoreOrder: true);
+            write.Index.Strings.ShouldBeEmpty();
+            write.Index.Tokens.Select(v => v.Parameter).Concat(write.Index.References.Select(v => v.Parameter)).Concat(write.Index.Dates.Select(v => v.Parameter))
+                .Distinct().Order(StringComparer.Ordinal)
+                .ShouldBe(["action", "agent", "date", "entity", "outcome", "patient", "subtype", "type"]);
+        }
     }
 
     private static IEnumerable<(string Path, string Value)> Leaves(JsonNode node, string path) => node switch

@@ -15,20 +15,30 @@ public sealed class FakeGateway : IReencryptionGateway
     /// <summary>Items for which the SRS refuses (no-grant).</summary>
     public Func<CapsuleToReencrypt, bool> Refuse { get; set; } = _ => false;
 
+    /// <summary>When set, a call waits for it before it answers: lets a test see what happens while the SRS is busy.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    public TaskCompletionSource Entered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static byte[] CfragFor(CapsuleToReencrypt item) => System.Text.Encoding.ASCII.GetBytes($"cfrag:{item.Patient}:{item.Section}:{item.Epoch}");
 
-    public Task<IReadOnlyList<ReencryptionResult>> ReencryptAsync(string granteeUserId, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReencryptionResult>> ReencryptAsync(string granteeUserId, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
     {
         Calls.Enqueue((granteeUserId, items));
+        Entered.TrySetResult();
+        if (Gate is { } gate)
+        {
+            await gate.Task;
+        }
+
         if (Down)
         {
             throw new SrsUnavailableException("down");
         }
 
-        IReadOnlyList<ReencryptionResult> results = items
+        return items
             .Select(item => Refuse(item) ? new ReencryptionResult(item.Ref, null, "no-grant") : new ReencryptionResult(item.Ref, CfragFor(item), null))
             .ToList();
-        return Task.FromResult(results);
     }
 
     public void Reset()
@@ -36,6 +46,8 @@ public sealed class FakeGateway : IReencryptionGateway
         Calls.Clear();
         Down = false;
         Refuse = _ => false;
+        Gate = null;
+        Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 using SeSPHR.Phr.Envelopes;
 
@@ -169,6 +170,39 @@ public sealed class ShapingTests : IClassFixture<AccessData>, IDisposable
         _data.Audit.Gate.SetResult();
         (await request).StatusCode.ShouldBe(HttpStatusCode.OK);
         _data.Audit.Records.ShouldContain(r => r.ResourceKey == "Observation/v4" && r.Action == "read");
+    }
+
+    [Fact]
+    public async Task The_audit_commits_while_the_SRS_reencrypts_and_the_response_waits_for_both()
+    {
+        // One WAL flush at a time: the audit need not wait for the SRS's answer (nor the SRS for the audit).
+        _data.Gateway.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _data.Audit.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var family = _data.As(AccessData.Family);
+        var request = family.GetAsync("/fhir/Observation/v2");
+        // Both under way at once, each held: neither waits for the other to finish first.
+        await Task.WhenAll(_data.Audit.Entered.Task, _data.Gateway.Entered.Task).WaitAsync(TimeSpan.FromSeconds(20));
+
+        _data.Gateway.Gate.SetResult();
+        await Task.Delay(300);
+        request.IsCompleted.ShouldBeFalse("the SRS answered, but the audit is not committed yet");
+        _data.Audit.Gate.SetResult();
+        var body = await (await request).BodyAsync();
+        Envelopes(body).ShouldHaveSingleItem().Cfrags.ShouldHaveSingleItem();
+        _data.Audit.Records.ShouldContain(r => r.ResourceKey == "Observation/v2" && r.Outcome == AccessOutcome.Success);
+    }
+
+    [Fact]
+    public async Task When_the_SRS_fails_after_the_access_was_audited_the_audit_also_records_the_failure()
+    {
+        _data.Gateway.Down = true;
+        using var family = _data.As(AccessData.Family);
+        var response = await family.GetAsync("/fhir/Observation/v2");
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await response.Content.ReadAsStringAsync()).ShouldNotContain("8867-4");
+        var records = _data.Audit.Records.Where(r => r.ResourceKey == "Observation/v2").ToList();
+        records.Select(r => r.Outcome).ShouldBe([AccessOutcome.Success, AccessOutcome.Failed]);
+        records.Select(r => r.RequestId).Distinct().ShouldHaveSingleItem();
     }
 
     [Fact]
