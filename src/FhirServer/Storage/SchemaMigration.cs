@@ -39,6 +39,12 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
     /// and with the resource type): PostgreSQL keeps none for an expression by itself and guesses such
     /// a test rare, so a granted reader's 20-row page was planned as a fetch and sort of the whole
     /// record. With them, ANALYZE knows how much of a record one grant covers.
+    /// The reference and token tables hold the values of every type, AuditEvents included, which
+    /// reference a patient under <c>patient</c> and <c>entity</c> many times more often than their
+    /// Observations do under <c>subject</c>: taken as independent columns, "subject = this patient"
+    /// looked rare again once a record's audit trail had grown, and the page was sorted in full
+    /// (52 ms instead of 8 on 10,000 Observations beside 138,000 AuditEvents). Multivariate
+    /// statistics over (param, target) and (param, system, code) keep the combination's frequency.
     /// </summary>
     private async Task CreatePlannerStatisticsAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +52,8 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         await using var command = dataSource.CreateCommand($"""
             CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section ON ((patient || ' ' || section)) FROM {Table};
             CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section_type ON ((patient || ' ' || section || ' ' || resource_type)) FROM {Table};
+            CREATE STATISTICS IF NOT EXISTS fhir.search_reference_param_target (mcv, dependencies) ON param, target_type, target_id FROM {SearchTables.Reference};
+            CREATE STATISTICS IF NOT EXISTS fhir.search_token_param_code (mcv, dependencies) ON param, system, code FROM {SearchTables.Token};
             """);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
