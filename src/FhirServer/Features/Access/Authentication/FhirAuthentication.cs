@@ -94,7 +94,7 @@ public static partial class FhirAuthentication
                     return;
                 }
 
-                if (withdrawn?.IsWithdrawn(caller.UserId) == true)
+                if (withdrawn?.IsWithdrawn(caller.UserId, IssuedAt(context.User)) == true)
                 {
                     await ChallengeAsync(context, "The account this access token was issued to is suspended.", invalidToken: true);
                     return;
@@ -118,6 +118,12 @@ public static partial class FhirAuthentication
         });
         return app;
     }
+
+    /// <summary>The token's <c>iat</c> (seconds since the epoch), or null when it carries none.</summary>
+    private static DateTimeOffset? IssuedAt(System.Security.Claims.ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirst("iat")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 
     /// <summary>Discovery stays open: a client learns there where to get a token.</summary>
     private static bool IsOpen(PathString rest) =>

@@ -46,6 +46,9 @@ public sealed class FakeSrs : IAsyncDisposable
 
     public TimeSpan ApiDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>What <c>GET /api/accounts/withdrawn</c> lists.</summary>
+    public ConcurrentDictionary<Guid, bool> Withdrawn { get; } = new();
+
     public static async Task<FakeSrs> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -105,6 +108,12 @@ public sealed class FakeSrs : IAsyncDisposable
             return Results.Json(new { items = answers.ToArray() });
         });
 
+        app.MapGet("/api/accounts/withdrawn", async (HttpRequest request) =>
+        {
+            var (refusal, _) = await AdmitAsync(request);
+            return refusal ?? Results.Json(new { userIds = Withdrawn.Keys.ToArray() });
+        });
+
         app.MapPut("/api/consents/{consentId}/grants", async (HttpRequest request, string consentId) =>
         {
             var (refusal, text) = await AdmitAsync(request);
@@ -140,6 +149,11 @@ public sealed class FakeSrs : IAsyncDisposable
         }
 
         // The contract's JSON is camelCase and parses; anything else is the client's bug.
+        if (HttpMethods.IsGet(request.Method))
+        {
+            return (body.Length == 0 ? null : Results.Problem(title: "a GET has no body", statusCode: 400), body);
+        }
+
         try
         {
             JsonDocument.Parse(body).Dispose();
