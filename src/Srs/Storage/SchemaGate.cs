@@ -23,6 +23,7 @@ public sealed class SchemaGate(IServiceScopeFactory scopes) : IDisposable
             var db = scope.ServiceProvider.GetRequiredService<SrsDbContext>();
             await db.Database.EnsureCreatedAsync(cancellationToken);
             await Features.Grants.RoleGrantSchema.EnsureAsync(db, cancellationToken);
+            await Features.Accounts.AccountSchema.EnsureAsync(db, cancellationToken);
             Volatile.Write(ref _ready, true);
         }
         finally

@@ -236,14 +236,18 @@ public sealed class AccountTests(SrsFixture srs) : IClassFixture<SrsFixture>
         async Task<Guid[]> WithdrawnAsync()
         {
             var answer = await asFhirServer.GetFromJsonAsync<JsonElement>("/api/accounts/withdrawn");
-            return [.. answer.GetProperty("userIds").EnumerateArray().Select(id => id.GetGuid())];
+            return [.. answer.GetProperty("accounts").EnumerateArray().Select(a => a.GetProperty("userId").GetGuid())];
         }
 
+        var pending = await SrsFlows.RegisterAsync(_http, SrsFixture.Unique("doc"), "practitioner", $"Practitioner/{SrsFixture.Unique("doc")}");
+        (await WithdrawnAsync()).ShouldNotContain(pending.UserId, "pending since registration: it never held a token");
         (await WithdrawnAsync()).ShouldNotContain(doctor.UserId);
         (await asAdmin.PostAsync($"/api/accounts/{doctor.UserId}/suspension", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await WithdrawnAsync()).ShouldContain(doctor.UserId);
         (await asAdmin.PostAsync($"/api/accounts/{doctor.UserId}/approval", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await WithdrawnAsync()).ShouldNotContain(doctor.UserId);
+        (await asAdmin.DeleteAsync($"/api/accounts/{doctor.UserId}/approval")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await WithdrawnAsync()).ShouldContain(doctor.UserId, "approval withdrawn: pending again, and listed");
 
         // Who is suspended is the service's business, not a user's, not even an admin's token.
         (await asAdmin.GetAsync("/api/accounts/withdrawn")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);

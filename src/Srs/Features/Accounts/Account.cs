@@ -22,6 +22,12 @@ public sealed class Account
 
     public AccountStatus Status { get; set; }
 
+    /// <summary>
+    /// When an admin last took this account's access away (suspension, or approval withdrawn);
+    /// null for an account that never lost it. Tokens issued before it are refused by the FhirServer.
+    /// </summary>
+    public DateTimeOffset? WithdrawnAt { get; set; }
+
     public required byte[] KdfSalt { get; init; }
 
     public int KdfMemoryKiB { get; init; }
@@ -65,6 +71,20 @@ internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
         builder.Property(a => a.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(a => a.Fingerprint).HasMaxLength(64);
         builder.Ignore(a => a.IsActive);
+    }
+}
+
+/// <summary>
+/// Adds the <c>WithdrawnAt</c> column to an accounts table made before it existed (EnsureCreated
+/// builds tables only in an empty database).
+/// </summary>
+public static class AccountSchema
+{
+    public static async Task EnsureAsync(Storage.SrsDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        await db.Database.ExecuteSqlRawAsync(
+            """ALTER TABLE srs.accounts ADD COLUMN IF NOT EXISTS "WithdrawnAt" timestamp with time zone NULL;""", cancellationToken);
     }
 }
 

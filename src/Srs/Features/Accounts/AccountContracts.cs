@@ -56,5 +56,7 @@ public sealed record KdfResponse(string Salt, int MemoryKiB, int Iterations, int
 
 public sealed record BackupResponse(string WrappedBackup);
 
-/// <summary>User ids of every account that is not active (<c>GET /api/accounts/withdrawn</c>).</summary>
-public sealed record WithdrawnAccountsResponse(Guid[] UserIds);
+/// <summary>Every account whose access was taken away and not given back (<c>GET /api/accounts/withdrawn</c>).</summary>
+public sealed record WithdrawnAccountsResponse(WithdrawnAccount[] Accounts);
+
+public sealed record WithdrawnAccount(Guid UserId, DateTimeOffset WithdrawnAt);

@@ -121,17 +121,18 @@ public static class AccountEndpoints
         await departure.LeaveAsync(userId, status, cancellationToken) ? TypedResults.NoContent() : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
 
     /// <summary>
-    /// The accounts whose access was withdrawn (suspended; pending ones never got a token): the
+    /// The accounts whose access an admin took away and did not give back, with when: the
     /// FhirServer polls this to refuse their still-unexpired access tokens within seconds, rather
-    /// than honouring them until they lapse. Ids only; the list is as long as the suspensions.
+    /// than honouring them until they lapse. Accounts pending since registration never held a token
+    /// and are not listed.
     /// </summary>
     private static async Task<Ok<WithdrawnAccountsResponse>> Withdrawn(SrsDbContext db, CancellationToken cancellationToken)
     {
-        var ids = await db.Accounts.AsNoTracking()
-            .Where(a => a.Status != AccountStatus.Active)
-            .Select(a => a.Id)
+        var withdrawn = await db.Accounts.AsNoTracking()
+            .Where(a => a.Status != AccountStatus.Active && a.WithdrawnAt != null)
+            .Select(a => new WithdrawnAccount(a.Id, a.WithdrawnAt!.Value))
             .ToArrayAsync(cancellationToken);
-        return TypedResults.Ok(new WithdrawnAccountsResponse(ids));
+        return TypedResults.Ok(new WithdrawnAccountsResponse(withdrawn));
     }
 
     private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> Me(

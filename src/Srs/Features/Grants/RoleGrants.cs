@@ -129,14 +129,14 @@ public sealed class PendingMembers(SrsDbContext db, TimeProvider clock)
 /// for them again even if the account is later reinstated: the patient's client must approve them
 /// anew, and on its next run moves the sections they could read to a new epoch.
 /// </summary>
-public sealed class MemberDeparture(SrsDbContext db)
+public sealed class MemberDeparture(SrsDbContext db, TimeProvider clock)
 {
     /// <summary>False when there is no such account.</summary>
     public async Task<bool> LeaveAsync(Guid userId, AccountStatus status, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = await db.Accounts.Where(a => a.Id == userId)
-            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, status), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, status).SetProperty(a => a.WithdrawnAt, clock.GetUtcNow()), cancellationToken);
         if (changed != 1)
             return false;
 

@@ -8,20 +8,19 @@ namespace SeSPHR.FhirServer.Features.Access.Srs;
 /// from <c>GET /api/accounts/withdrawn</c> every <see cref="SrsOptions.WithdrawnPollInterval"/>.
 /// An access token is a signed JWT the FhirServer checks offline, so without this a suspended
 /// user's token would keep opening the FHIR API until it expires (up to 15 minutes); with it, the
-/// gate refuses the token within one poll. The list names accounts, not tokens, and an account
-/// can be approved again: a token is refused only when it was issued (<c>iat</c>) no later than
-/// the poll that first saw its account listed. The SRS issues no token while an account is not
-/// active, so a later one was issued after the account came back (a newly approved member's first
-/// token passes although the last poll still listed them as pending). When the SRS cannot be
-/// reached the last list stays in force (a suspension is never forgotten by a failed poll); before
-/// the first answer the list is empty and only the token lifetime bounds access.
+/// gate refuses the token within one poll. The SRS lists only accounts whose access an admin took
+/// away (not those pending since registration), each with the time it happened, and a token is
+/// refused when it was issued (<c>iat</c>) no later than that: an account given its access back
+/// drops off the list, and its members' new tokens are not caught by a list one poll behind. When
+/// the SRS cannot be reached the last list stays in force (a suspension is never forgotten by a
+/// failed poll); before the first answer the list is empty and only the token lifetime bounds access.
 /// </summary>
 public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOptions> options, TimeProvider clock, ILogger<WithdrawnAccounts> logger)
     : BackgroundService
 {
     private const string Operation = "withdrawn-account poll";
 
-    // Each listed account with the time this server first saw it listed.
+    // Each listed account with the time the SRS says its access was taken away.
     private FrozenDictionary<string, DateTimeOffset> _withdrawn = FrozenDictionary<string, DateTimeOffset>.Empty;
     private bool _failing;
 
@@ -29,26 +28,16 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
     /// Whether a token of <paramref name="userId"/> (the SRS user id) issued at
     /// <paramref name="issuedAt"/> (its <c>iat</c>; null when it has none) predates its account's withdrawal.
     /// </summary>
-    /// <remarks>
-    /// <c>iat</c> has whole seconds: a member registered, polled as pending, approved and signed in
-    /// within one second holds a token stamped with the second the poll saw them listed in. Only a
-    /// token of an earlier second is refused, so that one passes; a token issued and its account
-    /// suspended within the same second as the poll that first lists it would pass as well.
-    /// </remarks>
     public bool IsWithdrawn(string userId, DateTimeOffset? issuedAt) =>
-        Volatile.Read(ref _withdrawn).TryGetValue(userId, out var seen)
-        && (issuedAt is not { } issued || issued < DateTimeOffset.FromUnixTimeSeconds(seen.ToUnixTimeSeconds()));
+        Volatile.Read(ref _withdrawn).TryGetValue(userId, out var withdrawnAt) && (issuedAt is not { } issued || issued <= withdrawnAt);
 
     /// <summary>Fetches the list once; throws <see cref="SrsUnavailableException"/> and keeps the old list on failure.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var answer = await srs.GetAsync<WithdrawnAccountsAnswer>("/api/accounts/withdrawn", Operation, cancellationToken);
-        var now = clock.GetUtcNow();
-        var before = Volatile.Read(ref _withdrawn);
-        var withdrawn = (answer.UserIds ?? [])
-            .Select(id => id.ToString("D"))
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(id => id, id => before.TryGetValue(id, out var seen) ? seen : now, StringComparer.OrdinalIgnoreCase);
+        var withdrawn = (answer.Accounts ?? [])
+            .GroupBy(account => account.UserId.ToString("D"), StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(group => group.Key, group => group.Max(account => account.WithdrawnAt), StringComparer.OrdinalIgnoreCase);
         Volatile.Write(ref _withdrawn, withdrawn);
     }
 
@@ -85,7 +74,9 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private sealed record WithdrawnAccountsAnswer(Guid[]? UserIds);
+    private sealed record WithdrawnAccountsAnswer(WithdrawnAccountAnswer[]? Accounts);
+
+    private sealed record WithdrawnAccountAnswer(Guid UserId, DateTimeOffset WithdrawnAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The SRS's list of withdrawn accounts could not be refreshed; the last list stays in force until it can.")]
     private static partial void LogStale(ILogger logger);

@@ -47,7 +47,7 @@ public sealed class FakeSrs : IAsyncDisposable
     public TimeSpan ApiDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>What <c>GET /api/accounts/withdrawn</c> lists.</summary>
-    public ConcurrentDictionary<Guid, bool> Withdrawn { get; } = new();
+    public ConcurrentDictionary<Guid, DateTimeOffset> Withdrawn { get; } = new();
 
     public static async Task<FakeSrs> StartAsync()
     {
@@ -111,7 +111,7 @@ public sealed class FakeSrs : IAsyncDisposable
         app.MapGet("/api/accounts/withdrawn", async (HttpRequest request) =>
         {
             var (refusal, _) = await AdmitAsync(request);
-            return refusal ?? Results.Json(new { userIds = Withdrawn.Keys.ToArray() });
+            return refusal ?? Results.Json(new { accounts = Withdrawn.Select(pair => new { userId = pair.Key, withdrawnAt = pair.Value }).ToArray() });
         });
 
         app.MapPut("/api/consents/{consentId}/grants", async (HttpRequest request, string consentId) =>
