@@ -35,9 +35,10 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var answer = await srs.GetAsync<WithdrawnAccountsAnswer>("/api/accounts/withdrawn", Operation, cancellationToken);
+        // DistinctBy: a repeated id in the answer must not make the poll throw and stop the host.
         var withdrawn = (answer.Accounts ?? [])
-            .GroupBy(account => account.UserId.ToString("D"), StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(group => group.Key, group => group.Max(account => account.WithdrawnAt), StringComparer.OrdinalIgnoreCase);
+            .DistinctBy(account => account.UserId)
+            .ToFrozenDictionary(account => account.UserId.ToString("D"), account => account.WithdrawnAt, StringComparer.OrdinalIgnoreCase);
         Volatile.Write(ref _withdrawn, withdrawn);
     }
 

@@ -8,7 +8,6 @@ using SeSPHR.FhirServer.Tests.Features.Access.Consents;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using static SeSPHR.FhirServer.Tests.Features.Access.Consents.ConsentBuilder;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 
@@ -17,26 +16,14 @@ namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 /// <c>sesphr_key</c>), and a grantee brings envelopes only of sections it may write; envelopes carried
 /// over unchanged are exempt. The doctor writes medical; the pharmacist writes vitals only.
 /// </summary>
-public sealed class EnvelopeWriterTests : IClassFixture<EnvelopeWriterTests.Data>, IDisposable
+public sealed class EnvelopeWriterTests : IClassFixture<PharmacistWritesVitalsData>, IDisposable
 {
-    private readonly Data _data;
+    private readonly PharmacistWritesVitalsData _data;
 
-    public EnvelopeWriterTests(Data data)
+    public EnvelopeWriterTests(PharmacistWritesVitalsData data)
     {
         _data = data;
         _data.ResetFakes();
-    }
-
-    public sealed class Data : AccessData
-    {
-        public override async System.Threading.Tasks.Task InitializeAsync()
-        {
-            await base.InitializeAsync();
-            using var alice = As(Alice);
-            await PutAsync(alice, ConsentOf(Pat,
-                Permit(People.Pharmacist).Actions(ConsentCodings.Collect, ConsentCodings.Correct).Sections(PhrSection.Vitals)).With(c => c.Id = "c-pharm-write"));
-            ResetFakes();
-        }
     }
 
     public void Dispose() => _data.ResetFakes();

@@ -3,12 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using SeSPHR.FhirServer.Features.Access.Consents;
-using SeSPHR.FhirServer.Tests.Features.Access.Consents;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 using SeSPHR.Phr.Envelopes;
-using SeSPHR.Phr.Sections;
-using static SeSPHR.FhirServer.Tests.Features.Access.Consents.ConsentBuilder;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 
@@ -18,27 +14,14 @@ namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 /// with cfrags, the return audited), and <c>return=minimal</c> stays empty. The pharmacist here may
 /// write vitals into Alice's record but read nothing of it.
 /// </summary>
-public sealed class WriteResponseTests : IClassFixture<WriteResponseTests.Data>, IDisposable
+public sealed class WriteResponseTests : IClassFixture<PharmacistWritesVitalsData>, IDisposable
 {
-    private readonly Data _data;
+    private readonly PharmacistWritesVitalsData _data;
 
-    public WriteResponseTests(Data data)
+    public WriteResponseTests(PharmacistWritesVitalsData data)
     {
         _data = data;
         _data.ResetFakes();
-    }
-
-    /// <summary>Alice's record, plus a write-only vitals grant to the pharmacist.</summary>
-    public sealed class Data : AccessData
-    {
-        public override async System.Threading.Tasks.Task InitializeAsync()
-        {
-            await base.InitializeAsync();
-            using var alice = As(Alice);
-            await PutAsync(alice, ConsentOf(Pat,
-                Permit(People.Pharmacist).Actions(ConsentCodings.Collect, ConsentCodings.Correct).Sections(PhrSection.Vitals)).With(c => c.Id = "c-pharm-write"));
-            ResetFakes();
-        }
     }
 
     public void Dispose() => _data.ResetFakes();
