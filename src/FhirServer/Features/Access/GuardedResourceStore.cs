@@ -47,7 +47,6 @@ public sealed class GuardedResourceStore(
             foreach (var write in writes)
             {
                 await AuthorizeAsync(caller, write, current.GetValueOrDefault(write.Resource.Id), cancellationToken);
-                envelopeWriters.Check(caller, write, current.GetValueOrDefault(write.Resource.Id));
             }
         }
         else if (access.Caller is { } signedIn)
@@ -62,11 +61,14 @@ public sealed class GuardedResourceStore(
                         "Only the patient whose Consent it is may write it.");
                 }
             }
+        }
 
-            // Nor does anyone sign envelopes as somebody else.
+        // Whatever the Consent check says, nobody signs envelopes as somebody else.
+        if (access.Caller is { } envelopeWriter)
+        {
             foreach (var write in writes)
             {
-                envelopeWriters.Check(signedIn, write, current.GetValueOrDefault(write.Resource.Id));
+                envelopeWriters.Check(envelopeWriter, write, current.GetValueOrDefault(write.Resource.Id));
             }
         }
 
