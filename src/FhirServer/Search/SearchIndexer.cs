@@ -18,7 +18,9 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(resource);
         var index = new SearchIndex();
-        var root = resource.ToPocoNode(ModelInfo.ModelInspector);
+        // Built only when some expression needs the FHIRPath engine.
+        Hl7.Fhir.Model.PocoNode? root = null;
+        Hl7.Fhir.Model.PocoNode Root() => root ??= resource.ToPocoNode(ModelInfo.ModelInspector);
         var context = new FhirEvaluationContext();
         // Several parameters share a path (subject and patient, code and combo-code): each path is
         // evaluated once per resource.
@@ -39,7 +41,7 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
                 {
                     try
                     {
-                        values = expression.Compiled(root, context).Select(node => node.Poco).OfType<Base>().ToList();
+                        values = expression.Evaluate(resource, Root, context);
                     }
                     catch (InvalidOperationException)
                     {

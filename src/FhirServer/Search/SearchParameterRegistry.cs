@@ -22,7 +22,7 @@ public sealed record SearchParameter(
 /// A FHIRPath value source of a parameter. <c>where(resolve() is X)</c> cannot run without a
 /// resolver, so it is kept apart as <see cref="RequiredTargetType"/> and checked on the reference.
 /// </summary>
-public sealed record SearchExpression(string FhirPath, string Element, string? RequiredTargetType)
+public sealed partial record SearchExpression(string FhirPath, string Element, string? RequiredTargetType)
 {
     private static readonly Hl7.FhirPath.FhirPathCompiler Compiler = new();
 
@@ -31,6 +31,72 @@ public sealed record SearchExpression(string FhirPath, string Element, string? R
     /// evicts under a lock, which cost a seventh of the server's CPU on transaction imports.
     /// </summary>
     public Hl7.FhirPath.CompiledExpression Compiled { get; } = Compiler.Compile(FhirPath);
+
+    /// <summary>
+    /// The element names after the type when the expression is a plain path
+    /// (<c>Observation.component.code</c>) or a cast of one (<c>(Observation.value as Quantity)</c>);
+    /// null for anything else (functions, unions). Most parameters have one of these two shapes,
+    /// and walking the POCOs by name finds the same values as the FHIRPath engine at a small part
+    /// of its cost (the engine was a sixth of a create's server time).
+    /// </summary>
+    public IReadOnlyList<string>? PlainPath { get; } = PathOf(FhirPath);
+
+    /// <summary>For a cast, the class of the values kept: FHIRPath's <c>as</c> keeps values of that type or one derived from it.</summary>
+    private Type? CastTo { get; } = CastOf(FhirPath);
+
+    /// <summary>The values this expression selects in <paramref name="resource"/>.</summary>
+    public List<Base> Evaluate(Resource resource, Func<Hl7.Fhir.Model.PocoNode> root, Hl7.FhirPath.EvaluationContext context)
+    {
+        if (PlainPath is not { } path)
+        {
+            return Compiled(root(), context).Select(node => node.Poco).OfType<Base>().ToList();
+        }
+
+        var values = new List<Base> { resource };
+        foreach (var name in path)
+        {
+            var next = new List<Base>();
+            foreach (var value in values)
+            {
+                if (!value.TryGetValue(name, out var child))
+                {
+                    continue;
+                }
+
+                if (child is Base single)
+                {
+                    next.Add(single);
+                }
+                else if (child is System.Collections.IEnumerable list)
+                {
+                    next.AddRange(list.OfType<Base>());
+                }
+            }
+
+            values = next;
+        }
+
+        return CastTo is { } type ? values.Where(type.IsInstanceOfType).ToList() : values;
+    }
+
+    private static string[]? PathOf(string fhirPath)
+    {
+        var match = PlainPathPattern().Match(fhirPath);
+        if (!match.Success || (match.Groups["type"].Success && CastOf(fhirPath) is null))
+        {
+            return null;
+        }
+
+        return match.Groups["path"].Value.Split('.')[1..];
+    }
+
+    private static Type? CastOf(string fhirPath) =>
+        PlainPathPattern().Match(fhirPath) is { Success: true } match && match.Groups["type"].Success
+            ? ModelInfo.ModelInspector.FindClassMapping(match.Groups["type"].Value)?.NativeType
+            : null;
+
+    [GeneratedRegex(@"^(?<path>[A-Z][A-Za-z]+(\.[a-z][A-Za-z]*)+)$|^\((?<path>[A-Z][A-Za-z]+(\.[a-z][A-Za-z]*)+) as (?<type>[A-Za-z]+)\)$")]
+    private static partial Regex PlainPathPattern();
 }
 
 /// <summary>

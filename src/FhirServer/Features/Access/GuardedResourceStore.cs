@@ -38,7 +38,13 @@ public sealed class GuardedResourceStore(
     public async System.Threading.Tasks.Task CommitAsync(IReadOnlyList<ResourceWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        var current = await inner.ReadManyAsync(writes.Select(w => w.Resource.Id).ToList(), cancellationToken);
+        // Only a write that replaces a row has a current version to judge: a create's id is new (a
+        // server-assigned one, or one the writer just found free), and if a concurrent writer took it
+        // meanwhile the commit's plain insert collides on the key instead of overwriting anything.
+        var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource.Id).ToList();
+        IReadOnlyDictionary<string, StoredResource> current = replaced.Count == 0
+            ? new Dictionary<string, StoredResource>()
+            : await inner.ReadManyAsync(replaced, cancellationToken);
         if (access.ConsentCheck)
         {
             // Without a caller (authentication optional, no token) nobody can be judged: no write.

@@ -1,5 +1,4 @@
 using System.Text;
-using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Operations.Validate;
@@ -128,7 +127,11 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
             return null;
         }
 
-        var reference = resource.Select(element).FirstOrDefault() as ResourceReference;
+        // The patient element is one element name of the resource (subject, patient, beneficiary):
+        // asked of the POCO directly, not through the FHIRPath engine's shared expression cache.
+        var reference = resource.TryGetValue(element, out var value)
+            ? value as ResourceReference ?? (value as System.Collections.IEnumerable)?.OfType<ResourceReference>().FirstOrDefault()
+            : null;
         return reference?.Reference is { } literal && ReferenceTarget.TryParse(literal, out var target) && target.Type == "Patient"
             ? target.ToString()
             : null;
