@@ -94,7 +94,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             FROM {SearchSql.Resources} r
             WHERE NOT r.is_deleted
               AND r.id IN (SELECT x.target_type || '/' || x.target_id FROM {SearchTables.Reference} x
-                           WHERE x.resource_id = ANY({sql.Add(page.Select(p => p.Id).ToArray())}) AND x.param = {sql.Add(include.Parameter)}
+                           WHERE x.resource_id = ANY({sql.Add(page.Select(p => p.Id).ToArray())}) AND {sql.StoredIn(include.Storage, "x")}
                              AND ({sql.Add(include.TargetType)}::text IS NULL OR x.target_type = {sql.Add(include.TargetType)}))
               {(filter is null ? "" : "AND (" + filter + ")")}
             ORDER BY r.id
@@ -113,7 +113,7 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             FROM {SearchSql.Resources} r
             WHERE r.resource_type = {sql.Add(include.SourceType)} AND NOT r.is_deleted
               AND EXISTS (SELECT 1 FROM {SearchTables.Reference} x
-                          WHERE x.resource_id = r.id AND x.param = {sql.Add(include.Parameter)}
+                          WHERE x.resource_id = r.id AND {sql.StoredIn(include.Storage, "x")}
                             AND x.target_id = ANY({sql.Add(page.Select(p => p.LogicalId).ToArray())})
                             AND x.target_type || '/' || x.target_id = ANY({sql.Add(page.Select(p => p.Id).ToArray())}))
               {(filter is null ? "" : "AND (" + filter + ")")}

@@ -22,10 +22,15 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         Hl7.Fhir.Model.PocoNode? root = null;
         Hl7.Fhir.Model.PocoNode Root() => root ??= resource.ToPocoNode(ModelInfo.ModelInspector);
         var context = new FhirEvaluationContext();
-        // Several parameters share a path (subject and patient, code and combo-code): each path is
-        // evaluated once per resource.
+        // Parameters that keep their own rows may still share a path (a type's date and its
+        // clinical date): each path is evaluated once per resource.
         var evaluated = new Dictionary<string, List<Base>>(StringComparer.Ordinal);
-        foreach (var parameter in registry.For(resource.TypeName).Where(p => parameters is null || parameters.Contains(p.Name)))
+        // A parameter served by another's rows (SearchStorage) writes none of its own; a writer
+        // that asks for it gets the rows that serve it.
+        var wanted = parameters is null
+            ? null
+            : registry.For(resource.TypeName).Where(p => parameters.Contains(p.Name)).SelectMany(p => p.Storage.Parameters).ToHashSet(StringComparer.Ordinal);
+        foreach (var parameter in registry.For(resource.TypeName).Where(p => p.IsStoredOwn && (wanted is null || wanted.Contains(p.Name))))
         {
             foreach (var expression in parameter.Expressions)
             {

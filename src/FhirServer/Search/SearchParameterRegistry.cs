@@ -16,7 +16,23 @@ public sealed record SearchParameter(
     string Name,
     SearchParamType Type,
     IReadOnlyList<SearchExpression> Expressions,
-    IReadOnlyList<string> Targets);
+    IReadOnlyList<string> Targets)
+{
+    /// <summary>Where its values are stored; by default, under its own name.</summary>
+    public SearchStorage Storage { get; init; } = new([Name], null);
+
+    /// <summary>Whether the indexer writes rows under this parameter's own name (false: another parameter's rows serve it).</summary>
+    public bool IsStoredOwn => Storage.TargetType is null && Storage.Parameters is [var only] && only == Name;
+}
+
+/// <summary>
+/// The rows that hold a parameter's values: those of <see cref="Parameters"/> and, when
+/// <see cref="TargetType"/> is set, only references to that type. Several standard parameters
+/// select the same values as others (Observation's <c>patient</c> is <c>subject</c> restricted to
+/// Patients, <c>combo-code</c> is <c>code</c> and <c>component-code</c> together); storing them
+/// again cost every create rows and index entries that no query needs.
+/// </summary>
+public sealed record SearchStorage(IReadOnlyList<string> Parameters, string? TargetType);
 
 /// <summary>
 /// A FHIRPath value source of a parameter. <c>where(resolve() is X)</c> cannot run without a
@@ -144,10 +160,59 @@ public sealed partial class SearchParameterRegistry
                     definition.Target?.Select(t => t.GetLiteral()).ToList() ?? []);
             }
 
-            byType[type] = parameters;
+            byType[type] = ShareStorage(parameters);
         }
 
         return new SearchParameterRegistry(byType);
+    }
+
+    /// <summary>
+    /// Points each parameter whose values another parameter's rows already hold at those rows: a
+    /// reference parameter restricted to one target type (<c>where(resolve() is Patient)</c>) over
+    /// the same paths as an unrestricted one, and a parameter whose paths are exactly those of
+    /// smaller parameters of the same type together. Parameters are settled smallest first (of
+    /// equal size, unrestricted before restricted), and only ever point at parameters that keep
+    /// their own rows, so no two point at each other.
+    /// </summary>
+    private static Dictionary<string, SearchParameter> ShareStorage(Dictionary<string, SearchParameter> parameters)
+    {
+        static HashSet<string> PathsOf(SearchParameter parameter) => parameter.Expressions.Select(e => e.FhirPath).ToHashSet(StringComparer.Ordinal);
+
+        static bool Unrestricted(SearchParameter parameter) => parameter.Expressions.All(e => e.RequiredTargetType is null);
+
+        var own = new List<SearchParameter>();
+        var result = new Dictionary<string, SearchParameter>(StringComparer.Ordinal);
+        foreach (var parameter in parameters.Values.OrderBy(p => p.Expressions.Count).ThenBy(p => Unrestricted(p) ? 0 : 1).ThenBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var paths = PathsOf(parameter);
+            var targets = parameter.Expressions.Select(e => e.RequiredTargetType).Distinct().ToList();
+            SearchStorage? shared = null;
+            if (parameter.Type == SearchParamType.Reference && targets is [{ } target])
+            {
+                var same = own.FirstOrDefault(o => o.Type == SearchParamType.Reference && Unrestricted(o) && PathsOf(o).SetEquals(paths));
+                shared = same is null ? null : new SearchStorage([same.Name], target);
+            }
+            else if (targets is [null])
+            {
+                var parts = own.Where(o => o.Type == parameter.Type && Unrestricted(o) && PathsOf(o).IsSubsetOf(paths)).ToList();
+                if (parts.Count > 0 && parts.SelectMany(PathsOf).ToHashSet(StringComparer.Ordinal).SetEquals(paths))
+                {
+                    shared = new SearchStorage(parts.Select(p => p.Name).ToList(), null);
+                }
+            }
+
+            if (shared is null)
+            {
+                own.Add(parameter);
+                result[parameter.Name] = parameter;
+            }
+            else
+            {
+                result[parameter.Name] = parameter with { Storage = shared };
+            }
+        }
+
+        return result;
     }
 
     public IReadOnlyCollection<SearchParameter> For(string resourceType) =>

@@ -50,10 +50,18 @@ public static class SearchLimits
 /// <summary>One search parameter with its modifier and ORed values.</summary>
 public sealed record SearchCondition(SearchParameter Parameter, string? Modifier, IReadOnlyList<string> Values);
 
-public sealed record SortOrder(string Parameter, bool Descending);
+public sealed record SortOrder(string Parameter, bool Descending)
+{
+    /// <summary>The rows that hold the sort parameter's dates.</summary>
+    public SearchStorage Storage { get; init; } = new([Parameter], null);
+}
 
 /// <summary><c>_include=Source:param[:Target]</c> or <c>_revinclude=Source:param[:Target]</c>.</summary>
-public sealed record IncludeRequest(string SourceType, string Parameter, string? TargetType);
+public sealed record IncludeRequest(string SourceType, string Parameter, string? TargetType)
+{
+    /// <summary>The rows that hold the parameter's references.</summary>
+    public SearchStorage Storage { get; init; } = new([Parameter], null);
+}
 
 public enum SummaryMode
 {

@@ -157,7 +157,10 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
             return;
         }
 
-        query.Sort = new SortOrder(name, descending);
+        query.Sort = new SortOrder(name, descending)
+        {
+            Storage = registry.TryGet(query.ResourceType, name, out var dated) ? dated.Storage : new([name], null),
+        };
         if (keys.Length > 1)
         {
             Refuse(query, strict, "Only the first _sort key is used; ties are broken by id.", "_sort");
@@ -183,7 +186,10 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
             return;
         }
 
-        var request = new IncludeRequest(parts[0], parts[1], parts.Length == 3 ? parts[2] : null);
+        var request = new IncludeRequest(parts[0], parts[1], parts.Length == 3 ? parts[2] : null)
+        {
+            Storage = registry.TryGet(parts[0], parts[1], out var reference) ? reference.Storage : new([parts[1]], null),
+        };
         (revinclude ? query.RevIncludes : query.Includes).Add(request);
     }
 

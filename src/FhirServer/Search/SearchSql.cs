@@ -47,8 +47,15 @@ public sealed class SearchSql
 
     /// <summary>The expression the page is ordered by (never null, so keyset comparisons work).</summary>
     public string SortKey(SearchQuery query) => query.Sort is { Parameter: not "_lastUpdated" } sort
-        ? $"COALESCE((SELECT min(d.low) FROM {SearchTables.Date} d WHERE d.resource_id = r.id AND d.param = {Add(sort.Parameter)}), '0001-01-01T00:00:00Z'::timestamptz)"
+        ? $"COALESCE((SELECT min(d.low) FROM {SearchTables.Date} d WHERE d.resource_id = r.id AND {StoredIn(sort.Storage, "d")}), '0001-01-01T00:00:00Z'::timestamptz)"
         : "r.last_updated";
+
+    /// <summary>The condition on a search-value row (alias <paramref name="alias"/>) that it holds a value of a parameter stored as <paramref name="storage"/>.</summary>
+    public string StoredIn(SearchStorage storage, string alias)
+    {
+        var names = storage.Parameters is [var only] ? $"{alias}.param = {Add(only)}" : $"{alias}.param = ANY({Add(storage.Parameters.ToArray())})";
+        return storage.TargetType is { } type ? $"{names} AND {alias}.target_type = {Add(type)}" : names;
+    }
 
     private string Condition(SearchCondition condition)
     {
@@ -62,7 +69,7 @@ public sealed class SearchSql
                 _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
                     ":missing takes true or false.", parameter.Name),
             };
-            return $"{(missing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND x.param = {Add(parameter.Name)})";
+            return $"{(missing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")})";
         }
 
         if (ReferenceEquals(parameter, CommonParameters.Id))
@@ -76,7 +83,7 @@ public sealed class SearchSql
         }
 
         var alternatives = string.Join(" OR ", condition.Values.Select(value => ValuePredicate(condition, value)));
-        var exists = $"EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND x.param = {Add(parameter.Name)} AND ({alternatives}))";
+        var exists = $"EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")} AND ({alternatives}))";
         return condition.Modifier == "not" ? "NOT " + exists : exists;
     }
 
