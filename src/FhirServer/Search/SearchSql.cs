@@ -36,7 +36,7 @@ public sealed class SearchSql
             "NOT r.is_deleted",
             $"r.last_updated <= {Add(snapshot)}",
         };
-        clauses.AddRange(query.Conditions.Select(Condition));
+        clauses.AddRange(query.Conditions.Select(condition => Condition(condition, query.ResourceType)));
         if (accessFilter is not null)
         {
             clauses.Add($"({accessFilter})");
@@ -57,7 +57,7 @@ public sealed class SearchSql
         return storage.TargetType is { } type ? $"{names} AND {alias}.target_type = {Add(type)}" : names;
     }
 
-    private string Condition(SearchCondition condition)
+    private string Condition(SearchCondition condition, string resourceType)
     {
         var parameter = condition.Parameter;
         if (condition.Modifier == "missing")
@@ -74,7 +74,8 @@ public sealed class SearchSql
 
         if (ReferenceEquals(parameter, CommonParameters.Id))
         {
-            return $"r.logical_id = ANY({Add(condition.Values.ToArray())})";
+            // By the primary key ({type}/{id}): a search always names its type.
+            return $"r.id = ANY({Add(condition.Values.Select(id => StoredResource.KeyOf(resourceType, id)).ToArray())})";
         }
 
         if (ReferenceEquals(parameter, CommonParameters.LastUpdated))

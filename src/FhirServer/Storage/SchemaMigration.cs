@@ -21,7 +21,7 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
             try
             {
                 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-                await CreatePlannerStatisticsAsync(stoppingToken);
+                await FinishSchemaAsync(stoppingToken);
                 _done.TrySetResult();
                 return;
             }
@@ -35,6 +35,8 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
     }
 
     /// <summary>
+    /// What Marten's schema does not express: planner statistics, and dropping indexes that earlier
+    /// builds created and no query uses any more.
     /// Statistics on the expressions the access filter compares (<c>patient || ' ' || section</c>,
     /// and with the resource type): PostgreSQL keeps none for an expression by itself and guesses such
     /// a test rare, so a granted reader's 20-row page was planned as a fetch and sort of the whole
@@ -46,7 +48,7 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
     /// (52 ms instead of 8 on 10,000 Observations beside 138,000 AuditEvents). Multivariate
     /// statistics over (param, target) and (param, system, code) keep the combination's frequency.
     /// </summary>
-    private async Task CreatePlannerStatisticsAsync(CancellationToken cancellationToken)
+    private async Task FinishSchemaAsync(CancellationToken cancellationToken)
     {
         const string Table = "fhir.mt_doc_storedresource";
         await using var command = dataSource.CreateCommand($"""
@@ -54,6 +56,8 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
             CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section_type ON ((patient || ' ' || section || ' ' || resource_type)) FROM {Table};
             CREATE STATISTICS IF NOT EXISTS fhir.search_reference_param_target (mcv, dependencies) ON param, target_type, target_id FROM {SearchTables.Reference};
             CREATE STATISTICS IF NOT EXISTS fhir.search_token_param_code (mcv, dependencies) ON param, system, code FROM {SearchTables.Token};
+            -- Databases of earlier builds: an index every create paid for and no query uses any more.
+            DROP INDEX IF EXISTS fhir.mt_doc_storedresource_idx_logical_id;
             """);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -118,10 +118,9 @@ public static class StorageServiceCollectionExtensions
         current.DuplicateField(nameof(StoredResource.IsDeleted), notNull: true);
         current.DuplicateField(nameof(StoredResource.Patient));
         current.DuplicateField(nameof(StoredResource.Section));
-        // Searches of a type in _lastUpdated order and their counts; _id searches; $everything and
-        // the compartment's access filter.
+        // Searches of a type in _lastUpdated order and their counts; $everything and the
+        // compartment's access filter. (_id searches use the primary key: a search names its type.)
         current.Indexes.Add(new DocumentIndex(current, "resource_type", "last_updated"));
-        current.Indexes.Add(new DocumentIndex(current, "logical_id"));
         current.Indexes.Add(new DocumentIndex(current, "patient"));
     }
 
