@@ -97,23 +97,13 @@ public sealed class SearchSql
         _ => throw new InvalidOperationException("unsupported parameter type " + condition.Parameter.Type),
     };
 
-    private string TokenPredicate(string value)
+    private string TokenPredicate(string value) => TokenCriterion.Parse(value) switch
     {
-        var bar = IndexOfUnescapedBar(value);
-        if (bar < 0)
-        {
-            return $"x.code = {Add(Unescape(value))}";
-        }
-
-        var system = Unescape(value[..bar]);
-        var code = Unescape(value[(bar + 1)..]);
-        return (system.Length, code.Length) switch
-        {
-            (0, _) => $"(x.system IS NULL AND x.code = {Add(code)})",
-            (_, 0) => $"x.system = {Add(system)}",
-            _ => $"(x.system = {Add(system)} AND x.code = {Add(code)})",
-        };
-    }
+        { System: null, Code: var code } => $"x.code = {Add(code)}",
+        { System: "", Code: var code } => $"(x.system IS NULL AND x.code = {Add(code)})",
+        { System: var system, Code: null } => $"x.system = {Add(system)}",
+        { System: var system, Code: var code } => $"(x.system = {Add(system)} AND x.code = {Add(code)})",
+    };
 
     private string ReferencePredicate(SearchCondition condition, string value)
     {
@@ -180,25 +170,6 @@ public sealed class SearchSql
         SearchParamType.Date => SearchTables.Date,
         _ => SearchTables.Text,
     };
-
-    private static int IndexOfUnescapedBar(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (value[i] == '\\')
-            {
-                i++;
-            }
-            else if (value[i] == '|')
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    private static string Unescape(string value) => value.Replace("\\|", "|", StringComparison.Ordinal);
 
     private static string EscapeLike(string value)
     {

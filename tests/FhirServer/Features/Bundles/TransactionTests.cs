@@ -220,6 +220,52 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Given_a_conditional_reference_to_a_patient_the_same_transaction_creates_When_committed_Then_it_resolves_to_that_patient()
+    {
+        var identifier = Unique("new-mrn");
+
+        var entries = await Client.PostBundleOkAsync(Bundle("transaction",
+            Post(null, Observation($"Patient?identifier=urn:test:mrn|{identifier}")),
+            Post(null, Patient(identifier: identifier))), "transaction-response");
+
+        var patient = entries[1].TypeAndId();
+        patient.ShouldStartWith("Patient/");
+        (await Client.ReadAsync(entries[0].TypeAndId())).GetProperty("subject").GetProperty("reference").GetString().ShouldBe(patient);
+    }
+
+    [Fact]
+    public async Task Given_a_conditional_reference_matching_a_stored_patient_and_one_the_transaction_creates_When_posted_Then_412_and_nothing_is_stored()
+    {
+        var identifier = Unique("both-mrn");
+        await Client.PostAsync("/fhir/Patient", FhirHttp.Json(Patient(identifier: identifier)));
+        var before = await RowCountsAsync();
+
+        var response = await Client.PostBundleAsync(Bundle("transaction",
+            Post(null, Patient(identifier: identifier)),
+            Post(null, Observation($"Patient?identifier=urn:test:mrn|{identifier}"))));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+        (await response.OutcomeCodeAsync()).ShouldBe("multiple-matches");
+        (await RowCountsAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Given_a_conditional_reference_by_a_code_alone_or_another_system_When_the_transaction_creates_the_patient_Then_the_token_rules_decide()
+    {
+        var identifier = Unique("code-only");
+
+        var byCode = await Client.PostBundleOkAsync(Bundle("transaction",
+            Post(null, Patient(identifier: identifier)),
+            Post(null, Observation($"Patient?identifier={identifier}"))), "transaction-response");
+        (await Client.ReadAsync(byCode[1].TypeAndId())).GetProperty("subject").GetProperty("reference").GetString().ShouldBe(byCode[0].TypeAndId());
+
+        var otherSystem = await Client.PostBundleAsync(Bundle("transaction",
+            Post(null, Patient(identifier: Unique("code-only"))),
+            Post(null, Observation($"Patient?identifier=urn:other|{identifier}"))));
+        otherSystem.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Given_a_conditional_reference_matching_two_resources_When_posted_Then_412_and_nothing_is_stored()
     {
         var identifier = Unique("twin");
