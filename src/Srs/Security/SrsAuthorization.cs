@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Validation.AspNetCore;
 using SeSPHR.Srs.Features.Accounts;
 using SeSPHR.Srs.Storage;
@@ -19,16 +21,24 @@ public static class SrsAuthorization
     public static IServiceCollection AddSrsAuthorization(this IServiceCollection services)
     {
         services.AddScoped<IAuthorizationHandler, ActiveAccountHandler>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ServiceTokenCache>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ServiceTokenAuthenticationHandler>(ServiceTokenAuthenticationHandler.SchemeName, scheme =>
+        {
+            // 401 and 403 look exactly as OpenIddict's (WWW-Authenticate with its error codes).
+            scheme.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(SrsPolicies.SignedIn, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(null)))
             .AddPolicy(SrsPolicies.Admin, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(Roles.Admin)))
             .AddPolicy(SrsPolicies.PatientGrants, policy => Bearer(policy)
                 .AddRequirements(new ActiveAccountRequirement(Roles.Patient))
                 .RequireAssertion(context => HasScope(context.User, "srs.grants")))
-            .AddPolicy(SrsPolicies.Reencrypt, policy => Bearer(policy)
+            .AddPolicy(SrsPolicies.Reencrypt, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
                 .RequireAssertion(context => HasScope(context.User, "srs.reencrypt")))
-            .AddPolicy(SrsPolicies.Revoke, policy => Bearer(policy)
+            .AddPolicy(SrsPolicies.Revoke, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
                 .RequireAssertion(context => HasScope(context.User, "srs.revoke")));
         return services;
@@ -40,6 +50,10 @@ public static class SrsAuthorization
 
     private static AuthorizationPolicyBuilder Bearer(AuthorizationPolicyBuilder policy) =>
         policy.AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser();
+
+    // The FhirServer's token is the same on every call for ~14 minutes: validated once, then remembered (ServiceTokenCache).
+    private static AuthorizationPolicyBuilder ServiceBearer(AuthorizationPolicyBuilder policy) =>
+        policy.AddAuthenticationSchemes(ServiceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser();
 }
 
 /// <summary>The token's <c>sub</c> is an active account (of <paramref name="Role"/>, when given).</summary>

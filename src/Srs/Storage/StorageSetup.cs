@@ -15,7 +15,10 @@ public static class StorageSetup
         {
             options.UseNpgsql(provider.GetRequiredService<Npgsql.NpgsqlDataSource>());
             options.UseOpenIddict();
-        });
+        },
+        // The options are the same for every context: built once, not per request (every request
+        // that evaluates an authorization policy constructs the account handler's context).
+        optionsLifetime: ServiceLifetime.Singleton);
         services.AddSingleton<SchemaGate>();
         services.AddHostedService<SrsStartup>();
         return services;
