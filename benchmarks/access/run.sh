@@ -24,6 +24,8 @@
 #   ACCESS_COUNT (20000 Observations)  ACCESS_WARM (1000, the warm slice)  ACCESS_SEARCH (1: also search)
 #   ACCESS_SEARCH_CONNECTIONS ("1 16 64")
 #   ACCESS_BUDGET (900 s: measurements past it are skipped)  ACCESS_KEEP=1 keeps the work folder.
+#   ACCESS_HOLD=1 (profiling): after seeding and priming, waits with the servers up until the file
+#   $work/hold (their URLs, pids and the PostgreSQL port and socket) is deleted.
 #   ACCESS_RESULTS (benchmarks/results) where the report goes.
 #   ACCESS_POOL_SIZE (40: Maximum Pool Size of each service; both together stay below max_connections 100)
 set -euo pipefail
@@ -345,6 +347,13 @@ echo "operation,user,kind,connections,requests,seconds,requests_per_s,p50_ms,p90
 probe patient "$data/read-patient.txt"
 probe doctor "$data/read-warm.txt"
 prime "$data/read-warm.txt"
+if [ "${ACCESS_HOLD:-0}" = 1 ]; then
+  # For profiling: the servers stay up, seeded and warm, until the hold file is deleted.
+  printf 'fhir_url=%s\nsrs_url=%s\nfhir_pid=%s\nsrs_pid=%s\npg_port=%s\npg_sock=%s\ndata=%s\ntree=%s\n' \
+    "$fhir_url" "$srs_url" "$fhir_pid" "$srs_pid" "$pg_port" "$work/pg/sock" "$data" "$work/tree" > "$work/hold"
+  say "holding: servers up as described in $work/hold; delete it to go on"
+  while [ -e "$work/hold" ]; do sleep 2; done
+fi
 
 patient_offset=0
 warm_offset=0

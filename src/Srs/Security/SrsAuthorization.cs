@@ -1,8 +1,9 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using OpenIddict.Validation.AspNetCore;
 using SeSPHR.Srs.Features.Accounts;
-using SeSPHR.Srs.Storage;
 
 namespace SeSPHR.Srs.Security;
 
@@ -18,17 +19,25 @@ public static class SrsAuthorization
 
     public static IServiceCollection AddSrsAuthorization(this IServiceCollection services)
     {
-        services.AddScoped<IAuthorizationHandler, ActiveAccountHandler>();
+        services.AddSingleton<IAuthorizationHandler, ActiveAccountHandler>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ServiceTokenCache>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ServiceTokenAuthenticationHandler>(ServiceTokenAuthenticationHandler.SchemeName, scheme =>
+        {
+            // 401 and 403 look exactly as OpenIddict's (WWW-Authenticate with its error codes).
+            scheme.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(SrsPolicies.SignedIn, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(null)))
             .AddPolicy(SrsPolicies.Admin, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(Roles.Admin)))
             .AddPolicy(SrsPolicies.PatientGrants, policy => Bearer(policy)
                 .AddRequirements(new ActiveAccountRequirement(Roles.Patient))
                 .RequireAssertion(context => HasScope(context.User, "srs.grants")))
-            .AddPolicy(SrsPolicies.Reencrypt, policy => Bearer(policy)
+            .AddPolicy(SrsPolicies.Reencrypt, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
                 .RequireAssertion(context => HasScope(context.User, "srs.reencrypt")))
-            .AddPolicy(SrsPolicies.Revoke, policy => Bearer(policy)
+            .AddPolicy(SrsPolicies.Revoke, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
                 .RequireAssertion(context => HasScope(context.User, "srs.revoke")));
         return services;
@@ -40,23 +49,34 @@ public static class SrsAuthorization
 
     private static AuthorizationPolicyBuilder Bearer(AuthorizationPolicyBuilder policy) =>
         policy.AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser();
+
+    // The FhirServer's token is the same on every call for ~14 minutes: validated once, then remembered (ServiceTokenCache).
+    private static AuthorizationPolicyBuilder ServiceBearer(AuthorizationPolicyBuilder policy) =>
+        policy.AddAuthenticationSchemes(ServiceTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser();
 }
 
 /// <summary>The token's <c>sub</c> is an active account (of <paramref name="Role"/>, when given).</summary>
 public sealed record ActiveAccountRequirement(string? Role) : IAuthorizationRequirement;
 
-internal sealed class ActiveAccountHandler(SrsDbContext db) : AuthorizationHandler<ActiveAccountRequirement>
+// Plain Npgsql over the singleton data source: the authorization service builds every registered
+// handler for every policy it evaluates, so a handler holding a DbContext made one for each
+// re-encryption call too, which never needs it.
+internal sealed class ActiveAccountHandler(NpgsqlDataSource dataSource) : AuthorizationHandler<ActiveAccountRequirement>
 {
+    // Status and role only: the row also holds the key backup, which has no business on every request.
+    // Column names are EF Core's (AccountConfiguration); the status is stored as its name.
+    private const string Sql = """SELECT "Status", "Role" FROM srs.accounts WHERE "Id" = @id""";
+
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ActiveAccountRequirement requirement)
     {
         if (AccountEndpoints.UserIdOf(context.User) is not { } userId)
             return;
-        // Status and role only: the row also holds the key backup, which has no business on every request.
-        var account = await db.Accounts.AsNoTracking()
-            .Where(a => a.Id == userId)
-            .Select(a => new { a.Status, a.Role })
-            .SingleOrDefaultAsync();
-        if (account is { Status: AccountStatus.Active } && (requirement.Role is null || account.Role == requirement.Role))
+        await using var command = dataSource.CreateCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("id", NpgsqlTypes.NpgsqlDbType.Uuid) { TypedValue = userId });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (await reader.ReadAsync()
+            && reader.GetString(0) == nameof(AccountStatus.Active)
+            && (requirement.Role is null || reader.GetString(1) == requirement.Role))
             context.Succeed(requirement);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Hl7.Fhir.Model;
-using SeSPHR.Crypto.Envelopes;
 using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Features.Access.Consents;
 using SeSPHR.FhirServer.Features.Access.Srs;
@@ -181,8 +180,8 @@ public sealed class ResponseShaper(
     private async Task<string?[]> ShapeProtectedAsync(Caller caller, IReadOnlyList<Disclosed> items, CancellationToken cancellationToken)
     {
         var output = items.Select(i => i.Json).ToArray();
-        var parsed = new Dictionary<int, DomainResource>();
-        var requests = new List<(CapsuleToReencrypt Item, int Index, Extension Extension)>();
+        var parsed = new Dictionary<int, EncryptedSectionsJson>();
+        var requests = new List<(CapsuleToReencrypt Item, EncryptedSectionsJson.Section Section)>();
         for (var index = 0; index < items.Count; index++)
         {
             var item = items[index];
@@ -192,22 +191,22 @@ public sealed class ResponseShaper(
                 continue;
             }
 
-            if (serialization.ParseStored(item.Json) is not DomainResource resource)
+            // The envelopes are edited in the stored JSON itself: no FHIR model is built for a read.
+            if (EncryptedSectionsJson.Parse(item.Json) is not { } resource)
             {
                 continue;
             }
 
             parsed[index] = resource;
             var recordAccess = access.AccessTo(item.Patient);
-            foreach (var extension in resource.Extension.Where(EncryptedSectionExtension.IsEncryptedSection).ToList())
+            // cfrags are answers for one caller: Sections() has already dropped whatever was stored.
+            foreach (var envelope in resource.Sections())
             {
-                // cfrags are answers for one caller: whatever is stored is never served.
-                extension.Extension.RemoveAll(part => part.Url == EncryptedSectionExtension.CapsuleFragmentUrl);
-                if (!PhrSectionCodes.TryParse(EncryptedSectionExtension.SectionCodeOf(extension), out var section)
+                if (!PhrSectionCodes.TryParse(envelope.Code, out var section)
                     || (access.ConsentCheck && recordAccess?.Decide(section, AccessAction.Read, item.ResourceType, item.LogicalId) != ConsentDecision.Permit)
-                    || CapsuleOf(extension) is not { } header)
+                    || envelope.Header is not { } header)
                 {
-                    resource.Extension.Remove(extension);
+                    envelope.Withhold();
                     continue;
                 }
 
@@ -215,37 +214,37 @@ public sealed class ResponseShaper(
                 var reference = _deferred is null
                     ? requests.Count.ToString(CultureInfo.InvariantCulture)
                     : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule), index, extension));
+                requests.Add((new CapsuleToReencrypt(reference, item.Patient, section.ToCode(), header.Epoch, header.Capsule), envelope));
             }
         }
 
         if (_deferred is not null)
         {
-            foreach (var (request, _, extension) in requests)
+            foreach (var (request, envelope) in requests)
             {
-                extension.Extension.Add(new Extension(EncryptedSectionExtension.CapsuleFragmentUrl, new Base64Binary(Convert.FromBase64String(request.Ref))));
+                envelope.AddCapsuleFragment(request.Ref);
                 _deferred.Add(request);
             }
         }
         else if (requests.Count > 0)
         {
             var answers = await ReencryptAsync(caller, requests.Select(r => r.Item).ToList(), cancellationToken);
-            foreach (var (request, index, extension) in requests)
+            foreach (var (request, envelope) in requests)
             {
                 if (answers.TryGetValue(request.Ref, out var cfrag))
                 {
-                    extension.Extension.Add(new Extension(EncryptedSectionExtension.CapsuleFragmentUrl, new Base64Binary(cfrag)));
+                    envelope.AddCapsuleFragment(Convert.ToBase64String(cfrag));
                 }
                 else
                 {
-                    parsed[index].Extension.Remove(extension);
+                    envelope.Withhold();
                 }
             }
         }
 
         foreach (var (index, resource) in parsed)
         {
-            output[index] = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(resource));
+            output[index] = resource.ToJson();
         }
 
         return output;
@@ -292,23 +291,6 @@ public sealed class ResponseShaper(
         {
             throw new FhirException(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient,
                 "The access could not be audited; nothing is served without an audit record. Try again later.");
-        }
-    }
-
-    // The capsule is forwarded unchecked: the SRS checks it before it re-encrypts and refuses one
-    // that fails (bad-capsule: the envelope then leaves), and a cached cfrag exists only for capsule
-    // bytes it checked. Checking it here too cost two scalar multiplications per envelope served.
-    private static RelayHeader? CapsuleOf(Extension extension)
-    {
-        try
-        {
-            return SectionEnvelope.ReadRelayHeader(EncryptedSectionExtension.FromExtension(extension).Envelope);
-        }
-#pragma warning disable CA1031 // an envelope we cannot read is not served; which exception the parsers throw does not matter
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return null;
         }
     }
 }

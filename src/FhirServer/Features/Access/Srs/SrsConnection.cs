@@ -29,8 +29,12 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
     /// logs and messages, e.g. <c>re-encryption</c>).
     /// </summary>
     /// <exception cref="SrsUnavailableException">The SRS is not configured, did not answer in time, or did not answer as the contract says.</exception>
-    public Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, TRequest body, string operation, CancellationToken cancellationToken) =>
-        ExchangeAsync<TResponse>(() => new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) }, operation, cancellationToken);
+    public Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, TRequest body, string operation, CancellationToken cancellationToken)
+    {
+        // Serialised once, with its length: the SRS reads a Content-Length body, not a chunked one.
+        var json = JsonSerializer.SerializeToUtf8Bytes(body, Json);
+        return ExchangeAsync<TResponse>(() => new HttpRequestMessage(method, path) { Content = JsonBody(json) }, operation, cancellationToken);
+    }
 
     /// <summary>Reads a JSON answer from a GET, as <paramref name="operation"/>.</summary>
     /// <exception cref="SrsUnavailableException">As for <see cref="SendAsync{TRequest, TResponse}"/>.</exception>
@@ -66,6 +70,13 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
     }
 
     public void Dispose() => _tokenLock.Dispose();
+
+    private static ByteArrayContent JsonBody(byte[] json)
+    {
+        var content = new ByteArrayContent(json);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
 
     private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> compose, string token, string operation, CancellationToken cancellationToken)
     {

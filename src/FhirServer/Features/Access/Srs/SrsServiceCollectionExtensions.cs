@@ -27,7 +27,10 @@ public static class SrsServiceCollectionExtensions
                 UseCookies = false,
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
-            });
+            })
+            // SrsConnection logs what goes wrong, without what was sent; the factory's per-request
+            // logging handlers cost every protected read two log scopes and four log calls.
+            .RemoveAllLoggers();
         services.AddSingleton<SrsConnection>();
         services.AddSingleton<IReencryptionGateway, HttpReencryptionGateway>();
         services.AddSingleton<IGrantReconciler, HttpGrantReconciler>();
