@@ -27,7 +27,7 @@
 #   ACCESS_HOLD=1 (profiling): after seeding and priming, waits with the servers up until the file
 #   $work/hold (their URLs, pids and the PostgreSQL port and socket) is deleted.
 #   ACCESS_RESULTS (benchmarks/results) where the report goes.
-#   ACCESS_POOL_SIZE (40: Maximum Pool Size of each service; both together stay below max_connections 100)
+#   ACCESS_POOL_SIZE (16: Maximum Pool Size of each service, as `./sesphr up` sets it)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,7 +44,7 @@ WARM=${ACCESS_WARM:-1000}
 SEARCH=${ACCESS_SEARCH:-1}
 SEARCH_CONNECTIONS=${ACCESS_SEARCH_CONNECTIONS:-"1 16 64"}
 BUDGET=${ACCESS_BUDGET:-900}
-POOL_SIZE=${ACCESS_POOL_SIZE:-40}
+POOL_SIZE=${ACCESS_POOL_SIZE:-16}
 HOST=127.0.0.1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

@@ -19,7 +19,7 @@
 #   LOAD_CONFIGS ("plain protected")  LOAD_BUDGET (1200 s: measurements past it are skipped)
 #   LOAD_KEEP=1 keeps the work folder (logs, request files) instead of removing it.
 #   LOAD_RESULTS (benchmarks/results) where the report goes.
-#   LOAD_POOL_SIZE (40: the FhirServer's Maximum Pool Size, below max_connections 100)
+#   LOAD_POOL_SIZE (16: the FhirServer's Maximum Pool Size, as `./sesphr up` sets it)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +36,7 @@ PER_PATIENT=${LOAD_PER_PATIENT:-20}
 SEALED=${LOAD_SEALED:-40000}
 CONFIGS=${LOAD_CONFIGS:-"plain protected"}
 BUDGET=${LOAD_BUDGET:-1200}
-POOL_SIZE=${LOAD_POOL_SIZE:-40}
+POOL_SIZE=${LOAD_POOL_SIZE:-16}
 HOST=127.0.0.1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
