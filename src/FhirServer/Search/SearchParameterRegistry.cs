@@ -178,10 +178,11 @@ public sealed partial class SearchParameterRegistry
     }
 
     /// <summary>
-    /// Points each parameter whose values another parameter's rows already hold at those rows: a
-    /// reference parameter restricted to one target type (<c>where(resolve() is Patient)</c>) over
-    /// the same paths as an unrestricted one, and a parameter whose paths are exactly those of
-    /// smaller parameters of the same type together. Parameters are settled smallest first (of
+    /// Points each parameter whose values other parameters' rows already hold at those rows: a
+    /// parameter whose paths are exactly those of smaller parameters of the same type together, and
+    /// a reference parameter restricted to one target type (<c>where(resolve() is Patient)</c>) over
+    /// the paths of unrestricted ones (AuditEvent's <c>patient</c>: <c>agent</c> and <c>entity</c>
+    /// rows that point at Patients). Parameters are settled smallest first (of
     /// equal size, unrestricted before restricted), and only ever point at parameters that keep
     /// their own rows, so no two point at each other.
     /// </summary>
@@ -198,17 +199,13 @@ public sealed partial class SearchParameterRegistry
             var paths = PathsOf(parameter);
             var targets = parameter.Expressions.Select(e => e.RequiredTargetType).Distinct().ToList();
             SearchStorage? shared = null;
-            if (parameter.Type == SearchParamType.Reference && targets is [{ } target])
-            {
-                var same = own.FirstOrDefault(o => o.Type == SearchParamType.Reference && Unrestricted(o) && PathsOf(o).SetEquals(paths));
-                shared = same is null ? null : new SearchStorage([same.Name], target);
-            }
-            else if (targets is [null])
+            // One target for every path (a reference parameter restricted to it), or none.
+            if (targets is [var target] && (target is null || parameter.Type == SearchParamType.Reference))
             {
                 var parts = own.Where(o => o.Type == parameter.Type && Unrestricted(o) && PathsOf(o).IsSubsetOf(paths)).ToList();
                 if (parts.Count > 0 && parts.SelectMany(PathsOf).ToHashSet(StringComparer.Ordinal).SetEquals(paths))
                 {
-                    shared = new SearchStorage(parts.Select(p => p.Name).ToList(), null);
+                    shared = new SearchStorage(parts.Select(p => p.Name).ToList(), target);
                 }
             }
 

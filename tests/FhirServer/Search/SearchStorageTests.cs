@@ -5,8 +5,8 @@ namespace SeSPHR.FhirServer.Tests.Search;
 
 /// <summary>
 /// Which parameters are served by other parameters' rows. The access filter's SQL names some
-/// parameters literally (Consent's actor, AuditEvent's patient, Provenance's target): those must
-/// keep their own rows, or the filter would find nothing.
+/// parameters literally (Consent's actor, Provenance's target): those must keep their own rows, or
+/// the filter would find nothing; AuditEvent's patient it reads through the registry.
 /// </summary>
 public sealed class SearchStorageTests
 {
@@ -25,6 +25,8 @@ public sealed class SearchStorageTests
         Storage(registry, "Observation", "patient").ShouldBe(new SearchStorage(["subject"], "Patient"), new StorageComparer());
         Storage(registry, "Observation", "subject").ShouldBe(new SearchStorage(["subject"], null), new StorageComparer());
         Storage(registry, "Condition", "patient").ShouldBe(new SearchStorage(["subject"], "Patient"), new StorageComparer());
+        Storage(registry, "AuditEvent", "patient").Parameters.Order(StringComparer.Ordinal).ShouldBe(["agent", "entity"]);
+        Storage(registry, "AuditEvent", "patient").TargetType.ShouldBe("Patient");
         if (configuration == "plain")
         {
             Storage(registry, "Observation", "combo-code").Parameters.Order(StringComparer.Ordinal).ShouldBe(["code", "component-code"]);
@@ -37,7 +39,7 @@ public sealed class SearchStorageTests
     {
         var registry = configuration == "plain" ? Plain : Protected;
 
-        foreach (var (type, name) in new[] { ("Consent", "actor"), ("Consent", "patient"), ("AuditEvent", "patient"), ("Provenance", "target") })
+        foreach (var (type, name) in new[] { ("Consent", "actor"), ("Consent", "patient"), ("Provenance", "target") })
         {
             registry.TryGet(type, name, out var parameter).ShouldBeTrue($"{type}.{name}");
             parameter.IsStoredOwn.ShouldBeTrue($"{type}.{name}");

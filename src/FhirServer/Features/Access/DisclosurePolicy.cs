@@ -22,7 +22,7 @@ namespace SeSPHR.FhirServer.Features.Access;
 /// then the token's SMART scopes narrow by resource type, and <c>patient/</c> scopes to the caller's own record.
 /// With <c>Fhir:Access:ConsentCheck=false</c> nothing is filtered.
 /// </summary>
-public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource dataSource)
+public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource dataSource, SearchParameterRegistry registry)
 {
     private static readonly string[] SpecialTypes = ["Consent", "AuditEvent", "Provenance"];
 
@@ -89,10 +89,12 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
             }
             else if (access.OwnRecord is { } self)
             {
+                // The rows that hold AuditEvent's patient parameter (the agent and entity references to Patients).
+                var patient = registry.TryGet("AuditEvent", "patient", out var parameter) ? parameter.Storage : new SearchStorage(["patient"], null);
                 branches.Add($"""
                     ({a}.resource_type = 'AuditEvent'
-                     AND EXISTS (SELECT 1 FROM {SearchTables.Reference} ap WHERE ap.resource_id = {key} AND ap.param = 'patient'
-                                 AND ap.target_type = 'Patient' AND ap.target_id = {sql.Add(self["Patient/".Length..])}))
+                     AND EXISTS (SELECT 1 FROM {SearchTables.Reference} ap WHERE ap.resource_id = {key} AND {sql.StoredIn(patient with { TargetType = "Patient" }, "ap")}
+                                 AND ap.target_id = {sql.Add(self["Patient/".Length..])}))
                     """);
             }
         }

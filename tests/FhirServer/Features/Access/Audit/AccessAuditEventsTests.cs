@@ -68,7 +68,8 @@ public sealed class AccessAuditEventsTests
         }.Order(StringComparer.Ordinal));
         write.Resource.Patient.ShouldBe("Patient/p1");
         write.Resource.Section.ShouldBeNull();
-        write.Index.References.ShouldContain(reference => reference.Parameter == "patient" && reference.TargetId == "p1");
+        // Searched by patient through the entity row that points at the Patient (SearchStorage).
+        write.Index.References.ShouldContain(reference => reference.Parameter == "entity" && reference.TargetType == "Patient" && reference.TargetId == "p1");
         Encoding.UTF8.GetByteCount(write.Resource.Json!).ShouldBeLessThan(2048);
     }
 
@@ -76,7 +77,8 @@ public sealed class AccessAuditEventsTests
     public void Given_a_stored_audit_event_When_its_search_values_are_compared_with_a_full_extraction_Then_they_are_that_extraction_for_the_indexed_parameters()
     {
         // The writer evaluates only the indexed parameters; a search by any of them must find what
-        // the full extraction would have filed (patient as caller and as entity, versions, request id).
+        // the full extraction would have filed (patient as caller and as entity, versions, request id;
+        // patient itself is served by the agent and entity rows that point at Patients).
         var records = new[]
         {
             Record with { RequestId = "req-7", VersionId = 2, Action = "read", Outcome = AccessOutcome.Success },
@@ -93,7 +95,7 @@ public sealed class AccessAuditEventsTests
             write.Index.Strings.ShouldBeEmpty();
             write.Index.Tokens.Select(v => v.Parameter).Concat(write.Index.References.Select(v => v.Parameter)).Concat(write.Index.Dates.Select(v => v.Parameter))
                 .Distinct().Order(StringComparer.Ordinal)
-                .ShouldBe(["action", "agent", "date", "entity", "outcome", "patient", "subtype", "type"]);
+                .ShouldBe(["action", "agent", "date", "entity", "outcome", "subtype", "type"]);
         }
     }
 
