@@ -56,30 +56,24 @@ public sealed partial record SearchExpression(string FhirPath, string Element, s
     /// the same values as the FHIRPath engine at a small part of its cost (the engine was a sixth
     /// of a create's server time).
     /// </summary>
-    public IReadOnlyList<string>? PlainPath { get; } = PathOf(FhirPath);
+    public IReadOnlyList<string>? PlainPath => _walk?.Names;
 
-    /// <summary>For a cast, the class of the values kept: FHIRPath's <c>as</c> keeps values of that type or one derived from it.</summary>
-    private Type? CastTo { get; } = CastOf(FhirPath);
-
-    /// <summary>For a cast, how many names of <see cref="PlainPath"/> come before it.</summary>
-    private int CastAfter { get; } = PlainPathPattern().Match(FhirPath) is { Success: true } match && match.Groups["type"].Success
-        ? match.Groups["path"].Value.Split('.').Length - 1
-        : -1;
+    private readonly Walk? _walk = Walk.Of(FhirPath);
 
     /// <summary>The values this expression selects in <paramref name="resource"/>.</summary>
     public List<Base> Evaluate(Resource resource, Func<Hl7.Fhir.Model.PocoNode> root, Hl7.FhirPath.EvaluationContext context)
     {
-        if (PlainPath is not { } path)
+        if (_walk is not { Names: var path, CastTo: var castTo, CastAfter: var castAfter })
         {
             return Compiled(root(), context).Select(node => node.Poco).OfType<Base>().ToList();
         }
 
         var values = new List<Base> { resource };
-        for (var step = 0; step < path.Count; step++)
+        for (var step = 0; step < path.Length; step++)
         {
-            if (step == CastAfter)
+            if (step == castAfter)
             {
-                values = values.Where(CastTo!.IsInstanceOfType).ToList();
+                values = values.Where(castTo!.IsInstanceOfType).ToList();
             }
 
             var next = new List<Base>();
@@ -103,24 +97,35 @@ public sealed partial record SearchExpression(string FhirPath, string Element, s
             values = next;
         }
 
-        return CastAfter == path.Count ? values.Where(CastTo!.IsInstanceOfType).ToList() : values;
+        return castAfter == path.Length ? values.Where(castTo!.IsInstanceOfType).ToList() : values;
     }
 
-    private static string[]? PathOf(string fhirPath)
+    /// <summary>
+    /// A plain path as element names; for a cast, the class of the values kept (FHIRPath's
+    /// <c>as</c> keeps values of that type or one derived from it) and how many names come before
+    /// it (-1: no cast).
+    /// </summary>
+    private sealed record Walk(string[] Names, Type? CastTo, int CastAfter)
     {
-        var match = PlainPathPattern().Match(fhirPath);
-        if (!match.Success || (match.Groups["type"].Success && CastOf(fhirPath) is null))
+        public static Walk? Of(string fhirPath)
         {
-            return null;
+            var match = PlainPathPattern().Match(fhirPath);
+            if (!match.Success)
+            {
+                return null;
+            }
+
+            var before = match.Groups["path"].Value.Split('.')[1..];
+            string[] names = [.. before, .. match.Groups["rest"].Value.Split('.', StringSplitOptions.RemoveEmptyEntries)];
+            if (!match.Groups["type"].Success)
+            {
+                return new Walk(names, null, -1);
+            }
+
+            var castTo = ModelInfo.ModelInspector.FindClassMapping(match.Groups["type"].Value)?.NativeType;
+            return castTo is null ? null : new Walk(names, castTo, before.Length);
         }
-
-        return [.. match.Groups["path"].Value.Split('.')[1..], .. match.Groups["rest"].Value.Split('.', StringSplitOptions.RemoveEmptyEntries)];
     }
-
-    private static Type? CastOf(string fhirPath) =>
-        PlainPathPattern().Match(fhirPath) is { Success: true } match && match.Groups["type"].Success
-            ? ModelInfo.ModelInspector.FindClassMapping(match.Groups["type"].Value)?.NativeType
-            : null;
 
     [GeneratedRegex(@"^(?<path>[A-Z][A-Za-z]+(\.[a-z][A-Za-z]*)+)$|^\((?<path>[A-Z][A-Za-z]+(\.[a-z][A-Za-z]*)+) as (?<type>[A-Za-z]+)\)(?<rest>(\.[a-z][A-Za-z]*)*)$")]
     private static partial Regex PlainPathPattern();

@@ -196,6 +196,20 @@ public sealed class SearchTests(SearchTests.Data data) : IClassFixture<SearchTes
     }
 
     [Fact]
+    public async Task Given_patient_which_is_stored_as_subject_to_Patients_Then_missing_include_and_revinclude_read_those_rows()
+    {
+        (await SearchAsync($"Observation?{Mine}&patient:missing=false&_total=accurate")).GetProperty("total").GetInt32().ShouldBe(9);
+        (await SearchAsync($"Observation?{Mine}&patient:missing=true&_total=accurate")).GetProperty("total").GetInt32().ShouldBe(0);
+
+        var included = await SearchAsync($"Observation?{Mine}&_count=2&_include=Observation:patient");
+        var revincluded = await SearchAsync($"Patient?_id={data.PatientId}&_revinclude=Observation:patient");
+
+        Ids(included, "include").ShouldBe([data.PatientId]);
+        Ids(revincluded, "include").Count.ShouldBe(9);
+        Ids(await SearchAsync($"Observation?{Mine}&_count=2&_include=Observation:patient:Group"), "include").ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Given_summary_count_Then_only_the_total_comes_back()
     {
         var bundle = await SearchAsync($"Observation?{Mine}&_summary=count");
