@@ -1,6 +1,7 @@
 using Npgsql;
 using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Storage;
+using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.FhirServer.Search;
 
@@ -123,45 +124,84 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         return await ReadAsync(text, sql, cancellationToken);
     }
 
-    /// <summary>History, newest first: of one resource, of a type, or of the whole system.</summary>
+    /// <summary>
+    /// History, newest first: of one resource, of a type, or of the whole system. Replaced versions
+    /// are history rows, current versions are current rows (see <see cref="MartenResourceStore"/>),
+    /// so the page is merged from both tables: each branch is cut to the page size in its own index
+    /// order, and one statement sees one snapshot, so a version moving between them is seen once.
+    /// </summary>
     public async Task<ResultPage> HistoryAsync(string? resourceType, string? logicalId, DateTime? since, int count, PageCursor? cursor, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
         var snapshot = cursor?.Snapshot ?? clock.GetUtcNow().UtcDateTime;
-        var clauses = new List<string> { $"v.last_updated <= {sql.Add(snapshot)}" };
+        var backwards = cursor?.Backwards ?? false;
+        var direction = backwards ? "ASC" : "DESC";
+        var limit = sql.Add(count + 1);
+
+        // The clauses every branch has, on its own alias and version key.
+        List<string> Clauses(string a, string key)
+        {
+            var clauses = new List<string> { $"{a}.last_updated <= {sql.Add(snapshot)}" };
+            if (since is { } from)
+            {
+                clauses.Add($"{a}.last_updated >= {sql.Add(from)}");
+            }
+
+            if (cursor is not null)
+            {
+                clauses.Add($"({a}.last_updated, {key}) {(backwards ? ">" : "<")} ({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})");
+            }
+
+            return clauses;
+        }
+
+        string Branch(string select, string from, List<string> clauses, string key) =>
+            $"({select} FROM {from} WHERE {string.Join(" AND ", clauses)} ORDER BY last_updated {direction}, {key} {direction} LIMIT {limit})";
+
+        var replacedClauses = Clauses("v", "v.id");
         if (resourceType is not null)
         {
-            clauses.Add($"v.resource_type = {sql.Add(resourceType)}");
+            replacedClauses.Add($"v.resource_type = {sql.Add(resourceType)}");
         }
 
         if (logicalId is not null)
         {
-            clauses.Add($"v.logical_id = {sql.Add(logicalId)}");
+            replacedClauses.Add($"v.logical_id = {sql.Add(logicalId)}");
         }
 
-        if (since is { } from)
+        if (disclosure.SqlFilter("v", sql, resourceType, versionRows: true) is { } replacedFilter)
         {
-            clauses.Add($"v.last_updated >= {sql.Add(from)}");
+            replacedClauses.Add($"({replacedFilter})");
         }
 
-        var backwards = cursor?.Backwards ?? false;
-        if (cursor is not null)
+        var branches = new List<string>
         {
-            clauses.Add($"(v.last_updated, v.id) {(backwards ? ">" : "<")} ({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})");
-        }
+            Branch("SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.data->>'Json' AS json, v.is_deleted, v.patient, v.section",
+                $"{SearchSql.Versions} v", replacedClauses, "v.id"),
+        };
 
-        if (disclosure.SqlFilter("v", sql, resourceType, versionRows: true) is { } filter)
+        // Current rows, by the resource's key or a type's (resource_type, last_updated) index; the
+        // system's history takes one branch a type rather than pay an index of its own on every write.
+        const string CurrentKey = "(r.id || '/_history/' || (r.data->>'VersionId'))";
+        foreach (var type in resourceType is null ? SectionPolicy.SupportedResourceTypes : [resourceType])
         {
-            clauses.Add($"({filter})");
+            var clauses = Clauses("r", CurrentKey);
+            clauses.Add(logicalId is null ? $"r.resource_type = {sql.Add(type)}" : $"r.id = {sql.Add(StoredResource.KeyOf(type, logicalId))}");
+            if (disclosure.SqlFilter("r", sql, type) is { } filter)
+            {
+                clauses.Add($"({filter})");
+            }
+
+            branches.Add(Branch(
+                $"SELECT {CurrentKey} AS id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.data->>'Json', r.is_deleted, r.patient, r.section",
+                $"{SearchSql.Resources} r", clauses, "id"));
         }
 
-        var direction = backwards ? "ASC" : "DESC";
         var text = $"""
-            SELECT v.id, v.resource_type, v.logical_id, v.version_id, v.last_updated, v.last_updated, {MartenResourceStore.VersionBody("v")}, v.is_deleted, v.patient, v.section
-            FROM {SearchSql.Versions} v
-            WHERE {string.Join(" AND ", clauses)}
-            ORDER BY v.last_updated {direction}, v.id {direction}
-            LIMIT {sql.Add(count + 1)}
+            SELECT h.id, h.resource_type, h.logical_id, h.version_id, h.last_updated, h.last_updated, h.json, h.is_deleted, h.patient, h.section
+            FROM ({string.Join("\nUNION ALL\n", branches)}) h
+            ORDER BY h.last_updated {direction}, h.id {direction}
+            LIMIT {limit}
             """;
         var rows = await ReadAsync(text, sql, cancellationToken, withDeleted: true);
         var more = rows.Count > count;

@@ -6,21 +6,13 @@ namespace SeSPHR.FhirServer.Storage;
 
 /// <summary>
 /// Stores resources in Marten's document tables, and their search values in the search tables.
-/// The body of a version is stored once: the current row holds the current version's body, its
-/// history row holds none until a newer version replaces it (then the body moves into the history
-/// row in the same transaction). A create therefore writes its ~1 KB body once, not twice.
+/// The current version of a resource lives only in its current row; a history row is written when
+/// a newer version replaces it (its body moves there in the same transaction). A create therefore
+/// writes one document row, not two: the history row and its three index entries were a quarter of
+/// a create's database time, and most resources (every AuditEvent) are never updated.
 /// </summary>
 public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource dataSource) : IResourceStore
 {
-    /// <summary>
-    /// The body of a version: its history row's, or, while it is the current version, the current
-    /// row's. A scalar subquery inside COALESCE runs only for rows whose own body is null, and one
-    /// statement sees one snapshot, so a concurrent update cannot make a version lose its body.
-    /// </summary>
-    internal static string VersionBody(string alias) =>
-        $"COALESCE({alias}.data->>'Json', (SELECT cur.data->>'Json' FROM {SearchSql.Resources} cur " +
-        $"WHERE cur.id = {alias}.resource_type || '/' || {alias}.logical_id AND (cur.data->>'VersionId')::bigint = {alias}.version_id))";
-
     // Reads select the columns and the body straight out of the row: no Marten session, and no
     // deserialisation of the whole document (its escaped body included) into a StoredResource.
     private const string CurrentColumns =
@@ -67,9 +59,17 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
 
     public async Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT v.last_updated, v.is_deleted, {VersionBody("v")}, v.patient, v.section FROM {SearchSql.Versions} v WHERE v.id = $1");
+        // A replaced version is in the history table, the current one in the current row.
+        await using var command = dataSource.CreateCommand($"""
+            SELECT v.last_updated, v.is_deleted, v.data->>'Json', v.patient, v.section FROM {SearchSql.Versions} v WHERE v.id = $1
+            UNION ALL
+            SELECT r.last_updated, r.is_deleted, r.data->>'Json', r.patient, r.section FROM {SearchSql.Resources} r
+            WHERE r.id = $2 AND (r.data->>'VersionId')::bigint = $3
+            LIMIT 1
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = StoredResourceVersion.KeyOf(resourceType, logicalId, versionId) });
+        command.Parameters.Add(new NpgsqlParameter { Value = StoredResource.KeyOf(resourceType, logicalId) });
+        command.Parameters.Add(new NpgsqlParameter { Value = versionId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -116,7 +116,8 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (replaced.Count > 0)
         {
-            var ids = replaced.Select(r => r.Id).Order(StringComparer.Ordinal).ToArray();
+            replaced.Sort((x, y) => string.CompareOrdinal(x.Id, y.Id));
+            var ids = replaced.Select(r => r.Id).ToArray();
 
             // Writers of the same resource queue here, on its current row, before either touches a
             // history row: every batch then takes its locks in one order (current rows by id, then
@@ -124,15 +125,19 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
             var queue = new Statement(batch);
             queue.Text = $"select 1 from {SearchSql.Resources} where id = any({queue.Add(ids)}) order by id for update";
 
-            // The version being replaced leaves the current row: its body moves into its history
-            // row first. Two writers that both read version n: the second waits here for the
-            // first's lock, finds the body moved, and then collides on version n+1's history key.
-            var move = new Statement(batch);
-            move.Text = $"""
-                update {SearchSql.Versions} h set data = jsonb_set(h.data, array['Json'], c.data->'Json')
-                from {SearchSql.Resources} c
-                where c.id = any({move.Add(ids)}) and not c.is_deleted and c.data->>'Json' is not null
-                  and h.id = c.id || '/_history/' || (c.data->>'VersionId') and h.data->>'Json' is null
+            // The version being replaced becomes a history row, under the number of the version the
+            // writer read and replaces. That key is the concurrency guard: every replacement of
+            // version n wrote history row n, so a second writer that also read n (and waited above
+            // for the first) collides on it, whatever the current row holds by then.
+            var retire = new Statement(batch);
+            var read = replaced.Select(r => (r.Id, Version: r.VersionId - 1, Key: StoredResourceVersion.KeyOf(r.ResourceType, r.LogicalId, r.VersionId - 1))).ToList();
+            retire.Text = $"""
+                insert into {SearchSql.Versions} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
+                select e.key, jsonb_set(c.data, array['Id'], to_jsonb(e.key)), c.mt_version, {retire.Add(typeof(StoredResourceVersion).FullName!)},
+                       c.resource_type, c.logical_id, e.version, c.is_deleted, c.last_updated, c.patient, c.section
+                from unnest({retire.Add(read.Select(r => r.Id).ToArray())}::text[], {retire.Add(read.Select(r => r.Key).ToArray())}::text[],
+                            {retire.Add(read.Select(r => r.Version).ToArray())}::bigint[]) as e(id, key, version)
+                join {SearchSql.Resources} c on c.id = e.id
                 """;
 
             var upsert = new Statement(batch);
@@ -154,11 +159,11 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
                 """;
         }
 
+        // Created resources: a plain insert, never an upsert; a concurrent creator of the same id
+        // collides on the current row's key. Their search values, and those of the replacements,
+        // go in the same statement.
         var insert = new Statement(batch);
         var parts = new List<string>();
-
-        // Created resources: a plain insert, never an upsert. The history key is the concurrency
-        // guard, and a concurrent creator of the same id collides on the current row's key as well.
         var created = writes.Where(w => !w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (created.Count > 0)
         {
@@ -166,23 +171,13 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         }
 
         parts.AddRange(IndexRows(insert, writes));
+        insert.Text = parts.Count switch
+        {
+            0 => "select 1", // a delete: its tombstone replaced a row and has no search values
 
-        // History rows without the body: it is in the current row until a newer version moves it.
-        var versions = writes.Select(w => w.Resource.ToVersion().WithJson(null)).ToList();
-        var history = $"""
-            insert into {SearchSql.Versions} (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
-            select id, data::jsonb, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section
-            from unnest({insert.Add(versions.Select(v => v.Id).ToArray())}::text[], {insert.Add(versions.Select(v => serializer.ToJson(v)).ToArray())}::text[],
-                        {insert.Add(versions.Select(_ => Guid.CreateVersion7()).ToArray())}::uuid[], {insert.Add(versions.Select(_ => typeof(StoredResourceVersion).FullName!).ToArray())}::text[],
-                        {insert.Add(versions.Select(v => v.ResourceType).ToArray())}::text[], {insert.Add(versions.Select(v => v.LogicalId).ToArray())}::text[],
-                        {insert.Add(versions.Select(v => v.VersionId).ToArray())}::bigint[], {insert.Add(versions.Select(v => v.IsDeleted).ToArray())}::boolean[],
-                        {insert.Add(versions.Select(v => v.LastUpdated).ToArray())}::timestamptz[], {insert.Add(versions.Select(v => v.Patient).ToArray())}::text[],
-                        {insert.Add(versions.Select(v => v.Section).ToArray())}::text[])
-              as t(id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
-            """;
-        insert.Text = parts.Count == 0
-            ? history
-            : "with " + string.Join(",\n", parts.Select((part, i) => $"w{i} as ({part})")) + "\n" + history;
+            1 => parts[0],
+            _ => "with " + string.Join(",\n", parts.Skip(1).Select((part, i) => $"w{i} as ({part})")) + "\n" + parts[0],
+        };
 
         try
         {
@@ -263,7 +258,7 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
             set => _command.CommandText = value;
         }
 
-        public string Add(Array values)
+        public string Add(object values)
         {
             _command.Parameters.Add(new NpgsqlParameter { Value = values });
             return "$" + _command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using Marten;
+using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Storage;
 
@@ -6,9 +7,52 @@ namespace SeSPHR.FhirServer.Storage;
 /// Brings the FhirServer's tables up to date at start-up without blocking it: the process starts
 /// even while PostgreSQL is still coming up, reports unhealthy until the schema is in place, and
 /// keeps retrying. Load balancers and <c>./sesphr up</c> wait for <c>/healthz</c>.
+/// Marten creates tables, columns and indexes from the document mappings; what it cannot express
+/// (statistics, dropped indexes, rows to rewrite) is a numbered step in <see cref="Steps"/>, run
+/// once per database and recorded in <c>fhir.schema_migration</c>. A
+/// database that has steps this build does not know was upgraded by a newer build: this one
+/// refuses to start rather than write rows the newer layout does not expect.
 /// </summary>
 public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlDataSource dataSource, ILogger<SchemaMigration> logger) : BackgroundService
 {
+    /// <summary>A schema change Marten does not make, applied once.</summary>
+    public sealed record Step(int Number, string Name, string Sql);
+
+    /// <summary>
+    /// The steps in order. Never edit or renumber a step that has shipped: a database that ran it
+    /// will not run it again. Add a new one.
+    /// </summary>
+    public static IReadOnlyList<Step> Steps { get; } =
+    [
+        // Statistics on the expressions the access filter compares (patient || ' ' || section, and
+        // with the resource type): PostgreSQL keeps none for an expression by itself and guesses such
+        // a test rare, so a granted reader's 20-row page was planned as a fetch and sort of the whole
+        // record. The reference and token tables hold the values of every type, AuditEvents included,
+        // which reference a patient under patient and entity many times more often than their
+        // Observations do under subject: taken as independent columns, "subject = this patient"
+        // looked rare once a record's audit trail had grown, and the page was sorted in full (52 ms
+        // instead of 8 on 10,000 Observations beside 138,000 AuditEvents). Multivariate statistics
+        // over (param, target) and (param, system, code) keep the combination's frequency.
+        // The logical_id index of the current table: every create paid for it, and no query uses it
+        // since _id searches use the primary key.
+        new(1, "planner statistics; the unused logical_id index dropped", $"""
+            CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section ON ((patient || ' ' || section)) FROM {SearchSql.Resources};
+            CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section_type ON ((patient || ' ' || section || ' ' || resource_type)) FROM {SearchSql.Resources};
+            CREATE STATISTICS IF NOT EXISTS fhir.search_reference_param_target (mcv, dependencies) ON param, target_type, target_id FROM {SearchTables.Reference};
+            CREATE STATISTICS IF NOT EXISTS fhir.search_token_param_code (mcv, dependencies) ON param, system, code FROM {SearchTables.Token};
+            DROP INDEX IF EXISTS fhir.mt_doc_storedresource_idx_logical_id;
+            """),
+
+        // Earlier builds wrote a history row (without a body) for every version at once, the
+        // current one included; the current version now lives only in its current row, and a
+        // history row exists for each replaced version. Rows of current versions would otherwise be
+        // served twice by history, and a replacement of them would collide with itself.
+        new(2, "history rows hold replaced versions only", $"""
+            DELETE FROM {SearchSql.Versions} v USING {SearchSql.Resources} c
+            WHERE v.id = c.id || '/_history/' || (c.data->>'VersionId');
+            """),
+    ];
+
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsComplete => _done.Task.IsCompletedSuccessfully;
@@ -20,8 +64,7 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         {
             try
             {
-                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-                await FinishSchemaAsync(stoppingToken);
+                await MigrateAsync(stoppingToken);
                 _done.TrySetResult();
                 return;
             }
@@ -34,34 +77,79 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         }
     }
 
-    /// <summary>
-    /// What Marten's schema does not express: planner statistics, and dropping indexes that earlier
-    /// builds created and no query uses any more.
-    /// Statistics on the expressions the access filter compares (<c>patient || ' ' || section</c>,
-    /// and with the resource type): PostgreSQL keeps none for an expression by itself and guesses such
-    /// a test rare, so a granted reader's 20-row page was planned as a fetch and sort of the whole
-    /// record. With them, ANALYZE knows how much of a record one grant covers.
-    /// The reference and token tables hold the values of every type, AuditEvents included, which
-    /// reference a patient under <c>patient</c> and <c>entity</c> many times more often than their
-    /// Observations do under <c>subject</c>: taken as independent columns, "subject = this patient"
-    /// looked rare again once a record's audit trail had grown, and the page was sorted in full
-    /// (52 ms instead of 8 on 10,000 Observations beside 138,000 AuditEvents). Multivariate
-    /// statistics over (param, target) and (param, system, code) keep the combination's frequency.
-    /// </summary>
-    private async Task FinishSchemaAsync(CancellationToken cancellationToken)
+    /// <summary>Marten's tables, then the steps this database has not run.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        const string Table = "fhir.mt_doc_storedresource";
-        await using var command = dataSource.CreateCommand($"""
-            CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section ON ((patient || ' ' || section)) FROM {Table};
-            CREATE STATISTICS IF NOT EXISTS fhir.storedresource_record_section_type ON ((patient || ' ' || section || ' ' || resource_type)) FROM {Table};
-            CREATE STATISTICS IF NOT EXISTS fhir.search_reference_param_target (mcv, dependencies) ON param, target_type, target_id FROM {SearchTables.Reference};
-            CREATE STATISTICS IF NOT EXISTS fhir.search_token_param_code (mcv, dependencies) ON param, system, code FROM {SearchTables.Token};
-            -- Databases of earlier builds: an index every create paid for and no query uses any more.
-            DROP INDEX IF EXISTS fhir.mt_doc_storedresource_idx_logical_id;
-            """);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await ApplyStepsAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Runs the steps this database has not run, and records them, in one transaction: a failing
+    /// step leaves the database as it was, and the next start tries again. Servers starting
+    /// together take turns on the table's lock; each reads what is applied once it holds it.
+    /// </summary>
+    private async Task ApplyStepsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var create = connection.CreateCommand())
+        {
+            create.CommandText = $"CREATE TABLE IF NOT EXISTS {Table} (number integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockTable = connection.CreateCommand())
+        {
+            lockTable.CommandText = $"LOCK TABLE {Table} IN EXCLUSIVE MODE";
+            await lockTable.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var applied = new HashSet<int>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = $"SELECT number FROM {Table}";
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        var newest = Steps[^1].Number;
+        if (applied.Count > 0 && applied.Max() > newest)
+        {
+            throw new SchemaTooNewException(
+                $"The FhirServer database has schema step {applied.Max()}; this build knows steps up to {newest}. Run the newer build, or restore a backup taken before the upgrade.");
+        }
+
+        foreach (var step in Steps.Where(step => !applied.Contains(step.Number)))
+        {
+            await using (var change = connection.CreateCommand())
+            {
+                change.CommandText = step.Sql;
+                await change.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var record = connection.CreateCommand();
+            record.CommandText = $"INSERT INTO {Table} (number, name) VALUES ($1, $2)";
+            record.Parameters.Add(new Npgsql.NpgsqlParameter { Value = step.Number });
+            record.Parameters.Add(new Npgsql.NpgsqlParameter { Value = step.Name });
+            await record.ExecuteNonQueryAsync(cancellationToken);
+            LogStep(logger, step.Number, step.Name);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private const string Table = "fhir.schema_migration";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database schema not applied yet ({Failure}); retrying in {Seconds} s")]
     private static partial void LogRetry(ILogger logger, string failure, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database schema step {Number} applied: {Name}")]
+    private static partial void LogStep(ILogger logger, int number, string name);
 }
+
+/// <summary>The database was migrated by a newer build of the FhirServer than this one.</summary>
+public sealed class SchemaTooNewException(string message) : Exception(message);

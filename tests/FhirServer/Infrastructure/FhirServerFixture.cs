@@ -13,6 +13,9 @@ public class FhirServerFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The server's services, for tests that call a component directly.</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Configuration on top of the defaults, for fixtures of other configurations.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 

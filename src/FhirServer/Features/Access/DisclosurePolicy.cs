@@ -205,19 +205,36 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
     public async Task<bool> MayDiscloseAsync(StoredResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return !Filters || await ExistsAsync(SearchSql.Resources, resource.Id, resource.ResourceType, cancellationToken);
+        return !Filters || await ExistsAsync(resource.Id, resource.ResourceType, cancellationToken);
     }
 
     public async Task<bool> MayDiscloseAsync(StoredResourceVersion version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(version);
-        return !Filters || await ExistsAsync(SearchSql.Versions, version.Id, version.ResourceType, cancellationToken);
+        if (!Filters)
+        {
+            return true;
+        }
+
+        // A replaced version is a history row, the current one the current row (either may have
+        // become the other since it was read, so both are asked in one statement).
+        var sql = new SearchSql();
+        var text = $"""
+            SELECT EXISTS (SELECT 1 FROM {SearchSql.Versions} v WHERE v.id = {sql.Add(version.Id)} AND {SqlFilter("v", sql, version.ResourceType, versionRows: true)})
+                OR EXISTS (SELECT 1 FROM {SearchSql.Resources} r WHERE r.id = {sql.Add(StoredResource.KeyOf(version.ResourceType, version.LogicalId))}
+                           AND (r.data->>'VersionId')::bigint = {sql.Add(version.VersionId)} AND {SqlFilter("r", sql, version.ResourceType)})
+            """;
+        return await ScalarAsync(text, sql, cancellationToken);
     }
 
-    private async Task<bool> ExistsAsync(string table, string id, string resourceType, CancellationToken cancellationToken)
+    private async Task<bool> ExistsAsync(string id, string resourceType, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        var text = $"SELECT EXISTS (SELECT 1 FROM {table} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql, resourceType, versionRows: table == SearchSql.Versions)})";
+        return await ScalarAsync($"SELECT EXISTS (SELECT 1 FROM {SearchSql.Resources} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql, resourceType)})", sql, cancellationToken);
+    }
+
+    private async Task<bool> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(text);
         command.Parameters.AddRange(sql.Parameters.ToArray());
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;

@@ -240,17 +240,22 @@ public sealed class CreateAndReadTests(FhirServerFixture server) : IClassFixture
     }
 
     [Fact]
-    public async Task Given_a_created_patient_Then_its_current_row_and_history_row_are_in_the_database()
+    public async Task Given_a_created_patient_Then_its_body_is_in_its_current_row_and_moves_to_a_history_row_when_replaced()
     {
         var id = (await (await Client.PostAsync("/fhir/Patient", FhirHttp.Json(PatientJson))).BodyAsync()).GetProperty("id").GetString();
+        Task<long> HistoryRowsAsync() => server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.mt_doc_storedresourceversion WHERE logical_id = '{id}'");
+        Task<string?> FamilyAsync(string table, string key) => server.Database.ScalarAsync<string>(
+            $"SELECT (data->>'Json')::jsonb->'name'->0->>'family' FROM fhir.{table} WHERE id = '{key}'");
 
-        var family = await server.Database.ScalarAsync<string>(
-            $"SELECT (data->>'Json')::jsonb->'name'->0->>'family' FROM fhir.mt_doc_storedresource WHERE id = 'Patient/{id}'");
-        var history = await server.Database.ScalarAsync<long>(
-            $"SELECT count(*) FROM fhir.mt_doc_storedresourceversion WHERE id = 'Patient/{id}/_history/1'");
+        var createdFamily = await FamilyAsync("mt_doc_storedresource", $"Patient/{id}");
+        var createdHistory = await HistoryRowsAsync();
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(PatientJson.Replace("Lovelace", "Byron", StringComparison.Ordinal).Replace("client-chosen", id, StringComparison.Ordinal)));
 
-        family.ShouldBe("Lovelace");
-        history.ShouldBe(1);
+        createdFamily.ShouldBe("Lovelace");
+        createdHistory.ShouldBe(0);
+        (await FamilyAsync("mt_doc_storedresource", $"Patient/{id}")).ShouldBe("Byron");
+        (await FamilyAsync("mt_doc_storedresourceversion", $"Patient/{id}/_history/1")).ShouldBe("Lovelace");
+        (await HistoryRowsAsync()).ShouldBe(1);
     }
 
     private Task<long> CountAsync() => server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.mt_doc_storedresource");

@@ -1,0 +1,97 @@
+using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using SeSPHR.FhirServer.Storage;
+using SeSPHR.FhirServer.Tests.Infrastructure;
+
+namespace SeSPHR.FhirServer.Tests.Schema;
+
+/// <summary>
+/// The numbered schema steps: a database written by an earlier build is brought to today's layout
+/// once, and a database a newer build has migrated is refused.
+/// </summary>
+public sealed class SchemaMigrationTests(FhirServerFixture server) : IClassFixture<FhirServerFixture>
+{
+    private static string Patient(string id, string family) =>
+        $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"{{family}}"}]}""";
+
+    [Fact]
+    public async Task Given_a_new_database_Then_every_step_is_recorded_once()
+    {
+        var recorded = await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration");
+        var newest = await server.Database.ScalarAsync<int>("SELECT max(number) FROM fhir.schema_migration");
+
+        recorded.ShouldBe(SchemaMigration.Steps.Count);
+        newest.ShouldBe(SchemaMigration.Steps[^1].Number);
+    }
+
+    [Fact]
+    public async Task Given_history_rows_of_current_versions_as_earlier_builds_wrote_them_When_the_server_starts_again_Then_history_lists_each_version_once_and_updates_go_on()
+    {
+        var id = "m-" + Guid.NewGuid().ToString("N")[..12];
+        await server.Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "One")));
+        await server.Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Two")));
+        // Earlier builds: a bodiless history row for the current version too, and no step 2 yet.
+        await server.Database.ScalarAsync<int>($"""
+            INSERT INTO fhir.mt_doc_storedresourceversion (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, version_id, is_deleted, last_updated, patient, section)
+            SELECT c.id || '/_history/2', jsonb_set(c.data - 'Json', array['Id'], to_jsonb(c.id || '/_history/2')), c.mt_version, 'SeSPHR.FhirServer.Storage.StoredResourceVersion',
+                   c.resource_type, c.logical_id, 2, c.is_deleted, c.last_updated, c.patient, c.section
+            FROM fhir.mt_doc_storedresource c WHERE c.id = 'Patient/{id}';
+            DELETE FROM fhir.schema_migration WHERE number = 2;
+            SELECT 1
+            """);
+
+        await using (var restarted = Restart())
+        {
+            using var client = await ReadyClientAsync(restarted);
+            var history = await (await client.GetAsync($"/fhir/Patient/{id}/_history")).BodyAsync();
+            var update = await client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Three")));
+
+            history.GetProperty("entry").EnumerateArray()
+                .Select(entry => entry.GetProperty("resource").GetProperty("name")[0].GetProperty("family").GetString())
+                .ShouldBe(["Two", "One"]);
+            update.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration WHERE number = 2")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Given_a_database_a_newer_build_migrated_When_this_build_migrates_Then_it_refuses_and_changes_nothing()
+    {
+        await server.Database.ScalarAsync<int>("INSERT INTO fhir.schema_migration (number, name) VALUES (999, 'from a newer build') ON CONFLICT DO NOTHING; SELECT 1");
+        try
+        {
+            var migration = server.Services.GetRequiredService<SchemaMigration>();
+
+            var refused = await Should.ThrowAsync<SchemaTooNewException>(() => migration.MigrateAsync(CancellationToken.None));
+
+            refused.Message.ShouldContain("999");
+        }
+        finally
+        {
+            await server.Database.ScalarAsync<int>("DELETE FROM fhir.schema_migration WHERE number = 999; SELECT 1");
+        }
+    }
+
+    private WebApplicationFactory<Program> Restart() =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("ConnectionStrings:Fhir", server.Database.ConnectionString);
+            builder.UseSetting("Fhir:ProtectedSections", "false");
+            builder.UseSetting("Fhir:Auth:Required", "false");
+            builder.UseSetting("Fhir:Access:ConsentCheck", "false");
+        });
+
+    private static async Task<HttpClient> ReadyClientAsync(WebApplicationFactory<Program> factory)
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Accept.Add(new System.Net.Http.Headers.MediaTypeWithQualityHeaderValue("application/fhir+json"));
+        for (var attempt = 0; attempt < 300 && !(await client.GetAsync("/healthz")).IsSuccessStatusCode; attempt++)
+        {
+            await Task.Delay(100);
+        }
+
+        return client;
+    }
+}
