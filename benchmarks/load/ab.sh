@@ -98,21 +98,29 @@ fresh_database() {
 }
 
 start_server() {
-  local version=$1 config=$2 db=$3 protected=true
+  local version=$1 config=$2 db=$3 protected=true attempt
   [ "$config" = plain ] && protected=false
-  fhir_port=$(pg_free_port)
-  base="http://$HOST:$fhir_port"
-  (cd "$work/$version/src/FhirServer/bin/Release/net10.0" && exec env \
-    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=$db;Username=sesphr_fhir;Password=$password" \
-    Fhir__ProtectedSections=$protected Fhir__Auth__Required=false Fhir__Access__ConsentCheck=false Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
-    dotnet SeSPHR.FhirServer.dll --urls "$base") > "$work/fhir-$version-$config.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 240); do
-    curl -fsS --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null && return 0
-    kill -0 "$server_pid" 2>/dev/null || { tail -30 "$work/fhir-$version-$config.log" >&2; die "server exited"; }
-    sleep 0.5
+  # A free port can be taken by another process before the server binds it (the machine is shared):
+  # then another port is tried.
+  for attempt in 1 2 3 4 5; do
+    fhir_port=$(pg_free_port)
+    base="http://$HOST:$fhir_port"
+    (cd "$work/$version/src/FhirServer/bin/Release/net10.0" && exec env \
+      ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=$db;Username=sesphr_fhir;Password=$password" \
+      Fhir__ProtectedSections=$protected Fhir__Auth__Required=false Fhir__Access__ConsentCheck=false Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+      dotnet SeSPHR.FhirServer.dll --urls "$base") > "$work/fhir-$version-$config.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 240); do
+      curl -fsS --max-time 2 -o /dev/null "$base/healthz" 2>/dev/null && return 0
+      if ! kill -0 "$server_pid" 2>/dev/null; then
+        grep -q 'address already in use' "$work/fhir-$version-$config.log" && { say "port $fhir_port taken (attempt $attempt); another"; continue 2; }
+        tail -30 "$work/fhir-$version-$config.log" >&2; die "server exited"
+      fi
+      sleep 0.5
+    done
+    die "server not healthy"
   done
-  die "server not healthy"
+  die "no free port after 5 attempts"
 }
 
 # wrk_run ROUND VERSION CONFIG OP FILE CONN PER_REQUEST OFFSET → appends a CSV row, prints requests sent

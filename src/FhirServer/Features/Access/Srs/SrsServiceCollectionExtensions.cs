@@ -32,7 +32,8 @@ public static class SrsServiceCollectionExtensions
             // logging handlers cost every protected read two log scopes and four log calls.
             .RemoveAllLoggers();
         services.AddSingleton<SrsConnection>();
-        services.AddSingleton<IReencryptionGateway, HttpReencryptionGateway>();
+        services.AddSingleton<HttpReencryptionGateway>();
+        services.AddSingleton<IReencryptionGateway, CoalescingReencryptionGateway>();
         services.AddSingleton<IGrantReconciler, HttpGrantReconciler>();
         services.AddSingleton<WithdrawnAccounts>();
         services.AddHostedService(provider => provider.GetRequiredService<WithdrawnAccounts>());

@@ -56,8 +56,9 @@ public sealed class SrsClientTests : IAsyncLifetime
     {
         using var client = Client(_srs.BaseUrl);
 
+        // Eight grantees: calls of one grantee would share SRS calls.
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt($"r{i}", "Patient/p1", "vitals", 1, [1])], CancellationToken.None)));
+            client.Gateway.ReencryptAsync($"u{i}", [new CapsuleToReencrypt($"r{i}", "Patient/p1", "vitals", 1, [1])], CancellationToken.None)));
         await client.Reconciler.ReconcileAsync("Consent/c1", "Patient/p1", [], CancellationToken.None);
 
         _srs.TokensIssued.ShouldBe(1);
@@ -195,6 +196,59 @@ public sealed class SrsClientTests : IAsyncLifetime
         _srs.ApiRequests.Select(request => JsonNode.Parse(request.Body)!["items"]!.AsArray().Count).ShouldBe([1000, 1000, 500]);
         results.Select(result => result.Ref).ShouldBe(items.Select(item => item.Ref));
         results[1234].Cfrag.ShouldBe(BitConverter.GetBytes(1234).Reverse().ToArray());
+    }
+
+    [Fact]
+    public async Task Given_responses_of_one_grantee_arriving_while_a_call_is_on_its_way_Then_they_share_the_next_call_and_each_gets_its_own_answers()
+    {
+        using var client = Client(_srs.BaseUrl);
+        await client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [9])], CancellationToken.None); // the token
+        _srs.ApiRequests.Clear();
+        _srs.ApiDelay = TimeSpan.FromMilliseconds(400);
+        static CapsuleToReencrypt Capsule(byte value) => new("0", "Patient/p1", "vitals", 1, [value, 0xAA]);
+
+        var first = client.Gateway.ReencryptAsync("u1", [Capsule(1)], CancellationToken.None);
+        await Task.Delay(100);
+        var joined = Enumerable.Range(2, 6).Select(value => client.Gateway.ReencryptAsync("u1", [Capsule((byte)value)], CancellationToken.None)).ToList();
+        var otherGrantee = client.Gateway.ReencryptAsync("u2", [Capsule(8)], CancellationToken.None);
+        await Task.WhenAll([first, otherGrantee, .. joined]);
+
+        (await first).Single().Cfrag.ShouldBe([0xAA, 1]);
+        for (var index = 0; index < joined.Count; index++)
+        {
+            var answer = (await joined[index]).Single();
+            answer.Ref.ShouldBe("0");
+            answer.Cfrag.ShouldBe([0xAA, (byte)(index + 2)]);
+        }
+
+        (await otherGrantee).Single().Cfrag.ShouldBe([0xAA, 8]);
+        var calls = _srs.ApiRequests.Select(request => JsonNode.Parse(request.Body)!).ToList();
+        calls.Count(call => call["granteeId"]!.GetValue<string>() == "u1").ShouldBe(2);
+        calls.Single(call => call["granteeId"]!.GetValue<string>() == "u1" && call["items"]!.AsArray().Count > 1)["items"]!.AsArray().Count.ShouldBe(6);
+        calls.Count(call => call["granteeId"]!.GetValue<string>() == "u2").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Given_responses_sharing_a_call_When_the_srs_fails_it_Then_every_one_of_them_is_unavailable()
+    {
+        using var client = Client(_srs.BaseUrl);
+        await client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [9])], CancellationToken.None); // the token
+        _srs.ApiDelay = TimeSpan.FromMilliseconds(300);
+
+        _srs.ApiRequests.Clear();
+        _srs.ForcedStatus = 503;
+
+        var first = client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [1])], CancellationToken.None);
+        await Task.Delay(100);
+        var joined = Enumerable.Range(0, 4).Select(_ => client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [2])], CancellationToken.None)).ToList();
+
+        await Should.ThrowAsync<SrsUnavailableException>(() => first);
+        foreach (var answer in joined)
+        {
+            await Should.ThrowAsync<SrsUnavailableException>(() => answer);
+        }
+
+        _srs.ApiRequests.Count.ShouldBe(2);
     }
 
     [Fact]
