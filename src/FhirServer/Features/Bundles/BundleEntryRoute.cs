@@ -39,6 +39,9 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
 
     public bool IsWrite => ProcessingOrder < 3;
 
+    /// <summary>Whether the entry names its resource by a search (<c>Type?query</c>) rather than by id.</summary>
+    public bool IsConditional => Interaction is EntryInteraction.ConditionalUpdate or EntryInteraction.ConditionalDelete;
+
     /// <summary>The query string as name/value pairs (search, conditional interactions).</summary>
     public IEnumerable<KeyValuePair<string, string>> QueryParameters =>
         Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(Query)

@@ -43,4 +43,20 @@ public sealed class UpdateResourceHandler(
         return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), served,
             created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
+
+    /// <summary>
+    /// The id a conditional update writes (http.html#cond-update): the one resource its condition
+    /// matches, else the id the body brings (update as create), else a new one; a body id that
+    /// differs from the match's is refused (400).
+    /// </summary>
+    public static string ConditionalTargetId(string resourceType, StoredResource? match, string? bodyId)
+    {
+        if (match is not null && bodyId is not null && bodyId != match.LogicalId)
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"The resource's id '{bodyId}' differs from the id of the {resourceType} the condition matches.", $"{resourceType}.id");
+        }
+
+        return match?.LogicalId ?? bodyId ?? ResourceWriter.NewId();
+    }
 }
