@@ -100,6 +100,7 @@ public sealed class BundleProcessor(
                     work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
                     if (route.Interaction == EntryInteraction.Create && !string.IsNullOrWhiteSpace(request.IfNoneExist))
                     {
+                        registry.Require(route.ResourceType!, FhirInteraction.ConditionalCreate);
                         work.IfNoneExist = ConditionOf(route.ResourceType!, request.IfNoneExist);
                         search.ParseCondition(route.ResourceType!, work.IfNoneExist);
                     }
@@ -108,7 +109,7 @@ public sealed class BundleProcessor(
                 case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
                     work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
                     break;
-                case EntryInteraction.Patch:
+                case EntryInteraction.Patch or EntryInteraction.ConditionalPatch:
                     work.Patch = entry.Resource switch
                     {
                         Binary { ContentType: var contentType, Data: { } data } when string.Equals(contentType, JsonPatch.MediaType, StringComparison.OrdinalIgnoreCase) =>
@@ -184,6 +185,11 @@ public sealed class BundleProcessor(
                         entry.Id = UpdateResourceHandler.ConditionalTargetId(type, match, entry.Resource!.Id);
                         entry.Current = match;
                         entry.CurrentKnown = match is not null || entry.Resource!.Id is null;
+                        break;
+                    case EntryInteraction.ConditionalPatch:
+                        entry.Current = await search.FindConditionalAsync(type, entry.Route.Query, cancellationToken) ?? throw PatchResourceHandler.NoMatch(type);
+                        entry.CurrentKnown = true;
+                        entry.Id = entry.Current.LogicalId;
                         break;
                     case EntryInteraction.Create:
                         entry.Id = ResourceWriter.NewId();
@@ -313,7 +319,7 @@ public sealed class BundleProcessor(
                         entry.Write = writer.Create(entry.Resource!, entry.Id!);
                         entry.Created = true;
                         break;
-                    case EntryInteraction.Patch:
+                    case EntryInteraction.Patch or EntryInteraction.ConditionalPatch:
                         await RewriteReferencesAsync(entry);
                         (entry.Write, _) = writer.Update(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current!.VersionId);
                         break;

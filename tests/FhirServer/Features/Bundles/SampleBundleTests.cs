@@ -9,8 +9,8 @@ public sealed class SampleBundleTests(FhirServerFixture server) : IClassFixture<
     private HttpClient Client => server.Client;
 
     /// <summary>
-    /// Refused by Microsoft's server, accepted here as HAPI does: the conditional create finds the
-    /// Patient the conditional update of the same transaction writes (README, Bundles).
+    /// Refused by Microsoft's server, accepted here: the conditional create finds the Patient the
+    /// conditional update of the same transaction writes (README, conditions inside a transaction).
     /// </summary>
     private const string ConditionalCreateFindingTheUpdate = "Bundle-TransactionWithConditionalReferenceReferringToSameResource.json";
 
