@@ -207,12 +207,11 @@ public sealed class BundleProcessor(
                     references.Add(fullUrl, $"{type}/{entry.Id}");
                 }
 
-                if (entry.Id is not null && !changed.TryAdd(StoredResource.KeyOf(type, entry.Id), entry))
+                if (entry.Id is { } id && !changed.TryAdd(StoredResource.KeyOf(type, id), entry))
                 {
-                    var other = changed[StoredResource.KeyOf(type, entry.Id)];
                     throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Duplicate,
-                        $"Entries {other.Index.ToString(CultureInfo.InvariantCulture)} and {entry.Index.ToString(CultureInfo.InvariantCulture)} " +
-                        $"both change {type}/{entry.Id}; a transaction changes a resource once.");
+                        $"Entries {changed[StoredResource.KeyOf(type, id)].Index.ToString(CultureInfo.InvariantCulture)} and " +
+                        $"{entry.Index.ToString(CultureInfo.InvariantCulture)} both change {type}/{id}; a transaction changes a resource once.");
                 }
             });
         }
