@@ -80,6 +80,10 @@ public static class FhirEndpoints
             handler.HandleAsync(request, type, cancellationToken));
         fhir.MapPost("/{type}", (HttpRequest request, string type, CreateResourceHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, type, cancellationToken));
+        fhir.MapPut("/{type}", (HttpRequest request, string type, UpdateResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleConditionalAsync(request, type, cancellationToken));
+        fhir.MapDelete("/{type}", (HttpRequest request, string type, DeleteResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleConditionalAsync(request, type, cancellationToken));
         fhir.MapGet("/{type}/_history", (HttpRequest request, string type, HistoryHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, type, null, cancellationToken));
 

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Http;
 
 namespace SeSPHR.FhirServer.Search;
 
@@ -48,7 +49,17 @@ public static class SearchLimits
 }
 
 /// <summary>One search parameter with its modifier and ORed values.</summary>
-public sealed record SearchCondition(SearchParameter Parameter, string? Modifier, IReadOnlyList<string> Values);
+public sealed record SearchCondition(SearchParameter Parameter, string? Modifier, IReadOnlyList<string> Values)
+{
+    /// <summary>For <c>:missing</c>: true asks for resources without a value of the parameter, false for those with one.</summary>
+    public bool WantsMissing => Values[0] switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+            ":missing takes true or false.", Parameter.Name),
+    };
+}
 
 public sealed record SortOrder(string Parameter, bool Descending)
 {

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Hl7.Fhir.Model;
 using Npgsql;
-using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
 namespace SeSPHR.FhirServer.Search;
@@ -62,25 +61,19 @@ public sealed class SearchSql
         var parameter = condition.Parameter;
         if (condition.Modifier == "missing")
         {
-            var missing = condition.Values[0] switch
-            {
-                "true" => true,
-                "false" => false,
-                _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
-                    ":missing takes true or false.", parameter.Name),
-            };
-            return $"{(missing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")})";
+            return $"{(condition.WantsMissing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")})";
         }
 
         if (ReferenceEquals(parameter, CommonParameters.Id))
         {
             // By the primary key ({type}/{id}): a search always names its type.
-            return $"r.id = ANY({Add(condition.Values.Select(id => StoredResource.KeyOf(resourceType, id)).ToArray())})";
+            var ids = $"r.id = ANY({Add(condition.Values.Select(id => StoredResource.KeyOf(resourceType, id)).ToArray())})";
+            return condition.Modifier == "not" ? $"NOT ({ids})" : ids;
         }
 
         if (ReferenceEquals(parameter, CommonParameters.LastUpdated))
         {
-            return "(" + string.Join(" OR ", condition.Values.Select(v => DatePredicate(v, "r.last_updated", "(r.last_updated + interval '1 millisecond')", parameter.Name))) + ")";
+            return "(" + string.Join(" OR ", condition.Values.Select(v => DatePredicate(DateCriterion.Parse(v, parameter.Name), "r.last_updated", "(r.last_updated + interval '1 millisecond')"))) + ")";
         }
 
         var alternatives = string.Join(" OR ", condition.Values.Select(value => ValuePredicate(condition, value)));
@@ -90,14 +83,14 @@ public sealed class SearchSql
 
     private string ValuePredicate(SearchCondition condition, string value) => condition.Parameter.Type switch
     {
-        SearchParamType.Token => TokenPredicate(value),
-        SearchParamType.Reference => ReferencePredicate(condition, value),
-        SearchParamType.Date => DatePredicate(value, "x.low", "x.high", condition.Parameter.Name),
-        SearchParamType.String => StringPredicate(condition.Modifier, value),
+        SearchParamType.Token => TokenPredicate(TokenCriterion.Parse(value)),
+        SearchParamType.Reference => ReferencePredicate(ReferenceCriterion.Parse(value, condition.Modifier, condition.Parameter.Name)),
+        SearchParamType.Date => DatePredicate(DateCriterion.Parse(value, condition.Parameter.Name), "x.low", "x.high"),
+        SearchParamType.String => StringPredicate(StringCriterion.Parse(value, condition.Modifier)),
         _ => throw new InvalidOperationException("unsupported parameter type " + condition.Parameter.Type),
     };
 
-    private string TokenPredicate(string value) => TokenCriterion.Parse(value) switch
+    private string TokenPredicate(TokenCriterion criterion) => criterion switch
     {
         { System: null, Code: var code } => $"x.code = {Add(code)}",
         { System: "", Code: var code } => $"(x.system IS NULL AND x.code = {Add(code)})",
@@ -105,61 +98,34 @@ public sealed class SearchSql
         { System: var system, Code: var code } => $"(x.system = {Add(system)} AND x.code = {Add(code)})",
     };
 
-    private string ReferencePredicate(SearchCondition condition, string value)
+    private string ReferencePredicate(ReferenceCriterion criterion) => criterion.Type is { } type
+        ? $"(x.target_type = {Add(type)} AND x.target_id = {Add(criterion.Id)})"
+        : $"x.target_id = {Add(criterion.Id)}";
+
+    private string StringPredicate(StringCriterion criterion) => criterion.Match switch
     {
-        if (ReferenceTarget.TryParse(value, out var target))
-        {
-            return $"(x.target_type = {Add(target.Type)} AND x.target_id = {Add(target.Id)})";
-        }
-
-        if (!Features.Resources.ResourceIds.IsValid(value))
-        {
-            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
-                $"'{condition.Parameter.Name}' takes a reference such as Patient/123 or an id.", condition.Parameter.Name);
-        }
-
-        return condition.Modifier is { } type
-            ? $"(x.target_type = {Add(type)} AND x.target_id = {Add(value)})"
-            : $"x.target_id = {Add(value)}";
-    }
-
-    private string StringPredicate(string? modifier, string value)
-    {
-        var normalized = SearchIndexer.Normalize(value);
-        return modifier switch
-        {
-            "exact" => $"x.raw = {Add(value)}",
-            "contains" => $"x.value LIKE {Add("%" + EscapeLike(normalized) + "%")}",
-            _ => $"x.value LIKE {Add(EscapeLike(normalized) + "%")}",
-        };
-    }
+        StringMatch.Exact => $"x.raw = {Add(criterion.Text)}",
+        StringMatch.Contains => $"x.value LIKE {Add("%" + EscapeLike(criterion.Text) + "%")}",
+        _ => $"x.value LIKE {Add(EscapeLike(criterion.Text) + "%")}",
+    };
 
     /// <summary>Date comparison by prefix, on ranges with an exclusive upper bound (search.html#prefix).</summary>
-    private string DatePredicate(string value, string low, string high, string name)
+    private string DatePredicate(DateCriterion criterion, string low, string high)
     {
-        var prefix = value.Length > 2 && char.IsAsciiLetterLower(value[0]) && char.IsAsciiLetterLower(value[1]) ? value[..2] : "eq";
-        var literal = prefix == "eq" && !value.StartsWith("eq", StringComparison.Ordinal) ? value : value[2..];
-        if (!FhirDateRange.TryParse(literal, out var range))
+        var from = Add(criterion.Range.Low);
+        var to = Add(criterion.Range.High);
+        return criterion.Prefix switch
         {
-            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
-                $"'{value}' is not a FHIR date for '{name}'.", name);
-        }
-
-        var from = Add(range.Low);
-        var to = Add(range.High);
-        return prefix switch
-        {
-            "eq" => $"({low} >= {from} AND {high} <= {to})",
-            "ne" => $"NOT ({low} >= {from} AND {high} <= {to})",
-            "lt" => $"{low} < {from}",
-            "le" => $"{low} < {to}",
-            "gt" => $"{high} > {to}",
-            "ge" => $"{high} > {from}",
-            "sa" => $"{low} >= {to}",
-            "eb" => $"{high} <= {from}",
-            "ap" => $"({low} < {to} AND {high} > {from})",
-            _ => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
-                $"'{prefix}' is not a date prefix.", name),
+            DatePrefix.Eq => $"({low} >= {from} AND {high} <= {to})",
+            DatePrefix.Ne => $"NOT ({low} >= {from} AND {high} <= {to})",
+            DatePrefix.Lt => $"{low} < {from}",
+            DatePrefix.Le => $"{low} < {to}",
+            DatePrefix.Gt => $"{high} > {to}",
+            DatePrefix.Ge => $"{high} > {from}",
+            DatePrefix.Sa => $"{low} >= {to}",
+            DatePrefix.Eb => $"{high} <= {from}",
+            DatePrefix.Ap => $"({low} < {to} AND {high} > {from})",
+            _ => throw new InvalidOperationException("unknown date prefix " + criterion.Prefix),
         };
     }
 

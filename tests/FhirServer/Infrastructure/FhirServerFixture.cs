@@ -19,7 +19,7 @@ public class FhirServerFixture : IAsyncLifetime
     /// <summary>Configuration on top of the defaults, for fixtures of other configurations.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Database = await TestPostgres.CreateDatabaseAsync("fhirserver");
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>

@@ -19,12 +19,13 @@ public enum EntryInteraction
     Delete,
     ConditionalDelete,
     Patch,
+    ConditionalPatch,
 }
 
 /// <summary>
 /// The interaction a Bundle entry requests (http.html#transaction): the same URLs as the REST API,
-/// relative to the base or absolute on this server. Operations (<c>$name</c>) and conditional
-/// patch are not served inside Bundles.
+/// relative to the base or absolute on this server. Operations (<c>$name</c>) are not served
+/// inside Bundles.
 /// </summary>
 public sealed record BundleEntryRoute(EntryInteraction Interaction, string? ResourceType, string? Id, long? Version, string Query)
 {
@@ -33,11 +34,14 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
     {
         EntryInteraction.Delete or EntryInteraction.ConditionalDelete => 0,
         EntryInteraction.Create => 1,
-        EntryInteraction.Update or EntryInteraction.ConditionalUpdate or EntryInteraction.Patch => 2,
+        EntryInteraction.Update or EntryInteraction.ConditionalUpdate or EntryInteraction.Patch or EntryInteraction.ConditionalPatch => 2,
         _ => 3,
     };
 
     public bool IsWrite => ProcessingOrder < 3;
+
+    /// <summary>Whether the entry names its resource by a search (<c>Type?query</c>) rather than by id.</summary>
+    public bool IsConditional => Interaction is EntryInteraction.ConditionalUpdate or EntryInteraction.ConditionalDelete or EntryInteraction.ConditionalPatch;
 
     /// <summary>The query string as name/value pairs (search, conditional interactions).</summary>
     public IEnumerable<KeyValuePair<string, string>> QueryParameters =>
@@ -87,8 +91,7 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
             (Bundle.HTTPVerb.DELETE, [var type]) when query.Length > 1 => new(EntryInteraction.ConditionalDelete, type, null, null, query),
             (Bundle.HTTPVerb.DELETE, [var type, var id]) => new(EntryInteraction.Delete, type, id, null, query),
             (Bundle.HTTPVerb.PATCH, [var type, var id]) => new(EntryInteraction.Patch, type, id, null, query),
-            (Bundle.HTTPVerb.PATCH, _) => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
-                "A PATCH entry names one resource (Type/id); conditional patch is not supported."),
+            (Bundle.HTTPVerb.PATCH, [var type]) when query.Length > 1 => new(EntryInteraction.ConditionalPatch, type, null, null, query),
             _ => throw Invalid($"{method} {PathOf(url)} is not an interaction this server serves in a Bundle."),
         };
 
@@ -102,9 +105,12 @@ public sealed record BundleEntryRoute(EntryInteraction Interaction, string? Reso
                 EntryInteraction.HistoryInstance => FhirInteraction.HistoryInstance,
                 EntryInteraction.HistoryType => FhirInteraction.HistoryType,
                 EntryInteraction.Create => FhirInteraction.Create,
-                EntryInteraction.Update or EntryInteraction.ConditionalUpdate => FhirInteraction.Update,
+                EntryInteraction.Update => FhirInteraction.Update,
+                EntryInteraction.ConditionalUpdate => FhirInteraction.ConditionalUpdate,
                 EntryInteraction.Patch => FhirInteraction.Patch,
-                _ => FhirInteraction.Delete,
+                EntryInteraction.ConditionalPatch => FhirInteraction.ConditionalPatch,
+                EntryInteraction.Delete => FhirInteraction.Delete,
+                _ => FhirInteraction.ConditionalDelete,
             });
         }
 

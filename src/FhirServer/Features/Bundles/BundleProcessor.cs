@@ -5,6 +5,7 @@ using SeSPHR.FhirServer.Features.Operations.Patch;
 using SeSPHR.FhirServer.Features.Resources;
 using SeSPHR.FhirServer.Features.Resources.History;
 using SeSPHR.FhirServer.Features.Resources.Search;
+using SeSPHR.FhirServer.Features.Resources.Update;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Search;
 using SeSPHR.FhirServer.Storage;
@@ -99,15 +100,16 @@ public sealed class BundleProcessor(
                     work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
                     if (route.Interaction == EntryInteraction.Create && !string.IsNullOrWhiteSpace(request.IfNoneExist))
                     {
+                        registry.Require(route.ResourceType!, FhirInteraction.ConditionalCreate);
                         work.IfNoneExist = ConditionOf(route.ResourceType!, request.IfNoneExist);
-                        parser.Parse(route.ResourceType!, QueryParameters(work.IfNoneExist), strict: true);
+                        search.ParseCondition(route.ResourceType!, work.IfNoneExist);
                     }
 
                     break;
                 case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
                     work.IfMatch = VersionOf(request.IfMatch, "request.ifMatch");
                     break;
-                case EntryInteraction.Patch:
+                case EntryInteraction.Patch or EntryInteraction.ConditionalPatch:
                     work.Patch = entry.Resource switch
                     {
                         Binary { ContentType: var contentType, Data: { } data } when string.Equals(contentType, JsonPatch.MediaType, StringComparison.OrdinalIgnoreCase) =>
@@ -127,9 +129,9 @@ public sealed class BundleProcessor(
                     break;
             }
 
-            if (route.Interaction is EntryInteraction.ConditionalUpdate or EntryInteraction.ConditionalDelete)
+            if (route.IsConditional)
             {
-                parser.Parse(route.ResourceType!, route.QueryParameters, strict: true);
+                search.ParseCondition(route.ResourceType!, route.Query);
             }
 
             return work;
@@ -145,21 +147,24 @@ public sealed class BundleProcessor(
         // Stable: entries of one kind keep their order.
         var ordered = work.OrderBy(w => w.Route.ProcessingOrder).ToList();
         var references = new EntryReferences();
-        var conditions = new Dictionary<string, EntryWork>(StringComparer.Ordinal);
-        var touched = new Dictionary<string, EntryWork>(StringComparer.Ordinal);
+        var changeConditions = new Dictionary<string, EntryWork>(StringComparer.Ordinal);
+        var createConditions = new Dictionary<string, EntryWork>(StringComparer.Ordinal);
+        var changed = new Dictionary<string, EntryWork>(StringComparer.Ordinal);
+        var conditionalReferences = new Dictionary<string, string>(StringComparer.Ordinal);
+        var settlingCreates = false;
+        // What a resource this transaction writes is matched with for _lastUpdated, until it is
+        // written: the instant its write will get, to the millisecond.
+        var now = writer.Now();
 
-        // 1. Identities: which resource each entry is about, before anything is written.
-        foreach (var entry in ordered.Where(w => w.Route.IsWrite))
+        // 1. Identities of the entries that change a resource, before anything is written.
+        // Conditional creates wait for step 3: they may find what these entries write.
+        foreach (var entry in ordered.Where(w => w.Route.IsWrite && !w.IsConditionalCreate))
         {
             await GuardAsync(entry, async () =>
             {
                 var type = entry.Route.ResourceType!;
-                var condition = entry.IfNoneExist ?? (entry.Route.Interaction is EntryInteraction.ConditionalUpdate or EntryInteraction.ConditionalDelete ? entry.Route.Query : null);
-                EntryWork? earlier = null;
-                if (condition is not null && conditions.TryGetValue(type + condition, out earlier)
-                    && !(entry.IfNoneExist is not null && earlier.IfNoneExist is not null))
+                if (entry.Route.IsConditional && changeConditions.TryGetValue(type + entry.Route.Query, out var earlier))
                 {
-                    // Which of the two is meant to find the other's resource? Only repeated conditional creates agree.
                     throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Duplicate,
                         $"Entries {earlier.Index.ToString(CultureInfo.InvariantCulture)} and {entry.Index.ToString(CultureInfo.InvariantCulture)} " +
                         "have the same condition; a transaction changes a resource once.");
@@ -177,27 +182,24 @@ public sealed class BundleProcessor(
                         break;
                     case EntryInteraction.ConditionalUpdate:
                         var match = await search.FindConditionalAsync(type, entry.Route.Query, cancellationToken);
-                        if (match is not null && entry.Resource!.Id is { } ownId && ownId != match.LogicalId)
-                        {
-                            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
-                                $"The resource's id '{ownId}' differs from the id of the {type} the condition matches.", $"{type}.id");
-                        }
-
-                        entry.Id = match?.LogicalId ?? entry.Resource!.Id ?? ResourceWriter.NewId();
+                        entry.Id = UpdateResourceHandler.ConditionalTargetId(type, match, entry.Resource!.Id);
                         entry.Current = match;
                         entry.CurrentKnown = match is not null || entry.Resource!.Id is null;
                         break;
-                    case EntryInteraction.Create when earlier is not null:
-                        entry.SameAs = earlier;
-                        entry.Id = earlier.Id;
-                        break;
-                    case EntryInteraction.Create when entry.IfNoneExist is not null:
-                        entry.Matched = await search.FindConditionalAsync(type, entry.IfNoneExist, cancellationToken);
-                        entry.Id = entry.Matched?.LogicalId ?? ResourceWriter.NewId();
+                    case EntryInteraction.ConditionalPatch:
+                        entry.Current = await search.FindConditionalAsync(type, entry.Route.Query, cancellationToken) ?? throw PatchResourceHandler.NoMatch(type);
+                        entry.CurrentKnown = true;
+                        entry.Id = entry.Current.LogicalId;
                         break;
                     case EntryInteraction.Create:
                         entry.Id = ResourceWriter.NewId();
                         break;
+                }
+
+                entry.Writes = entry.Route.Interaction is not (EntryInteraction.Delete or EntryInteraction.ConditionalDelete);
+                if (entry.Route.IsConditional)
+                {
+                    changeConditions.Add(type + entry.Route.Query, entry);
                 }
 
                 if (entry.Entry.FullUrl is { Length: > 0 } fullUrl && entry.Resource is not null)
@@ -205,28 +207,24 @@ public sealed class BundleProcessor(
                     references.Add(fullUrl, $"{type}/{entry.Id}");
                 }
 
-                if (condition is not null)
+                if (entry.Id is { } id && !changed.TryAdd(StoredResource.KeyOf(type, id), entry))
                 {
-                    conditions.TryAdd(type + condition, entry);
-                }
-
-                // An entry changes its resource, or (a conditional create that found one) answers with it.
-                if (entry.Id is not null && (entry.Route.Interaction != EntryInteraction.Create || entry.Matched is not null))
-                {
-                    var key = StoredResource.KeyOf(type, entry.Id);
-                    if (touched.TryGetValue(key, out var other) && (other.Matched is null || entry.Matched is null))
-                    {
-                        throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Duplicate,
-                            $"Entries {other.Index.ToString(CultureInfo.InvariantCulture)} and {entry.Index.ToString(CultureInfo.InvariantCulture)} " +
-                            $"both refer to {key}, and one changes it; a transaction changes a resource once.");
-                    }
-
-                    touched.TryAdd(key, entry);
+                    throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Duplicate,
+                        $"Entries {changed[StoredResource.KeyOf(type, id)].Index.ToString(CultureInfo.InvariantCulture)} and " +
+                        $"{entry.Index.ToString(CultureInfo.InvariantCulture)} both change {type}/{id}; a transaction changes a resource once.");
                 }
             });
         }
 
-        // 2. The current versions of everything updated, deleted or read, in one round trip.
+        foreach (var entry in ordered.Where(w => w.IsConditionalCreate))
+        {
+            if (entry.Entry.FullUrl is { Length: > 0 } fullUrl)
+            {
+                references.AddUnsettled(fullUrl, entry.Index);
+            }
+        }
+
+        // 2. The current versions of everything changed or read, in one round trip; patches applied to them.
         var keys = work
             .Where(w => !w.CurrentKnown && w.Id is not null && w.Route.IsWrite && w.Route.Interaction != EntryInteraction.Create)
             .Select(w => StoredResource.KeyOf(w.Route.ResourceType!, w.Id!))
@@ -236,10 +234,65 @@ public sealed class BundleProcessor(
         IReadOnlyDictionary<string, StoredResource> current = keys.Count == 0
             ? new Dictionary<string, StoredResource>(StringComparer.Ordinal)
             : await store.ReadManyAsync(keys, cancellationToken);
+        foreach (var entry in ordered.Where(w => !w.CurrentKnown && w.Id is not null && w.Route.IsWrite && w.Route.Interaction != EntryInteraction.Create))
+        {
+            entry.Current = current.GetValueOrDefault(StoredResource.KeyOf(entry.Route.ResourceType!, entry.Id!));
+        }
 
-        // 3. The writes, in processing order, with references rewritten to the identities of step 1.
-        var conditionalReferences = new Dictionary<string, string>(StringComparer.Ordinal);
-        var ownTokens = new Dictionary<EntryWork, List<TokenValue>>();
+        foreach (var entry in ordered.Where(w => w.Patch is not null))
+        {
+            await GuardAsync(entry, async () =>
+            {
+                var (type, id) = (entry.Route.ResourceType!, entry.Id!);
+                if (entry.Current is null || !await disclosure.MayDiscloseAsync(entry.Current, cancellationToken))
+                {
+                    throw FhirException.NotFound(type, id);
+                }
+
+                entry.Resource = entry.Current.IsDeleted ? throw StoredResponses.Gone(type, id) : patches.Apply(entry.Patch!, entry.Current, type, id);
+            });
+        }
+
+        // 3. Conditional creates, in order: each finds what the transaction writes (the entries of
+        // step 1, and conditional creates before it that create) and what is stored (as this
+        // transaction leaves it), and creates only when that is nothing.
+        settlingCreates = true;
+        foreach (var entry in ordered.Where(w => w.IsConditionalCreate))
+        {
+            await GuardAsync(entry, async () =>
+            {
+                var type = entry.Route.ResourceType!;
+                if (createConditions.TryGetValue(type + entry.IfNoneExist, out var same))
+                {
+                    // The same condition again finds what the first one settled on.
+                    (entry.Id, entry.Matched, entry.Found) = (same.Id, same.Matched, same.Writes ? same : same.Found);
+                }
+                else
+                {
+                    var (stored, written) = await MatchAsync(type, entry.IfNoneExist!);
+                    if ((stored is null ? 0 : 1) + written.Count > 1)
+                    {
+                        throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.MultipleMatches,
+                            $"The condition matches more than one {type}: {MatchesNamed(stored, written)}.");
+                    }
+
+                    entry.Found = written.SingleOrDefault();
+                    entry.Matched = stored;
+                    entry.Id = entry.Found?.Id ?? stored?.LogicalId ?? ResourceWriter.NewId();
+                    entry.Writes = entry.Found is null && stored is null;
+                    createConditions.Add(type + entry.IfNoneExist, entry);
+                }
+
+                if (entry.Entry.FullUrl is { Length: > 0 } fullUrl)
+                {
+                    references.Add(fullUrl, $"{type}/{entry.Id}");
+                }
+            });
+        }
+
+        settlingCreates = false;
+
+        // 4. The writes, in processing order, with references rewritten to the identities of steps 1 and 3.
         var writes = new List<ResourceWrite>();
         var pending = new Dictionary<string, StoredResource>(StringComparer.Ordinal);
         foreach (var entry in ordered.Where(w => w.Route.IsWrite))
@@ -247,11 +300,6 @@ public sealed class BundleProcessor(
             await GuardAsync(entry, async () =>
             {
                 var type = entry.Route.ResourceType!;
-                if (!entry.CurrentKnown && entry.Id is not null)
-                {
-                    entry.Current = current.GetValueOrDefault(StoredResource.KeyOf(type, entry.Id));
-                }
-
                 switch (entry.Route.Interaction)
                 {
                     case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
@@ -263,30 +311,19 @@ public sealed class BundleProcessor(
 
                         entry.Write = entry.Id is null ? null : writer.Delete(type, entry.Id, entry.Current);
                         break;
-                    case EntryInteraction.Create when entry.Matched is not null || entry.SameAs is not null:
+                    case EntryInteraction.Create when !entry.Writes:
                         break;
                     case EntryInteraction.Create:
-                        await references.RewriteAsync(entry.Resource!, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
+                        await RewriteReferencesAsync(entry);
                         entry.Write = writer.Create(entry.Resource!, entry.Id!);
                         entry.Created = true;
                         break;
-                    case EntryInteraction.Patch:
-                        if (entry.Current is null || !await disclosure.MayDiscloseAsync(entry.Current, cancellationToken))
-                        {
-                            throw FhirException.NotFound(type, entry.Id!);
-                        }
-
-                        if (entry.Current.IsDeleted)
-                        {
-                            throw StoredResponses.Gone(type, entry.Id!);
-                        }
-
-                        var patched = patches.Apply(entry.Patch!, entry.Current, type, entry.Id!);
-                        await references.RewriteAsync(patched, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
-                        (entry.Write, _) = writer.Update(patched, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current.VersionId);
+                    case EntryInteraction.Patch or EntryInteraction.ConditionalPatch:
+                        await RewriteReferencesAsync(entry);
+                        (entry.Write, _) = writer.Update(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current!.VersionId);
                         break;
                     default:
-                        await references.RewriteAsync(entry.Resource!, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
+                        await RewriteReferencesAsync(entry);
                         (entry.Write, entry.Created) = writer.Update(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch);
                         break;
                 }
@@ -299,7 +336,7 @@ public sealed class BundleProcessor(
             });
         }
 
-        // 4. Reads see the Bundle's own writes; a read that fails, fails a transaction before it commits.
+        // 5. Reads see the Bundle's own writes; a read that fails, fails a transaction before it commits.
         foreach (var entry in ordered.Where(w => w.Route.Interaction is EntryInteraction.Read or EntryInteraction.Vread))
         {
             await GuardAsync(entry, async () => entry.Result = entry.Route.Interaction == EntryInteraction.Read
@@ -309,7 +346,7 @@ public sealed class BundleProcessor(
 
         await ConcurrentWrites.CommitAsync(store, writes, cancellationToken);
 
-        // 5. Searches and histories run after the commit, so they find what the Bundle wrote. Search
+        // 6. Searches and histories run after the commit, so they find what the Bundle wrote. Search
         // parameters were checked before it; should one still fail (a history with a bad parameter),
         // the writes stand and its entry says so.
         foreach (var entry in work)
@@ -343,57 +380,84 @@ public sealed class BundleProcessor(
                     $"A conditional reference names {(type.Length <= 64 ? type : "a type")}, which is not a resource type this server searches.");
             }
 
-            // The resources this transaction writes count as much as those stored before it.
-            var matches = OwnMatches(type, query).ToHashSet(StringComparer.Ordinal);
-            if (await search.FindConditionalAsync(type, query, cancellationToken) is { } stored)
+            if (settlingCreates)
             {
-                matches.Add(stored.Id);
+                // Its answer could change with the conditional creates still to settle.
+                throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                    $"A condition on a reference parameter needs a conditional reference to {type} resolved before the transaction's " +
+                    "conditional creates are settled; match by other parameters here.");
             }
 
-            resolved = matches.Count switch
+            var (stored, written) = await MatchAsync(type, query);
+            var matches = (stored is null ? 0 : 1) + written.Count;
+            resolved = matches switch
             {
                 0 => throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotFound,
                     $"A conditional reference to {type} matches no resource."),
-                1 => matches.First(),
+                1 => stored?.Id ?? StoredResource.KeyOf(type, written[0].Id!),
                 _ => throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.MultipleMatches,
-                    $"A conditional reference to {type} matches more than one resource."),
+                    $"A conditional reference to {type} matches more than one resource: {MatchesNamed(stored, written)}."),
             };
             conditionalReferences[reference] = resolved;
             return resolved;
         }
 
-        // The keys of the entries that write a resource of the type matching the condition, when the
-        // condition holds only token parameters and _id (identifier, the usual case); other
-        // conditions are matched against the database alone (README: "What does not work yet").
-        IEnumerable<string> OwnMatches(string type, string query)
+        // The resources a condition matches: among those this transaction writes (in memory, as
+        // written), and among the stored ones it leaves alone (in the database; one that it
+        // changes counts as written or deleted, not as it was). A stored match comes back only
+        // when there is one; two are 412 already.
+        async Task<(StoredResource? Stored, List<EntryWork> Written)> MatchAsync(string type, string condition)
         {
-            var condition = parser.Parse(type, QueryParameters(query), strict: true);
-            if (!condition.Conditions.All(c => ReferenceEquals(c.Parameter, CommonParameters.Id)
-                    || (c.Parameter.Type == Hl7.Fhir.Model.SearchParamType.Token && c.Modifier is null)))
+            var query = search.ParseCondition(type, condition);
+            var matcher = new SearchMatcher(query);
+            var written = new List<EntryWork>();
+            foreach (var candidate in ordered.Where(w => w.Writes && w.Route.ResourceType == type))
             {
-                yield break;
-            }
-
-            foreach (var entry in ordered.Where(w => w.Route.ResourceType == type && w.Resource is not null && w.Id is not null
-                         && w.Matched is null && w.SameAs is null
-                         && w.Route.Interaction is EntryInteraction.Create or EntryInteraction.Update or EntryInteraction.ConditionalUpdate))
-            {
-                if (!ownTokens.TryGetValue(entry, out var tokens))
+                if (matcher.DependsOnReferences)
                 {
-                    tokens = indexer.Extract(entry.Resource!).Tokens;
-                    ownTokens[entry] = tokens;
+                    await RewriteReferencesAsync(candidate);
                 }
 
-                if (condition.Conditions.All(c => ReferenceEquals(c.Parameter, CommonParameters.Id)
-                        ? c.Values.Contains(entry.Id!, StringComparer.Ordinal)
-                        : c.Values.Select(TokenCriterion.Parse).Any(criterion =>
-                            tokens.Any(token => c.Parameter.Storage.Parameters.Contains(token.Parameter) && criterion.Matches(token)))))
+                candidate.SearchValues ??= indexer.Extract(candidate.Resource!);
+                if (matcher.Matches(candidate.Id!, candidate.Write?.Resource.LastUpdated.UtcDateTime ?? now, candidate.SearchValues))
                 {
-                    yield return StoredResource.KeyOf(type, entry.Id!);
+                    written.Add(candidate);
                 }
             }
+
+            var changedIds = changed.Values.Where(w => w.Route.ResourceType == type && w.Route.Interaction != EntryInteraction.Create).Select(w => w.Id!).ToList();
+            if (changedIds.Count > 0)
+            {
+                query.Conditions.Add(new SearchCondition(CommonParameters.Id, "not", changedIds));
+            }
+
+            return (await search.FindConditionalAsync(query, cancellationToken), written);
+        }
+
+        // An entry's references to other entries and its conditional references, rewritten once,
+        // when it is written or, earlier, when a condition on a reference parameter must read them.
+        async System.Threading.Tasks.Task RewriteReferencesAsync(EntryWork entry)
+        {
+            switch (entry.References)
+            {
+                case ReferenceState.Rewritten:
+                    return;
+                case ReferenceState.Rewriting:
+                    throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                        $"Resolving a conditional reference on a reference parameter needs the references of entry {entry.Index.ToString(CultureInfo.InvariantCulture)} " +
+                        "resolved first, which need that conditional reference (a cycle); match by other parameters here.");
+            }
+
+            entry.References = ReferenceState.Rewriting;
+            await references.RewriteAsync(entry.Resource!, entry.Entry.FullUrl, ResolveConditionalReferenceAsync);
+            entry.References = ReferenceState.Rewritten;
+            entry.SearchValues = null;
         }
     }
+
+    /// <summary>The matches of an ambiguous condition, for its 412: keys, and the Bundle entries that write them.</summary>
+    private static string MatchesNamed(StoredResource? stored, List<EntryWork> written) => string.Join(", ",
+        (stored is null ? [] : new[] { stored.Id }).Concat(written.Select(w => $"entry {w.Index.ToString(CultureInfo.InvariantCulture)}")));
 
     private async Task<EntryResult> ReadResultAsync(EntryWork entry, Dictionary<string, StoredResource> pending, IReadOnlyDictionary<string, StoredResource> current, BundleContext context, CancellationToken cancellationToken)
     {
@@ -442,13 +506,12 @@ public sealed class BundleProcessor(
                 return EntryResult.Found(result.Json!);
             case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
                 return EntryResult.Deleted(entry.Write?.Resource.VersionId);
-            // A conditional create's match is served, so it is disclosed like a read: shaped and audited.
-            case EntryInteraction.Create when entry.SameAs is { Write: null, Matched: { } matched }:
-                return EntryResult.Written(await shaper.ShapeAsync(matched, "read", cancellationToken), StatusCodes.Status200OK, context);
-            case EntryInteraction.Create when entry.SameAs is { } earlier:
-                return EntryResult.Written(await shaper.ShapeWrittenAsync(earlier.Write!.Resource, context.Return, cancellationToken), StatusCodes.Status200OK, context);
+            // A conditional create's stored match is served, so it is disclosed like a read: shaped and audited.
             case EntryInteraction.Create when entry.Matched is { } existing:
                 return EntryResult.Written(await shaper.ShapeAsync(existing, "read", cancellationToken), StatusCodes.Status200OK, context);
+            // One the transaction writes comes back as that entry's write does.
+            case EntryInteraction.Create when entry.Found is { } writer:
+                return EntryResult.Written(await shaper.ShapeWrittenAsync(writer.Write!.Resource, context.Return, cancellationToken), StatusCodes.Status200OK, context);
             // What the Bundle wrote comes back shaped like a read (return=representation only).
             default:
                 return EntryResult.Written(await shaper.ShapeWrittenAsync(entry.Write!.Resource, context.Return, cancellationToken),
@@ -491,10 +554,6 @@ public sealed class BundleProcessor(
         return "?" + condition.TrimStart('?');
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> QueryParameters(string query) =>
-        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query)
-            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")));
-
     /// <summary>The version of an ETag (<c>W/"3"</c>); an entry with an ifMatch that is not one is refused.</summary>
     private static long? VersionOf(string? etag, string? field)
     {
@@ -531,19 +590,30 @@ public sealed class BundleProcessor(
 
         public Resource? Resource { get; set; }
 
-        /// <summary>The logical id the entry writes or deletes; null for reads and for a conditional delete that matched nothing.</summary>
+        /// <summary>The logical id the entry writes or deletes (or a conditional create finds); null for reads and for a conditional delete that matched nothing.</summary>
         public string? Id { get; set; }
+
+        /// <summary>Whether the entry writes <see cref="Resource"/> under <see cref="Id"/> (a create, update or patch; not a conditional create that found one).</summary>
+        public bool Writes { get; set; }
+
+        public bool IsConditionalCreate => Route.Interaction == EntryInteraction.Create && IfNoneExist is not null;
+
+        /// <summary>Where the entry's references stand: rewritten once, before it is written or when a condition needs them.</summary>
+        public ReferenceState References { get; set; }
+
+        /// <summary>The search values of <see cref="Resource"/> as it stands, for matching conditions; cleared when its references are rewritten.</summary>
+        public SearchIndex? SearchValues { get; set; }
 
         public StoredResource? Current { get; set; }
 
         /// <summary>Whether <see cref="Current"/> is known already (a conditional interaction found it), so it is not read again.</summary>
         public bool CurrentKnown { get; set; }
 
-        /// <summary>The resource a conditional create found, so nothing is created.</summary>
+        /// <summary>The stored resource a conditional create found, so nothing is created.</summary>
         public StoredResource? Matched { get; set; }
 
-        /// <summary>An earlier entry of the Bundle with the same conditional create, which this one repeats.</summary>
-        public EntryWork? SameAs { get; set; }
+        /// <summary>The entry writing the resource a conditional create found, so nothing is created.</summary>
+        public EntryWork? Found { get; set; }
 
         public long? IfMatch { get; set; }
 
@@ -562,5 +632,12 @@ public sealed class BundleProcessor(
         public bool Created { get; set; }
 
         public EntryResult? Result { get; set; }
+    }
+
+    private enum ReferenceState
+    {
+        Pending,
+        Rewriting,
+        Rewritten,
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Http;
 
@@ -14,9 +15,21 @@ namespace SeSPHR.FhirServer.Features.Bundles;
 public sealed class EntryReferences
 {
     private readonly Dictionary<string, string> _byFullUrl = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _unsettled = new(StringComparer.Ordinal);
 
     /// <summary>Records that the entry with <paramref name="fullUrl"/> is stored as <paramref name="target"/> (<c>Type/id</c>).</summary>
-    public void Add(string fullUrl, string target) => _byFullUrl[fullUrl] = target;
+    public void Add(string fullUrl, string target)
+    {
+        _byFullUrl[fullUrl] = target;
+        _unsettled.Remove(fullUrl);
+    }
+
+    /// <summary>
+    /// Records that the entry with <paramref name="fullUrl"/> (a conditional create) has no identity
+    /// yet: a reference to it is refused until <see cref="Add"/> gives it one, rather than left as
+    /// it is as if it named no entry.
+    /// </summary>
+    public void AddUnsettled(string fullUrl, int entryIndex) => _unsettled[fullUrl] = entryIndex;
 
     /// <summary>
     /// Rewrites the references of <paramref name="resource"/>. Conditional references
@@ -40,8 +53,10 @@ public sealed class EntryReferences
                 continue;
             }
 
-            if (_byFullUrl.TryGetValue(value, out var target)
-                || (referringBase is not null && IsRelative(value) && _byFullUrl.TryGetValue(referringBase + value, out target)))
+            var absolute = referringBase is not null && IsRelative(value) ? referringBase + value : null;
+            RefuseUnsettled(value);
+            RefuseUnsettled(absolute);
+            if (_byFullUrl.TryGetValue(value, out var target) || (absolute is not null && _byFullUrl.TryGetValue(absolute, out target)))
             {
                 reference.Reference = target;
             }
@@ -58,10 +73,21 @@ public sealed class EntryReferences
 
         foreach (var uri in uris)
         {
+            RefuseUnsettled(uri.JsonValue as string);
             if (uri.JsonValue is string text && _byFullUrl.TryGetValue(text, out var target))
             {
                 uri.JsonValue = target;
             }
+        }
+    }
+
+    private void RefuseUnsettled(string? fullUrl)
+    {
+        if (fullUrl is not null && _unsettled.TryGetValue(fullUrl, out var entry))
+        {
+            throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.NotSupported,
+                $"A condition on a reference parameter needs a reference to entry {entry.ToString(CultureInfo.InvariantCulture)} resolved, " +
+                "a conditional create whose own condition is settled later; match by other parameters here.");
         }
     }
 

@@ -12,6 +12,9 @@ namespace SeSPHR.FhirServer.Features.Metadata;
 /// <summary>Builds the CapabilityStatement from the registries that route requests.</summary>
 public sealed class CapabilityStatementFactory(ResourceRegistry registry, OperationRegistry operations, SearchParameterRegistry searchParameters, TimeProvider clock)
 {
+    /// <summary>R5's <c>CapabilityStatement.rest.resource.conditionalPatch</c> as its cross-version extension: R4 has no element for it.</summary>
+    public const string ConditionalPatchExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-CapabilityStatement.rest.resource.conditionalPatch";
+
     private readonly DateTimeOffset _startedAt = clock.GetUtcNow();
 
     public CapabilityStatement Create(string baseUrl, SmartEndpoints? smart = null)
@@ -21,15 +24,18 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
         var rest = new CapabilityStatement.RestComponent { Mode = CapabilityStatement.RestfulCapabilityMode.Server };
         foreach (var type in registry.ResourceTypes)
         {
+            var interactions = registry.InteractionsOf(type);
             var component = new CapabilityStatement.ResourceComponent
             {
                 Type = type,
                 Versioning = CapabilityStatement.ResourceVersionPolicy.Versioned,
                 ReadHistory = true,
                 UpdateCreate = true,
-                ConditionalCreate = true,
-                ConditionalUpdate = false,
-                ConditionalDelete = CapabilityStatement.ConditionalDeleteStatus.NotSupported,
+                ConditionalCreate = interactions.Contains(FhirInteraction.ConditionalCreate),
+                ConditionalUpdate = interactions.Contains(FhirInteraction.ConditionalUpdate),
+                ConditionalDelete = interactions.Contains(FhirInteraction.ConditionalDelete)
+                    ? CapabilityStatement.ConditionalDeleteStatus.Single
+                    : CapabilityStatement.ConditionalDeleteStatus.NotSupported,
                 SearchInclude = searchParameters.For(type).Where(p => p.Type == SearchParamType.Reference).Select(p => $"{type}:{p.Name}").Order(StringComparer.Ordinal).ToList(),
                 SearchRevInclude = [],
             };
@@ -40,9 +46,17 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
                 component.SearchParam.Add(new CapabilityStatement.SearchParamComponent { Name = parameter.Name, Type = parameter.Type });
             }
 
-            foreach (var interaction in registry.InteractionsOf(type).Order())
+            foreach (var interaction in interactions.Order())
             {
-                component.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = ToCode(interaction) });
+                if (ToCode(interaction) is { } code)
+                {
+                    component.Interaction.Add(new CapabilityStatement.ResourceInteractionComponent { Code = code });
+                }
+            }
+
+            if (interactions.Contains(FhirInteraction.ConditionalPatch))
+            {
+                component.Extension.Add(new Extension(ConditionalPatchExtension, new FhirBoolean(true)));
             }
 
             foreach (var operation in operations.OperationsOf(type))
@@ -95,7 +109,8 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
         };
     }
 
-    private static CapabilityStatement.TypeRestfulInteraction ToCode(FhirInteraction interaction) => interaction switch
+    /// <summary>The interaction code; null for the conditional interactions, which are flags of the resource.</summary>
+    private static CapabilityStatement.TypeRestfulInteraction? ToCode(FhirInteraction interaction) => interaction switch
     {
         FhirInteraction.Read => CapabilityStatement.TypeRestfulInteraction.Read,
         FhirInteraction.Vread => CapabilityStatement.TypeRestfulInteraction.Vread,
@@ -106,6 +121,7 @@ public sealed class CapabilityStatementFactory(ResourceRegistry registry, Operat
         FhirInteraction.Create => CapabilityStatement.TypeRestfulInteraction.Create,
         FhirInteraction.SearchType => CapabilityStatement.TypeRestfulInteraction.SearchType,
         FhirInteraction.Patch => CapabilityStatement.TypeRestfulInteraction.Patch,
+        FhirInteraction.ConditionalCreate or FhirInteraction.ConditionalUpdate or FhirInteraction.ConditionalDelete or FhirInteraction.ConditionalPatch => null,
         _ => throw new ArgumentOutOfRangeException(nameof(interaction), interaction, null),
     };
 }

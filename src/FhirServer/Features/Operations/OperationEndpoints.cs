@@ -24,6 +24,8 @@ public static class OperationEndpoints
     {
         fhir.MapPatch("/{type}/{id}", (HttpRequest request, string type, string id, PatchResourceHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, type, id, cancellationToken));
+        fhir.MapPatch("/{type}", (HttpRequest request, string type, PatchResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleConditionalAsync(request, type, cancellationToken));
         fhir.MapPost("/{type}/$validate", (HttpRequest request, string type, ValidateHandler handler, CancellationToken cancellationToken) =>
             handler.ValidateBodyAsync(request, type, cancellationToken));
         fhir.MapGet("/{type}/{id}/$validate", (string type, string id, ValidateHandler handler, CancellationToken cancellationToken) =>

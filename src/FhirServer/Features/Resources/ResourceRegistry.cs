@@ -4,7 +4,11 @@ using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.FhirServer.Features.Resources;
 
-/// <summary>The RESTful interactions of FHIR R4 that a resource type can support.</summary>
+/// <summary>
+/// The RESTful interactions of FHIR R4 that a resource type can support. The conditional ones name
+/// their resource by a search instead of an id (http.html#cond-update); a CapabilityStatement shows
+/// them as flags of the resource, not as interactions.
+/// </summary>
 public enum FhirInteraction
 {
     Read,
@@ -16,6 +20,18 @@ public enum FhirInteraction
     Create,
     SearchType,
     Patch,
+
+    /// <summary><c>POST [type]</c> with <c>If-None-Exist</c>.</summary>
+    ConditionalCreate,
+
+    /// <summary><c>PUT [type]?[search]</c>.</summary>
+    ConditionalUpdate,
+
+    /// <summary><c>DELETE [type]?[search]</c>, one resource at a time.</summary>
+    ConditionalDelete,
+
+    /// <summary><c>PATCH [type]?[search]</c>.</summary>
+    ConditionalPatch,
 }
 
 /// <summary>

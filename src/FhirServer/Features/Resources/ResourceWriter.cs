@@ -137,7 +137,8 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
             : null;
     }
 
-    private DateTime Now()
+    /// <summary>The instant a write stamped now gets: UTC, to the millisecond.</summary>
+    public DateTime Now()
     {
         var ticks = clock.GetUtcNow().UtcTicks;
         return new DateTime(ticks - (ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);

@@ -346,33 +346,51 @@ public sealed class TransactionTests(PlainFhirServerFixture server) : IClassFixt
     }
 
     [Fact]
-    public async Task Given_a_conditional_create_and_a_conditional_update_with_one_condition_When_posted_Then_400()
+    public async Task Given_a_conditional_create_and_a_conditional_update_with_one_condition_When_posted_Then_the_create_finds_what_the_update_writes()
     {
         var identifier = Unique("mrn");
         var condition = $"Patient?identifier=urn:test:mrn|{identifier}";
 
-        var response = await Client.PostBundleAsync(Bundle("transaction",
-            Entry(null, Patient(identifier: identifier), "PUT", condition),
-            Post(null, Patient(identifier: identifier), ifNoneExist: condition)));
+        var entries = await Client.PostBundleOkAsync(Bundle("transaction",
+            Entry(null, Patient(identifier: identifier, family: "Updated"), "PUT", condition),
+            Post(null, Patient(identifier: identifier, family: "Created"), ifNoneExist: condition)), "transaction-response");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.OutcomeCodeAsync()).ShouldBe("duplicate");
-        (await Client.CountAsync(condition)).ShouldBe(0);
+        entries.Select(e => e.Status()).ShouldBe(["201 Created", "200 OK"]);
+        entries[1].TypeAndId().ShouldBe(entries[0].TypeAndId());
+        (await Client.CountAsync(condition)).ShouldBe(1);
+        (await Client.ReadAsync(entries[0].TypeAndId())).GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("Updated");
     }
 
     [Fact]
-    public async Task Given_a_conditional_create_finding_a_resource_another_entry_changes_When_posted_Then_400()
+    public async Task Given_a_conditional_create_finding_a_stored_resource_another_entry_updates_When_posted_Then_it_answers_with_the_update()
     {
         var (identifier, id) = (Unique("mrn"), Unique("p"));
         await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, identifier)));
 
-        var response = await Client.PostBundleAsync(Bundle("transaction",
+        var entries = await Client.PostBundleOkAsync(Bundle("transaction",
             Put(null, Patient(id, identifier, "Changed")),
-            Post(null, Patient(identifier: identifier), ifNoneExist: $"identifier=urn:test:mrn|{identifier}")));
+            Post(null, Patient(identifier: identifier), ifNoneExist: $"identifier=urn:test:mrn|{identifier}")), "transaction-response");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.OutcomeCodeAsync()).ShouldBe("duplicate");
-        (await Client.ReadAsync($"Patient/{id}")).GetProperty("meta").GetProperty("versionId").GetString().ShouldBe("1");
+        entries.Select(e => e.Status()).ShouldBe(["200 OK", "200 OK"]);
+        entries[1].TypeAndId().ShouldBe($"Patient/{id}");
+        entries[1].GetProperty("response").GetProperty("etag").GetString().ShouldBe("W/\"2\"");
+        entries[1].GetProperty("resource").GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("Changed");
+        (await Client.CountAsync($"Patient?identifier=urn:test:mrn|{identifier}")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Given_a_conditional_create_whose_stored_match_another_entry_changes_away_When_posted_Then_it_creates()
+    {
+        var (identifier, id) = (Unique("mrn"), Unique("p"));
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, identifier)));
+
+        var entries = await Client.PostBundleOkAsync(Bundle("transaction",
+            Put(null, Patient(id, Unique("other"))),
+            Post(null, Patient(identifier: identifier, family: "New"), ifNoneExist: $"identifier=urn:test:mrn|{identifier}")), "transaction-response");
+
+        entries.Select(e => e.Status()).ShouldBe(["200 OK", "201 Created"]);
+        entries[1].TypeAndId().ShouldNotBe($"Patient/{id}");
+        (await Client.ReadAsync(entries[1].TypeAndId())).GetProperty("name")[0].GetProperty("family").GetString().ShouldBe("New");
     }
 
     [Fact]

@@ -1,6 +1,10 @@
 using System.Net;
+using System.Text.Json;
+using Hl7.Fhir.Serialization;
+using SeSPHR.FhirServer.Features.Metadata;
 using SeSPHR.FhirServer.Features.Operations;
 using SeSPHR.FhirServer.Features.Resources;
+using SeSPHR.FhirServer.Search;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 
 namespace SeSPHR.FhirServer.Tests.Features.Metadata;
@@ -30,11 +34,49 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
             .Order()
             .ToList();
         var registered = ResourceRegistry.Default.ResourceTypes
-            .SelectMany(t => ResourceRegistry.Default.InteractionsOf(t).Select(i => $"{t}:{Code(i)}"))
+            .SelectMany(t => ResourceRegistry.Default.InteractionsOf(t).Where(i => Code(i) is not null).Select(i => $"{t}:{Code(i)}"))
             .Order()
             .ToList();
 
         advertised.ShouldBe(registered);
+    }
+
+    [Fact]
+    public async Task Given_the_registry_Then_the_CapabilityStatement_flags_exactly_its_conditional_interactions()
+    {
+        var body = await (await server.Client.GetAsync("/fhir/metadata")).BodyAsync();
+
+        var advertised = body.GetProperty("rest")[0].GetProperty("resource").EnumerateArray()
+            .Select(r => $"{r.GetProperty("type").GetString()}:{ConditionalFlags(r)}")
+            .Order()
+            .ToList();
+        var registered = ResourceRegistry.Default.ResourceTypes
+            .Select(t => $"{t}:{ConditionalFlags(ResourceRegistry.Default.InteractionsOf(t))}")
+            .Order()
+            .ToList();
+
+        advertised.ShouldBe(registered);
+        advertised.ShouldContain("Patient:create update delete=single patch");
+    }
+
+    [Fact]
+    public void Given_a_registry_with_some_conditional_interactions_Then_the_CapabilityStatement_flags_those_only()
+    {
+        var registry = new ResourceRegistry(new Dictionary<string, IReadOnlySet<FhirInteraction>>
+        {
+            ["Patient"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Update, FhirInteraction.ConditionalUpdate },
+            ["Observation"] = new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Delete, FhirInteraction.ConditionalDelete, FhirInteraction.Patch, FhirInteraction.ConditionalPatch },
+        });
+        var factory = new CapabilityStatementFactory(registry, new OperationRegistry(registry),
+            SearchParameterRegistry.Create(registry.ResourceTypes, protectSections: false), TimeProvider.System);
+
+        var json = new FhirJsonSerializer().SerializeToString(factory.Create("http://example.org/fhir"));
+        using var document = JsonDocument.Parse(json);
+        var flags = document.RootElement.GetProperty("rest")[0].GetProperty("resource").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("type").GetString()!, ConditionalFlags);
+
+        flags["Patient"].ShouldBe("update");
+        flags["Observation"].ShouldBe("delete=single patch");
     }
 
     [Fact]
@@ -60,6 +102,23 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
             {
                 ((int)create.StatusCode).ShouldBeOneOf(201, 400, 422);
             }
+
+            // The conditional interactions: a condition that matches nothing.
+            var conditionalUpdate = await server.Client.PutAsync($"/fhir/{type}?_id=unknown-id", FhirHttp.Json($$"""{"resourceType":"{{type}}"}"""));
+            var conditionalDelete = await server.Client.DeleteAsync($"/fhir/{type}?_id=unknown-id");
+            using var conditionalPatchRequest = new HttpRequestMessage(HttpMethod.Patch, $"/fhir/{type}?_id=unknown-id")
+            {
+                Content = FhirHttp.Json("""[{"op":"test","path":"/id","value":"unknown-id"}]""", "application/json-patch+json"),
+            };
+            var conditionalPatch = await server.Client.SendAsync(conditionalPatchRequest);
+            var flags = ConditionalFlags(resource);
+            flags.ShouldContain("update", Case.Sensitive, type);
+            ((int)conditionalUpdate.StatusCode).ShouldBeOneOf([201, 400, 422], type);
+            flags.ShouldContain("delete=single", Case.Sensitive, type);
+            conditionalDelete.StatusCode.ShouldBe(HttpStatusCode.NoContent, type);
+            flags.ShouldContain("patch", Case.Sensitive, type);
+            conditionalPatch.StatusCode.ShouldBe(HttpStatusCode.NotFound, type);
+            (await conditionalPatch.Content.ReadAsStringAsync()).ShouldContain($"No {type} matches the condition", Case.Sensitive, type);
 
             codes.Contains("read").ShouldBeTrue();
             read.StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -122,8 +181,33 @@ public sealed class CapabilityStatementTests(FhirServerFixture server) : IClassF
         }
     }
 
-    private static string Code(FhirInteraction interaction) => interaction switch
+    /// <summary>The conditional interactions a CapabilityStatement resource entry flags, as "create update delete=single patch".</summary>
+    private static string ConditionalFlags(JsonElement resource)
     {
+        bool Flag(string name) => resource.TryGetProperty(name, out var flag) && flag.GetBoolean();
+        var delete = resource.TryGetProperty("conditionalDelete", out var mode) ? mode.GetString() : "not-supported";
+        var patch = resource.TryGetProperty("extension", out var extensions)
+            && extensions.EnumerateArray().Any(e => e.GetProperty("url").GetString() == CapabilityStatementFactory.ConditionalPatchExtension && e.GetProperty("valueBoolean").GetBoolean());
+        return string.Join(" ", new[]
+        {
+            Flag("conditionalCreate") ? "create" : null,
+            Flag("conditionalUpdate") ? "update" : null,
+            delete == "not-supported" ? null : "delete=" + delete,
+            patch ? "patch" : null,
+        }.OfType<string>());
+    }
+
+    private static string ConditionalFlags(IReadOnlySet<FhirInteraction> interactions) => string.Join(" ", new[]
+    {
+        interactions.Contains(FhirInteraction.ConditionalCreate) ? "create" : null,
+        interactions.Contains(FhirInteraction.ConditionalUpdate) ? "update" : null,
+        interactions.Contains(FhirInteraction.ConditionalDelete) ? "delete=single" : null,
+        interactions.Contains(FhirInteraction.ConditionalPatch) ? "patch" : null,
+    }.OfType<string>());
+
+    private static string? Code(FhirInteraction interaction) => interaction switch
+    {
+        FhirInteraction.ConditionalCreate or FhirInteraction.ConditionalUpdate or FhirInteraction.ConditionalDelete or FhirInteraction.ConditionalPatch => null,
         FhirInteraction.HistoryInstance => "history-instance",
         FhirInteraction.HistoryType => "history-type",
         FhirInteraction.SearchType => "search-type",

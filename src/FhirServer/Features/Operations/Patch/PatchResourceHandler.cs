@@ -5,13 +5,15 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Resources;
+using SeSPHR.FhirServer.Features.Resources.Search;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
 namespace SeSPHR.FhirServer.Features.Operations.Patch;
 
 /// <summary>
-/// FHIR patch (<c>PATCH [base]/[type]/[id]</c>): a JSON Patch (<c>application/json-patch+json</c>)
+/// FHIR patch (<c>PATCH [base]/[type]/[id]</c>, or <c>PATCH [base]/[type]?[search]</c> for the one
+/// resource a search finds): a JSON Patch (<c>application/json-patch+json</c>)
 /// applied to the stored JSON, or a FHIRPath Patch (a Parameters resource) applied to the model.
 /// The result is parsed strictly again and stored as a new version through the same writer as an
 /// update, so it gets the same checks, meta and search values; a result that is not a valid
@@ -24,6 +26,7 @@ public sealed class PatchResourceHandler(
     ResourceWriter writer,
     FhirSerialization serialization,
     ResourceRegistry registry,
+    SearchHandler search,
     DisclosurePolicy disclosure,
     ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
@@ -35,8 +38,30 @@ public sealed class PatchResourceHandler(
         registry.Require(resourceType, FhirInteraction.Patch);
         ResourceIds.Require(id);
         var patch = await ReadPatchAsync(request, cancellationToken);
-        var pinned = StoredResponses.IfMatchVersion(request);
+        return await PatchAsync(request, resourceType, id, patch, cancellationToken);
+    }
 
+    /// <summary>
+    /// Conditional patch (<c>PATCH [base]/[type]?[search]</c>, http.html#patch): the one resource the
+    /// search finds is patched; none is 404, several are 412. The search sees only what the caller
+    /// may read, so a withheld resource answers as no match.
+    /// </summary>
+    public async Task<FhirResult> HandleConditionalAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
+    {
+        registry.Require(resourceType, FhirInteraction.ConditionalPatch);
+        var condition = search.ParseCondition(resourceType, request.QueryString.Value ?? "");
+        var patch = await ReadPatchAsync(request, cancellationToken);
+        var match = await search.FindConditionalAsync(condition, cancellationToken) ?? throw NoMatch(resourceType);
+        return await PatchAsync(request, resourceType, match.LogicalId, patch, cancellationToken);
+    }
+
+    /// <summary>What a conditional patch whose condition finds nothing answers (also inside Bundles).</summary>
+    internal static FhirException NoMatch(string resourceType) =>
+        new(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"No {resourceType} matches the condition.");
+
+    private async Task<FhirResult> PatchAsync(HttpRequest request, string resourceType, string id, PatchDocument patch, CancellationToken cancellationToken)
+    {
+        var pinned = StoredResponses.IfMatchVersion(request);
         for (var attempt = 1; ; attempt++)
         {
             var current = await store.ReadAsync(resourceType, id, cancellationToken);

@@ -31,6 +31,7 @@ public sealed class CreateResourceHandler(
         var condition = request.Headers["If-None-Exist"].ToString();
         if (condition.Length > 0)
         {
+            registry.Require(resourceType, FhirInteraction.ConditionalCreate);
             var existing = await search.FindConditionalAsync(resourceType, condition, cancellationToken);
             if (existing is not null)
             {

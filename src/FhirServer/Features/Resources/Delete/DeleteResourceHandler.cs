@@ -1,3 +1,6 @@
+using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Resources.Search;
+using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
 namespace SeSPHR.FhirServer.Features.Resources.Delete;
@@ -5,21 +8,45 @@ namespace SeSPHR.FhirServer.Features.Resources.Delete;
 /// <summary>
 /// FHIR delete (<c>DELETE [base]/[type]/[id]</c>): writes a tombstone version, so the history
 /// keeps every earlier version and a later read answers 410 Gone. Deleting what is not there
-/// (any more) succeeds too (204), as the interaction is idempotent.
+/// (any more) succeeds too (204), as the interaction is idempotent. Conditional delete
+/// (<c>DELETE [base]/[type]?[search]</c>) deletes the one resource a search finds, or nothing.
 /// </summary>
-public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter writer, ResourceRegistry registry)
+public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter writer, ResourceRegistry registry, SearchHandler search)
 {
-    public async Task<Http.FhirResult> HandleAsync(string resourceType, string id, CancellationToken cancellationToken)
+    public async Task<FhirResult> HandleAsync(string resourceType, string id, CancellationToken cancellationToken)
     {
         registry.Require(resourceType, FhirInteraction.Delete);
         ResourceIds.Require(id);
-        var tombstone = await writer.DeleteAsync(resourceType, id, cancellationToken);
-        if (tombstone is not null)
+        return await CommitAsync(await writer.DeleteAsync(resourceType, id, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Conditional delete, one resource at a time (http.html#cdelete, "single"): none found is an
+    /// ordinary delete of nothing (204), several are 412. The search sees only what the caller may
+    /// read, so a withheld resource is never found and never makes the condition ambiguous.
+    /// <c>If-Match</c> pins the version of the match (412 when it differs, or nothing matches).
+    /// </summary>
+    public async Task<FhirResult> HandleConditionalAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
+    {
+        registry.Require(resourceType, FhirInteraction.ConditionalDelete);
+        var match = await search.FindConditionalAsync(resourceType, request.QueryString.Value ?? "", cancellationToken);
+        if (StoredResponses.IfMatchVersion(request) is { } expected && match?.VersionId != expected)
         {
-            await ConcurrentWrites.CommitAsync(store, [tombstone], cancellationToken);
-            return Http.FhirResult.Empty(StatusCodes.Status204NoContent) with { VersionId = tombstone.Resource.VersionId };
+            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"The {resourceType} the condition matches is not at version {expected} (If-Match).");
         }
 
-        return Http.FhirResult.Empty(StatusCodes.Status204NoContent);
+        return await CommitAsync(match is null ? null : writer.Delete(resourceType, match.LogicalId, match), cancellationToken);
+    }
+
+    private async Task<FhirResult> CommitAsync(ResourceWrite? tombstone, CancellationToken cancellationToken)
+    {
+        if (tombstone is null)
+        {
+            return FhirResult.Empty(StatusCodes.Status204NoContent);
+        }
+
+        await ConcurrentWrites.CommitAsync(store, [tombstone], cancellationToken);
+        return FhirResult.Empty(StatusCodes.Status204NoContent) with { VersionId = tombstone.Resource.VersionId };
     }
 }

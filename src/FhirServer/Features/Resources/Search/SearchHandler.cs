@@ -38,21 +38,46 @@ public sealed class SearchHandler(
         return FhirResult.OfStored(StatusCodes.Status200OK, json);
     }
 
-    /// <summary>The one resource a conditional interaction names, null for none; 412 when several match.</summary>
-    public async Task<StoredResource?> FindConditionalAsync(string resourceType, string condition, CancellationToken cancellationToken)
+    /// <summary>
+    /// The search of a conditional interaction (<c>?identifier=x</c>, with or without the <c>?</c>):
+    /// parsed strictly, and refused (400) when it names no search parameter, which would match every
+    /// resource of the type.
+    /// </summary>
+    public SearchQuery ParseCondition(string resourceType, string condition)
     {
+        ArgumentNullException.ThrowIfNull(condition);
         var parameters = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(condition.TrimStart('?'))
             .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string>(q.Key, v ?? "")));
         var query = parser.Parse(resourceType, parameters, strict: true);
-        query.Count = 2;
-        query.Total = TotalMode.None;
-        var page = await queries.SearchAsync(query, cancellationToken);
+        return query.Conditions.Count > 0
+            ? query
+            : throw new FhirException(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid,
+                $"A condition names {resourceType} resources by search parameters, and this one has none.");
+    }
+
+    /// <summary>The one resource a conditional interaction names, null for none; 412 when several match.</summary>
+    public Task<StoredResource?> FindConditionalAsync(string resourceType, string condition, CancellationToken cancellationToken) =>
+        FindConditionalAsync(ParseCondition(resourceType, condition), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindConditionalAsync(string, string, CancellationToken)"/> for a parsed condition.
+    /// Like every search it sees only what the caller may read: a resource withheld from the caller
+    /// is no match, and never makes a condition ambiguous.
+    /// </summary>
+    public async Task<StoredResource?> FindConditionalAsync(SearchQuery condition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        condition.Count = 2;
+        condition.Total = TotalMode.None;
+        condition.Summary = SummaryMode.None;
+        condition.Cursor = null;
+        var page = await queries.SearchAsync(condition, cancellationToken);
         return page.Matches.Count switch
         {
             0 => null,
-            1 => await store.ReadAsync(resourceType, page.Matches[0].LogicalId, cancellationToken),
+            1 => await store.ReadAsync(condition.ResourceType, page.Matches[0].LogicalId, cancellationToken),
             _ => throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.MultipleMatches,
-                $"The condition matches more than one {resourceType}."),
+                $"The condition matches more than one {condition.ResourceType}."),
         };
     }
 
