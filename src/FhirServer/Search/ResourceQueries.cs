@@ -218,22 +218,11 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         return new ResultPage(rows, backwards || more, backwards ? more : cursor is not null, null, snapshot);
     }
 
-    private async Task<object?> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(text);
-        command.Parameters.AddRange(sql.Parameters.ToArray());
-        return await command.ExecuteScalarAsync(cancellationToken);
-    }
+    private Task<object?> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken) =>
+        sql.ScalarAsync(dataSource, text, cancellationToken);
 
-    private async Task<List<FoundResource>> ReadAsync(string text, SearchSql sql, CancellationToken cancellationToken, bool withDeleted = false)
-    {
-        await using var command = dataSource.CreateCommand(text);
-        command.Parameters.AddRange(sql.Parameters.ToArray());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<FoundResource>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new FoundResource(
+    private Task<List<FoundResource>> ReadAsync(string text, SearchSql sql, CancellationToken cancellationToken, bool withDeleted = false) =>
+        sql.ReadAsync(dataSource, text, reader => new FoundResource(
                 reader.GetString(0),
                 reader.GetString(1),
                 reader.GetString(2),
@@ -243,9 +232,6 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 withDeleted && reader.GetBoolean(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
-        }
-
-        return rows;
-    }
+                reader.IsDBNull(9) ? null : reader.GetString(9)),
+            cancellationToken);
 }

@@ -26,6 +26,40 @@ public sealed class SearchSql
         return "$" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The rows of a query built here, planned for its parameters' values. Connections plan a
+    /// prepared statement once for all values after its fifth run (PostgreSQL's plan_cache_mode
+    /// auto), which suits look-ups by key but not searches: one generic plan cannot tell a patient
+    /// with 20,000 Observations from one with 20 (a 20-row page took 215 ms instead of 0.35 ms).
+    /// The setting is local to the batch's implicit transaction, so it ends with the query, and
+    /// the key look-ups of every request (the caller's Consent stamp, reads by id, the disclosure
+    /// check) keep their generic plans instead of being planned again on every request (0.6 ms of
+    /// PostgreSQL's CPU per request for the stamp alone).
+    /// </summary>
+    public async Task<List<T>> ReadAsync<T>(NpgsqlDataSource dataSource, string text, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(row);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('plan_cache_mode', 'force_custom_plan', true)"));
+        var query = new NpgsqlBatchCommand(text);
+        query.Parameters.AddRange(_parameters.ToArray());
+        batch.BatchCommands.Add(query);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The first column of the first row, planned as <see cref="ReadAsync"/> plans.</summary>
+    public async Task<object?> ScalarAsync(NpgsqlDataSource dataSource, string text, CancellationToken cancellationToken) =>
+        (await ReadAsync(dataSource, text, reader => reader.IsDBNull(0) ? null : reader.GetValue(0), cancellationToken)).FirstOrDefault();
+
     /// <summary>The WHERE clause (without cursor) for the resources a query matches.</summary>
     public string Where(SearchQuery query, DateTime snapshot, string? accessFilter)
     {

@@ -108,11 +108,6 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         var serializer = store.Options.Serializer();
         await using var batch = dataSource.CreateBatch();
 
-        // The connections plan every statement for its values (force_custom_plan, for the searches'
-        // sake). These statements' plans never depend on their values (inserts from arrays, look-ups
-        // by key), and planning the create's one statement cost a fifth of its database time. The
-        // setting is local to the batch's transaction: it ends with it, committed or rolled back.
-        new Statement(batch).Text = "select set_config('plan_cache_mode', 'force_generic_plan', true)";
         var replaced = writes.Where(w => w.ReplacesExisting).Select(w => w.Resource).ToList();
         if (replaced.Count > 0)
         {

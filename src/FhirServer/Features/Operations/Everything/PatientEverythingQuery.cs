@@ -97,28 +97,16 @@ public sealed class PatientEverythingQuery(NpgsqlDataSource dataSource, Disclosu
         return string.Join(" AND ", clauses);
     }
 
-    private async Task<object?> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(text);
-        command.Parameters.AddRange(sql.Parameters.ToArray());
-        return await command.ExecuteScalarAsync(cancellationToken);
-    }
+    private Task<object?> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken) =>
+        sql.ScalarAsync(dataSource, text, cancellationToken);
 
-    private async Task<List<EverythingEntry>> ReadAsync(string text, SearchSql sql, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(text);
-        command.Parameters.AddRange(sql.Parameters.ToArray());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<EverythingEntry>();
-        while (await reader.ReadAsync(cancellationToken))
+    private Task<List<EverythingEntry>> ReadAsync(string text, SearchSql sql, CancellationToken cancellationToken) =>
+        sql.ReadAsync(dataSource, text, reader =>
         {
             var lastUpdated = reader.GetDateTime(4);
-            rows.Add(new EverythingEntry(
+            return new EverythingEntry(
                 new FoundResource(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), lastUpdated, lastUpdated, reader.GetString(5), IsDeleted: false,
                     reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)),
-                reader.GetBoolean(6)));
-        }
-
-        return rows;
-    }
+                reader.GetBoolean(6));
+        }, cancellationToken);
 }
