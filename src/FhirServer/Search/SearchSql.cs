@@ -27,14 +27,11 @@ public sealed class SearchSql
     }
 
     /// <summary>
-    /// The rows of a query built here, planned for its parameters' values. Connections plan a
-    /// prepared statement once for all values after its fifth run (PostgreSQL's plan_cache_mode
-    /// auto), which suits look-ups by key but not searches: one generic plan cannot tell a patient
-    /// with 20,000 Observations from one with 20 (a 20-row page took 215 ms instead of 0.35 ms).
-    /// The setting is local to the batch's implicit transaction, so it ends with the query, and
-    /// the key look-ups of every request (the caller's Consent stamp, reads by id, the disclosure
-    /// check) keep their generic plans instead of being planned again on every request (0.6 ms of
-    /// PostgreSQL's CPU per request for the stamp alone).
+    /// The rows of a query built here, planned for its parameters' values. Connections run one
+    /// generic plan per prepared statement (StorageServiceCollectionExtensions), which suits
+    /// look-ups by key but not searches: one generic plan cannot tell a patient with 20,000
+    /// Observations from one with 20 (a 20-row page took 215 ms instead of 0.35 ms). The setting
+    /// is local to the batch's implicit transaction, so it ends with the query.
     /// </summary>
     public async Task<List<T>> ReadAsync<T>(NpgsqlDataSource dataSource, string text, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
     {
