@@ -91,8 +91,8 @@ public static class FhirEndpoints
             handler.ReadAsync(type, id, cancellationToken));
         fhir.MapPut("/{type}/{id}", (HttpRequest request, string type, string id, UpdateResourceHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, type, id, cancellationToken));
-        fhir.MapDelete("/{type}/{id}", (string type, string id, DeleteResourceHandler handler, CancellationToken cancellationToken) =>
-            handler.HandleAsync(type, id, cancellationToken));
+        fhir.MapDelete("/{type}/{id}", (HttpRequest request, string type, string id, DeleteResourceHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(request, type, id, cancellationToken));
         fhir.MapGet("/{type}/{id}/_history", (HttpRequest request, string type, string id, HistoryHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(request, type, id, cancellationToken));
         fhir.MapGet("/{type}/{id}/_history/{version}", (string type, string id, string version, ReadResourceHandler handler, CancellationToken cancellationToken) =>

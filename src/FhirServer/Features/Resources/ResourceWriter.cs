@@ -53,14 +53,7 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
         return (write, current is null || current.IsDeleted);
     }
 
-    /// <summary>A tombstone version, or null when there is nothing (left) to delete.</summary>
-    public async Task<ResourceWrite?> DeleteAsync(string resourceType, string id, CancellationToken cancellationToken)
-    {
-        var current = await store.ReadAsync(resourceType, id, cancellationToken);
-        return Delete(resourceType, id, current);
-    }
-
-    /// <summary>As <see cref="DeleteAsync"/>, given the current version read beforehand (null when there is none).</summary>
+    /// <summary>A tombstone version of the current version read beforehand, or null when there is nothing (left) to delete.</summary>
     public ResourceWrite? Delete(string resourceType, string id, StoredResource? current)
     {
         if (current is null || current.IsDeleted)

@@ -95,6 +95,35 @@ public sealed class UpdateDeleteHistoryTests(FhirServerFixture server) : IClassF
     }
 
     [Fact]
+    public async Task Given_a_stale_if_match_When_deleted_Then_412_and_the_resource_stays_and_the_current_version_deletes_it()
+    {
+        var id = NewId();
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "One")));
+        await Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, "Two")));
+        HttpRequestMessage Delete(string version)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Delete, $"/fhir/Patient/{id}");
+            request.Headers.TryAddWithoutValidation("If-Match", $"W/\"{version}\"");
+            return request;
+        }
+
+        using var stale = Delete("1");
+        var refused = await Client.SendAsync(stale);
+        var afterRefusal = await Client.GetAsync($"/fhir/Patient/{id}");
+        using var current = Delete("2");
+        var deleted = await Client.SendAsync(current);
+        using var again = Delete("2");
+        var deletedAgain = await Client.SendAsync(again);
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+        (await refused.OutcomeCodeAsync()).ShouldBe("conflict");
+        afterRefusal.StatusCode.ShouldBe(HttpStatusCode.OK);
+        deleted.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await Client.GetAsync($"/fhir/Patient/{id}")).StatusCode.ShouldBe(HttpStatusCode.Gone);
+        deletedAgain.StatusCode.ShouldBe(HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
     public async Task Given_a_deleted_resource_When_deleted_again_Then_204_and_when_put_again_Then_it_comes_back_as_a_new_version()
     {
         var id = NewId();

@@ -8,16 +8,25 @@ namespace SeSPHR.FhirServer.Features.Resources.Delete;
 /// <summary>
 /// FHIR delete (<c>DELETE [base]/[type]/[id]</c>): writes a tombstone version, so the history
 /// keeps every earlier version and a later read answers 410 Gone. Deleting what is not there
-/// (any more) succeeds too (204), as the interaction is idempotent. Conditional delete
+/// (any more) succeeds too (204), as the interaction is idempotent, unless <c>If-Match</c> names
+/// a version: then the current version must be that one (412 otherwise). Conditional delete
 /// (<c>DELETE [base]/[type]?[search]</c>) deletes the one resource a search finds, or nothing.
 /// </summary>
 public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter writer, ResourceRegistry registry, SearchHandler search)
 {
-    public async Task<FhirResult> HandleAsync(string resourceType, string id, CancellationToken cancellationToken)
+    public async Task<FhirResult> HandleAsync(HttpRequest request, string resourceType, string id, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         registry.Require(resourceType, FhirInteraction.Delete);
         ResourceIds.Require(id);
-        return await CommitAsync(await writer.DeleteAsync(resourceType, id, cancellationToken), cancellationToken);
+        var current = await store.ReadAsync(resourceType, id, cancellationToken);
+        if (StoredResponses.IfMatchVersion(request) is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
+        {
+            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"{resourceType}/{id} is not at version {expected} (If-Match).");
+        }
+
+        return await CommitAsync(writer.Delete(resourceType, id, current), cancellationToken);
     }
 
     /// <summary>
