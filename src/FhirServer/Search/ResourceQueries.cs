@@ -138,18 +138,21 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         var direction = backwards ? "ASC" : "DESC";
         var limit = sql.Add(count + 1);
 
-        // The clauses every branch has, on its own alias and version key.
+        // The clauses every branch has, on its own alias and version key (the values are bound once).
+        var until = sql.Add(snapshot);
+        var from = since is { } instant ? sql.Add(instant) : null;
+        var after = cursor is null ? null : $"({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})";
         List<string> Clauses(string a, string key)
         {
-            var clauses = new List<string> { $"{a}.last_updated <= {sql.Add(snapshot)}" };
-            if (since is { } from)
+            var clauses = new List<string> { $"{a}.last_updated <= {until}" };
+            if (from is not null)
             {
-                clauses.Add($"{a}.last_updated >= {sql.Add(from)}");
+                clauses.Add($"{a}.last_updated >= {from}");
             }
 
-            if (cursor is not null)
+            if (after is not null)
             {
-                clauses.Add($"({a}.last_updated, {key}) {(backwards ? ">" : "<")} ({sql.Add(cursor.SortKey)}, {sql.Add(cursor.Id)})");
+                clauses.Add($"({a}.last_updated, {key}) {(backwards ? ">" : "<")} {after}");
             }
 
             return clauses;

@@ -20,13 +20,7 @@ public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter w
         registry.Require(resourceType, FhirInteraction.Delete);
         ResourceIds.Require(id);
         var current = await store.ReadAsync(resourceType, id, cancellationToken);
-        if (StoredResponses.IfMatchVersion(request) is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
-        {
-            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
-                $"{resourceType}/{id} is not at version {expected} (If-Match).");
-        }
-
-        return await CommitAsync(writer.Delete(resourceType, id, current), cancellationToken);
+        return await DeleteAsync(request, resourceType, current, $"{resourceType}/{id}", cancellationToken);
     }
 
     /// <summary>
@@ -37,19 +31,22 @@ public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter w
     /// </summary>
     public async Task<FhirResult> HandleConditionalAsync(HttpRequest request, string resourceType, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         registry.Require(resourceType, FhirInteraction.ConditionalDelete);
         var match = await search.FindConditionalAsync(resourceType, request.QueryString.Value ?? "", cancellationToken);
-        if (StoredResponses.IfMatchVersion(request) is { } expected && match?.VersionId != expected)
-        {
-            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
-                $"The {resourceType} the condition matches is not at version {expected} (If-Match).");
-        }
-
-        return await CommitAsync(match is null ? null : writer.Delete(resourceType, match.LogicalId, match), cancellationToken);
+        return await DeleteAsync(request, resourceType, match, $"The {resourceType} the condition matches", cancellationToken);
     }
 
-    private async Task<FhirResult> CommitAsync(ResourceWrite? tombstone, CancellationToken cancellationToken)
+    /// <summary>Writes the tombstone of <paramref name="current"/>, if there is one to write and <c>If-Match</c> names its version.</summary>
+    private async Task<FhirResult> DeleteAsync(HttpRequest request, string resourceType, StoredResource? current, string named, CancellationToken cancellationToken)
     {
+        if (StoredResponses.IfMatchVersion(request) is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
+        {
+            throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
+                $"{named} is not at version {expected} (If-Match).");
+        }
+
+        var tombstone = current is null ? null : writer.Delete(resourceType, current.LogicalId, current);
         if (tombstone is null)
         {
             return FhirResult.Empty(StatusCodes.Status204NoContent);
