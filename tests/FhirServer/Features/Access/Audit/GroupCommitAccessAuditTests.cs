@@ -190,6 +190,33 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
     }
 
     [Fact]
+    public async Task Given_a_small_batch_cap_When_waves_of_requests_record_Then_every_request_is_released_once_its_records_are_stored_and_the_writer_stops()
+    {
+        // Callers commit for each other and hand the queue on to a background loop when a batch
+        // leaves records behind: none may be lost, none may wait for ever, and a stop must end.
+        var patient = NewPatient();
+        var services = server.Factory.Services;
+        using var writer = new GroupCommitAccessAudit(
+            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
+            Options.Create(new AuditOptions { MaxBatch = 2 }), NullLogger<GroupCommitAccessAudit>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        for (var wave = 0; wave < 20; wave++)
+        {
+            var calls = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+            {
+                await Task.Delay(Random.Shared.Next(3));
+                await writer.RecordAsync([Read(patient, $"Observation/w{wave}-{i}")], CancellationToken.None);
+            })).ToList();
+            await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await writer.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        writer.RecordsWritten.ShouldBe(320);
+        (await CountAsync(patient)).ShouldBe(320);
+    }
+
+    [Fact]
     public async Task Given_the_database_refuses_a_batch_When_recording_Then_its_callers_fail_nothing_of_it_is_stored_and_later_records_are()
     {
         var patient = NewPatient();
