@@ -141,15 +141,17 @@ public sealed class ResponseShaper(
             return items.Select(i => i.Json).ToList();
         }
 
-        // The audit commit starts before any shaping and runs beside the SRS call: its records name the
-        // resources served, which do not depend on the SRS's answer, so the response waits for one WAL
-        // flush at a time (the longer of the SRS's log commit and this one), not for both in a row.
+        // The audit commit runs beside the SRS call: its records name the resources served, which do
+        // not depend on the SRS's answer, so the response waits for the longer of the two, not for both
+        // in a row. The SRS call goes out first, being the longer: the audit's first commit runs on this
+        // thread up to its insert (GroupCommitAccessAudit), and before that, it delayed the SRS request.
         var audited = items.Where(i => i.Json is not null && i.Patient is not null).ToList();
+        var shaping = ShapeProtectedAsync(caller, items, cancellationToken);
         var auditing = AuditAsync(caller, audited, action, AccessOutcome.Success, cancellationToken);
         string?[] shaped;
         try
         {
-            shaped = await ShapeProtectedAsync(caller, items, cancellationToken);
+            shaped = await shaping;
         }
         catch (FhirException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable)
         {
