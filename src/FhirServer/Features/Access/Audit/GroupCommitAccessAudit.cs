@@ -162,7 +162,7 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
                 return;
             }
 
-            // CommitAsync catches every failure, so the loop never ends with an exception.
+            // The loop ends only once the queue is empty, and never with an exception (DrainAsync).
             _ = Task.Run(DrainAsync, CancellationToken.None);
         }
     }
