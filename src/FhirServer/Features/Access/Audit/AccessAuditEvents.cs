@@ -44,9 +44,7 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
         ["delete"] = ("delete", "D"),
     };
 
-    /// <summary>Refuses a record the AuditEvent could not tell truthfully (a caller's bug, caught before it is queued).</summary>
-    public static void Check(AccessRecord record) => Targets(record);
-
+    /// <summary>The record's patient and resource; refuses a record the AuditEvent could not tell truthfully (a caller's bug).</summary>
     private static (ReferenceTarget Patient, ReferenceTarget Resource) Targets(AccessRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -112,8 +110,9 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
             throw new ArgumentException("An AuditEvent needs at least one record.", nameof(records));
         }
 
+        // Every record is checked here, once, before anything is written or queued.
+        var targets = records.Select(Targets).ToList();
         var record = records[0];
-        var (patient, _) = Targets(record);
         if (records.Any(r => r.Patient != record.Patient || r.Action != record.Action || r.Outcome != record.Outcome
                              || r.CallerUserId != record.CallerUserId || r.RequestId != record.RequestId || r.At != record.At))
         {
@@ -126,7 +125,7 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
         var buffer = new ArrayBufferWriter<byte>(1024 + (512 * records.Count));
         using (var json = new Utf8JsonWriter(buffer, FhirSerialization.WriterOptions))
         {
-            Write(json, index, records, patient, id, lastUpdated);
+            Write(json, index, records, targets, id, lastUpdated);
         }
 
         var resource = new StoredResource
@@ -137,14 +136,17 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
             VersionId = 1,
             LastUpdated = lastUpdated,
             Json = Encoding.UTF8.GetString(buffer.WrittenSpan),
-            Patient = patient.ToString(),
+            Patient = targets[0].Patient.ToString(),
         };
         return new ResourceWrite(resource, index, ReplacesExisting: false);
     }
 
-    private void Write(Utf8JsonWriter json, SearchIndex index, IReadOnlyList<AccessRecord> records, ReferenceTarget patient, string id, DateTimeOffset lastUpdated)
+    private void Write(
+        Utf8JsonWriter json, SearchIndex index, IReadOnlyList<AccessRecord> records,
+        List<(ReferenceTarget Patient, ReferenceTarget Resource)> targets, string id, DateTimeOffset lastUpdated)
     {
         var record = records[0];
+        var patient = targets[0].Patient;
         var (subtype, action) = Actions[record.Action];
         json.WriteStartObject();
         json.WriteString("resourceType", "AuditEvent");
@@ -221,9 +223,9 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
         json.WriteEndObject();
 
         json.WriteStartArray("entity");
-        foreach (var accessed in records)
+        for (var i = 0; i < records.Count; i++)
         {
-            var (_, resource) = Targets(accessed);
+            var (accessed, resource) = (records[i], targets[i].Resource);
             json.WriteStartObject();
             json.WriteStartObject("what");
             Reference(json, index, "entity", accessed.VersionId is { } version

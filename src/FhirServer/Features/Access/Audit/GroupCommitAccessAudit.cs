@@ -73,13 +73,9 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
             return;
         }
 
-        foreach (var record in records)
-        {
-            AccessAuditEvents.Check(record);
-        }
-
         // The AuditEvents are built here, on the caller's thread, so that the requests of a batch build
-        // theirs in parallel and the commit does nothing but write.
+        // theirs in parallel and the commit does nothing but write; a malformed record throws here,
+        // before anything is queued.
         var submission = new Submission(records.Count, [.. _events.ToWrites(records, _clock.GetUtcNow())]);
 
         // Back-pressure: at most QueueCapacity requests wait to be committed; the rest wait for room.
