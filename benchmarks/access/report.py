@@ -93,6 +93,9 @@ w(f"- **Warm**: a slice of {machine['warm_slice']:,} Observations the doctor rea
   f"**Cold**: Observations the doctor never read, a fresh part of a pool of {machine['cold_pool']:,} for each run, so every "
   f"capsule is re-encrypted (Umbral reencrypt) by the SRS; the cold runs used {machine['cold_used']:,} of the pool"
   + (" — **the pool wrapped** in a run marked below, part of that run was warm." if any(r["cold_pool_wrapped"] for r in rows) else ", none wrapped."))
+w("- **Warm** reads go to a FhirServer that replays the cfrags the SRS already issued to the doctor (same capsule, "
+  "unchanged Consents: no SRS call); **SRS-warm** reads are the same warm slice through a second FhirServer on the same "
+  "database and SRS that replays nothing, so every read makes its SRS call and the SRS answers from its cfrag cache.")
 w("- **Patient** figures are the mean of two runs at each count, one before and one after the doctor's.")
 w("")
 
@@ -113,6 +116,15 @@ w(f"**Target {'met' if all_met else 'not met'}** at "
   f"{sum(1 for *_, m in read_warm if m)} of {len(read_warm)} connection counts"
   + ("." if all_met else f" (missed at {', '.join(str(c) for c, *_, m in read_warm if not m)})."))
 w("")
+read_srs_warm = ratios("read", "srs-warm")
+if read_srs_warm:
+    w("## SRS-warm: no replay, every read asks the SRS (reported, side by side)")
+    w("")
+    w("| connections | patient req/s | doctor SRS-warm req/s | cost | p99 patient | p99 doctor SRS-warm | p99 ratio | within 1.5× |")
+    w("|---:|---:|---:|---:|---:|---:|---:|:--:|")
+    for c, p, d, cost, p99, met in read_srs_warm:
+        w(f"| {c} | {n(p['requests_per_s'])} | {n(d['requests_per_s'])} | {cost:.2f}× | {n(p['p99_ms'], 2)} ms | {n(d['p99_ms'], 2)} ms | {p99:.2f}× | {'yes' if met else 'no'} |")
+    w("")
 w("## Cold: every capsule re-encrypted (reported, no target)")
 w("")
 w("| connections | patient req/s | doctor cold req/s | cost | p99 patient | p99 doctor cold | p99 ratio | pool wrapped |")
@@ -149,7 +161,8 @@ if any(r["operation"] == "search" for r in rows):
 
 w("## Where the time goes: CPU per process during each measured run")
 w("")
-w("Percent of one core, from /proc/<pid>/stat before and after each run (utime + stime); PostgreSQL split by the "
+w("Percent of one core, from /proc/<pid>/stat before and after each run (utime + stime; for SRS-warm runs the "
+  "FhirServer column is the second FhirServer's); PostgreSQL split by the "
   "service role of its live backends (the servers' connection pools keep them), so `pg fhir` is the FhirServer's "
   "queries and audit commits, `pg srs` the SRS's key look-ups and re-encryption log. CPU per request = CPU % × 10 ms / req/s.")
 w("")
@@ -157,7 +170,7 @@ w("| operation | user | kind | connections | req/s | FhirServer % | SRS % | pg f
 w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for op in ("read", "search"):
     for c in connections:
-        for user, kind in (("patient", "own"), ("doctor", "warm"), ("doctor", "cold")):
+        for user, kind in (("patient", "own"), ("doctor", "warm"), ("doctor", "srs-warm"), ("doctor", "cold")):
             s = summary(op, user, kind, c)
             if not s:
                 continue
@@ -183,7 +196,7 @@ try:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    series = [("patient", "own", "patient (own reads)"), ("doctor", "warm", "doctor, warm cache"), ("doctor", "cold", "doctor, cold")]
+    series = [("patient", "own", "patient (own reads)"), ("doctor", "warm", "doctor, warm (replayed)"), ("doctor", "srs-warm", "doctor, SRS-warm (no replay)"), ("doctor", "cold", "doctor, cold")]
     for user, kind, label in series:
         points = [(c, summary("read", user, kind, c)) for c in connections]
         points = [(c, s) for c, s in points if s]

@@ -12,8 +12,9 @@
 # 3. Seeds through the public APIs (AccessData): first admin, a patient, an approved doctor, the
 #    patient's sealed vitals Observations, the vitals grant.
 # 4. At every connection count, side by side so the machine's noise hits both alike: the patient's
-#    reads, the doctor's reads with a warm cfrag cache (a slice the doctor read once before), the
-#    doctor's reads cold (ids the doctor never read, a fresh part of the pool each run), the
+#    reads, the doctor's reads with a warm cfrag cache (a slice the doctor read once before: the
+#    FhirServer replays the cfrags the SRS issued), the same warm reads through a second FhirServer
+#    that replays nothing (every capsule to the SRS, which answers from its cache), the doctor's reads cold (ids the doctor never read, a fresh part of the pool each run), the
 #    patient's reads again, and after each patient run the patient's reads of clear directory
 #    Organizations of about the same size (never audited: the audit's cost side by side). Then the same for a search of 20 Observations a page (warm).
 #    CPU of the SRS, the FhirServer and each database role's PostgreSQL backends from /proc.
@@ -67,6 +68,7 @@ csv="$work/results.csv"
 # --- stopping everything, whatever happens --------------------------------------------------------
 srs_pid=""
 fhir_pid=""
+fhir2_pid=""
 load_pid=""
 CLEANED=0
 cleanup() {
@@ -80,6 +82,7 @@ cleanup() {
     wait "$load_pid" 2>/dev/null || true
   fi
   stop_process "$fhir_pid"
+  stop_process "$fhir2_pid"
   stop_process "$srs_pid"
   if [ -n "${PGBIN:-}" ]; then pg_stop "$work/pg/data"; fi
   if [ "${ACCESS_KEEP:-0}" = 1 ]; then
@@ -243,6 +246,24 @@ start_servers() {
     dotnet SeSPHR.FhirServer.dll --urls "$fhir_url") > "$work/fhir.log" 2>&1 &
   fhir_pid=$!
   wait_healthy FhirServer "$fhir_pid" "$fhir_url" "$work/fhir.log"
+  # A second FhirServer on the same database and SRS that replays no cfrag (IssuedCfragEntries=0):
+  # its warm reads ("srs-warm") ask the SRS every time, which answers from its own cfrag cache.
+  # Idle except during those runs; the two measured side by side show what the replay saves.
+  fhir2_port=$(pg_free_port)
+  while [ "$fhir2_port" = "$srs_port" ] || [ "$fhir2_port" = "$fhir_port" ]; do fhir2_port=$(pg_free_port); done
+  fhir2_url="http://$HOST:$fhir2_port"
+  (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
+    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
+    Fhir__Auth__RequireHttpsMetadata=false \
+    Fhir__Auth__Authority="$srs_url" \
+    Fhir__Srs__BaseUrl="$srs_url" \
+    Fhir__Srs__ClientSecret="$service_secret" \
+    Fhir__Srs__IssuedCfragEntries=0 \
+    Logging__LogLevel__Default=Warning \
+    ASPNETCORE_ENVIRONMENT=Production \
+    dotnet SeSPHR.FhirServer.dll --urls "$fhir2_url") > "$work/fhir2.log" 2>&1 &
+  fhir2_pid=$!
+  wait_healthy "FhirServer without replay" "$fhir2_pid" "$fhir2_url" "$work/fhir2.log"
 }
 
 token_of() { cat "$work/data/$1.token"; }
@@ -288,20 +309,24 @@ wrk_run() {
   local out="$work/wrk/$op-$kind-c$c-$(date +%s%N).out"
   mkdir -p "$work/wrk"
   local srs_before fhir_before pg_before m_before_busy m_before_total cpu
+  # srs-warm runs go to the FhirServer that replays nothing; its CPU is what the columns show then.
+  local target_url=$fhir_url target_pid=$fhir_pid
+  [ "$kind" = srs-warm ] && { target_url=$fhir2_url; target_pid=$fhir2_pid; }
   srs_before=$(ticks_of_pid "$srs_pid")
-  fhir_before=$(ticks_of_pid "$fhir_pid")
+  fhir_before=$(ticks_of_pid "$target_pid")
   pg_before=$(postgres_role_ticks)
   read -r m_before_busy m_before_total < <(machine_ticks)
   WRK_BEARER_TOKEN=$(token_of "$user") run_generator "$out.ticks" "$out" wrk -t "$threads" -c "$c" -d "${seconds}s" --timeout 30s --latency \
-    -s "$repo/benchmarks/load/requests.lua" "$fhir_url" -- "$file" "$offset" "$threads" || { cat "$out" >&2; die "wrk failed"; }
+    -s "$repo/benchmarks/load/requests.lua" "$target_url" -- "$file" "$offset" "$threads" || { cat "$out" >&2; die "wrk failed"; }
   cpu=$(cat "$out.ticks")
   local srs_after fhir_after pg_after m_after_busy m_after_total
   srs_after=$(ticks_of_pid "$srs_pid")
-  fhir_after=$(ticks_of_pid "$fhir_pid")
+  fhir_after=$(ticks_of_pid "$target_pid")
   pg_after=$(postgres_role_ticks)
   read -r m_after_busy m_after_total < <(machine_ticks)
   kill -0 "$srs_pid" 2>/dev/null || { tail -30 "$work/srs.log" >&2; die "the SRS died during $op $kind"; }
   kill -0 "$fhir_pid" 2>/dev/null || { tail -30 "$work/fhir.log" >&2; die "the FhirServer died during $op $kind"; }
+  kill -0 "$fhir2_pid" 2>/dev/null || { tail -30 "$work/fhir2.log" >&2; die "the FhirServer without replay died during $op $kind"; }
   local result
   result=$(grep '^RESULT ' "$out") || { cat "$out" >&2; die "no result from wrk"; }
   requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<< "$result")
@@ -349,8 +374,8 @@ probe doctor "$data/read-warm.txt"
 prime "$data/read-warm.txt"
 if [ "${ACCESS_HOLD:-0}" = 1 ]; then
   # For profiling: the servers stay up, seeded and warm, until the hold file is deleted.
-  printf 'fhir_url=%s\nsrs_url=%s\nfhir_pid=%s\nsrs_pid=%s\npg_port=%s\npg_sock=%s\ndata=%s\ntree=%s\n' \
-    "$fhir_url" "$srs_url" "$fhir_pid" "$srs_pid" "$pg_port" "$work/pg/sock" "$data" "$work/tree" > "$work/hold"
+  printf 'fhir_url=%s\nfhir2_url=%s\nsrs_url=%s\nfhir_pid=%s\nfhir2_pid=%s\nsrs_pid=%s\npg_port=%s\npg_sock=%s\ndata=%s\ntree=%s\n' \
+    "$fhir_url" "$fhir2_url" "$srs_url" "$fhir_pid" "$fhir2_pid" "$srs_pid" "$pg_port" "$work/pg/sock" "$data" "$work/tree" > "$work/hold"
   say "holding: servers up as described in $work/hold; delete it to go on"
   while [ -e "$work/hold" ]; do sleep 2; done
 fi
@@ -366,6 +391,7 @@ for c in $CONNECTIONS; do
   wrk_run read patient own "$data/read-patient.txt" "$patient_offset" "$c" "$DURATION" 1; patient_offset=$(( patient_offset + requests + c ))
   wrk_run read patient directory "$data/read-directory.txt" 0 "$c" "$DURATION" 1
   wrk_run read doctor warm "$data/read-warm.txt" "$warm_offset" "$c" "$DURATION" 1; warm_offset=$(( warm_offset + requests + c ))
+  wrk_run read doctor srs-warm "$data/read-warm.txt" "$warm_offset" "$c" "$DURATION" 1; warm_offset=$(( warm_offset + requests + c ))
   wrk_run read doctor cold "$data/read-cold.txt" "$cold_offset" "$c" "$DURATION" 1; cold_offset=$(( cold_offset + requests + c ))
   wrk_run read patient own "$data/read-patient.txt" "$patient_offset" "$c" "$DURATION" 1; patient_offset=$(( patient_offset + requests + c ))
   wrk_run read patient directory "$data/read-directory.txt" 0 "$c" "$DURATION" 1

@@ -123,7 +123,11 @@ public sealed class ReconcileAndReencryptTests : IClassFixture<GrantsDatabase>, 
     {
         await ActivateDoctorAsync(end: GrantsTestBed.Start.AddDays(1));
         var (capsule, _) = _bed.Encrypt(_patient, "vitals", 3, Pulse);
-        (await _bed.ReencryptAsync(_doctor, Item("before", capsule.ToBytes())))[0].Cfrag.ShouldNotBeNull();
+        var before = (await _bed.ReencryptAsync(_doctor, Item("before", capsule.ToBytes())))[0];
+        before.Cfrag.ShouldNotBeNull();
+        // Sent with the cfrag, so the FhirServer replays it no longer than that.
+        before.Until.ShouldBe(GrantsTestBed.Start.AddDays(1));
+        (await _bed.ReencryptAsync(_doctor, Item("cached", capsule.ToBytes())))[0].Until.ShouldBe(GrantsTestBed.Start.AddDays(1));
 
         _bed.Clock.Advance(TimeSpan.FromDays(1));
         var outcome = (await _bed.ReencryptAsync(_doctor, Item("after", capsule.ToBytes()))).ShouldHaveSingleItem();

@@ -13,7 +13,8 @@ namespace SeSPHR.SystemTests.SrsOutage;
 
 /// <summary>
 /// The SRS goes down (its process is killed). A grantee's read that needs re-encryption gets a 503
-/// with an OperationOutcome, never a 500 and never the envelope without cfrags; everything that
+/// with an OperationOutcome, never a 500 and never the envelope without cfrags (a capsule the SRS
+/// already re-encrypted for that grantee is replayed with that cfrag); everything that
 /// needs no re-encryption goes on, since the FhirServer checks tokens with the signing keys it has
 /// cached: the patient reads and writes their own record, and clear resources are served. When the
 /// SRS is back the grantee reads again, and what was written meanwhile is all there.
@@ -39,12 +40,6 @@ public sealed class SrsOutageTests(SesphrSystem system)
         system.Srs.Crash();
         try
         {
-            var refused = await doctor.Fhir.ReadAsync("Observation", pulseId);
-            refused.Status.ShouldBe(HttpStatusCode.ServiceUnavailable, $"a grantee's read while the SRS is down: {GranteeReads.Snippet(refused)}");
-            refused.Resource.ShouldBeOfType<OperationOutcome>();
-            refused.Body.ShouldNotContain(EncryptedSectionExtension());
-            refused.Body.ShouldNotContain(planted.Planted[PhrSection.Vitals]);
-
             var own = await patient.Fhir.ReadAsync("Observation", pulseId);
             own.Status.ShouldBe(HttpStatusCode.OK, $"the patient's own read while the SRS is down: {GranteeReads.Snippet(own)}");
             ((Quantity)((Observation)record.OpenOwn(own.Resource!)).Value!).Value.ShouldBe(planted.PulseValue);
@@ -58,6 +53,19 @@ public sealed class SrsOutageTests(SesphrSystem system)
                 written.IsSuccess.ShouldBeTrue($"the patient's write while the SRS is down: {(int)written.Status} {GranteeReads.Snippet(written)}");
                 writtenDuringOutage.Add(pulse);
             }
+
+            // A capsule the SRS never re-encrypted for the doctor needs the SRS.
+            var refused = await doctor.Fhir.ReadAsync("Observation", writtenDuringOutage[0].Id!);
+            refused.Status.ShouldBe(HttpStatusCode.ServiceUnavailable, $"a grantee's read while the SRS is down: {GranteeReads.Snippet(refused)}");
+            refused.Resource.ShouldBeOfType<OperationOutcome>();
+            refused.Body.ShouldNotContain(EncryptedSectionExtension());
+
+            // The one the SRS already re-encrypted for the doctor, under the same Consents, is
+            // served with the cfrag it issued then (the FhirServer's replay): nothing new is disclosed.
+            var replayed = await doctor.Fhir.ReadAsync("Observation", pulseId);
+            replayed.Status.ShouldBe(HttpStatusCode.OK, $"a grantee's read of a capsule issued before the outage: {GranteeReads.Snippet(replayed)}");
+            replayed.Body.ShouldContain(EncryptedSectionExtension());
+            replayed.Body.ShouldNotContain(planted.Planted[PhrSection.Vitals]);
 
             var search = await patient.Fhir.SearchAsync("Observation", "subject=" + Uri.EscapeDataString(patient.FhirUser));
             search.Status.ShouldBe(HttpStatusCode.OK);

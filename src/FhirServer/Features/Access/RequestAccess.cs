@@ -23,6 +23,7 @@ public sealed class RequestAccess(
     IOptions<FhirAccessOptions> accessOptions)
 {
     private Dictionary<string, CallerAccess> _records = [];
+    private Dictionary<string, string> _stamps = [];
     private bool _prepared;
 
     /// <summary>The signed-in caller; null when authentication is off and none was presented.</summary>
@@ -63,6 +64,12 @@ public sealed class RequestAccess(
     /// <summary>What the caller may do in <paramref name="patient"/>'s record (nothing when no Consent names them).</summary>
     public CallerAccess? AccessTo(string patient) => _records.GetValueOrDefault(patient);
 
+    /// <summary>
+    /// The stamp of <paramref name="patient"/>'s Consent rows this request decided on (it changes with
+    /// any Consent write or delete of theirs); null when the Consent check is off or the patient is no candidate.
+    /// </summary>
+    public string? ConsentStampOf(string patient) => _stamps.GetValueOrDefault(patient);
+
     /// <summary>Loads the candidate patients and their compiled Consents; once per request, before the handler.</summary>
     public async System.Threading.Tasks.Task PrepareAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +85,8 @@ public sealed class RequestAccess(
             return;
         }
 
-        var compiled = await LoadCandidatesAsync(caller, cancellationToken);
+        var (compiled, stamps) = await LoadCandidatesAsync(caller, cancellationToken);
+        _stamps = stamps;
         _records = compiled.ToDictionary(c => c.Patient, c => c.AccessFor(caller, At), StringComparer.Ordinal);
         Readable = ConsentEvaluator.Readable(caller, At, compiled);
     }
@@ -95,7 +103,7 @@ public sealed class RequestAccess(
     /// <c>_grantee</c> tokens every Consent is indexed with (<see cref="ConsentGranteeIndex"/>), plus the
     /// caller's own record; each with a stamp of its Consents so the compiled form is reused until one changes.
     /// </summary>
-    private async Task<List<PatientConsents>> LoadCandidatesAsync(Caller caller, CancellationToken cancellationToken)
+    private async Task<(List<PatientConsents> Compiled, Dictionary<string, string> Stamps)> LoadCandidatesAsync(Caller caller, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
         var text = $"""
@@ -162,7 +170,7 @@ public sealed class RequestAccess(
             }
         }
 
-        return result;
+        return (result, stamps);
     }
 }
 

@@ -41,6 +41,7 @@ public sealed record Disclosed(string ResourceType, string LogicalId, long Versi
 public sealed class ResponseShaper(
     RequestAccess access,
     IReencryptionGateway gateway,
+    IssuedCfrags issued,
     IAccessAudit audit,
     FhirSerialization serialization)
 {
@@ -106,12 +107,37 @@ public sealed class ResponseShaper(
         }
     }
 
-    private async Task<Dictionary<string, byte[]>> ReencryptAsync(Caller caller, IReadOnlyList<CapsuleToReencrypt> items, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cfrag of each capsule the caller gets, by ref: what the SRS issued to this caller for the same
+    /// capsule under the same Consents is replayed (<see cref="IssuedCfrags"/>), the rest goes to the SRS
+    /// in one call. A capsule without an answer here is withheld.
+    /// </summary>
+    private async Task<Dictionary<string, byte[]>> ReencryptAsync(Caller caller, List<CapsuleToReencrypt> items, CancellationToken cancellationToken)
     {
+        var answers = new Dictionary<string, byte[]>(items.Count, StringComparer.Ordinal);
+        var asked = new Dictionary<string, (CapsuleToReencrypt Item, string? Stamp)>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var stamp = access.ConsentStampOf(item.Patient);
+            if (stamp is not null && issued.Find(caller.UserId, stamp, item) is { } replayed)
+            {
+                answers.TryAdd(item.Ref, replayed);
+            }
+            else
+            {
+                asked.TryAdd(item.Ref, (item, stamp));
+            }
+        }
+
+        if (asked.Count == 0)
+        {
+            return answers;
+        }
+
         IReadOnlyList<ReencryptionResult> results;
         try
         {
-            results = await gateway.ReencryptAsync(caller.UserId, items, cancellationToken);
+            results = await gateway.ReencryptAsync(caller.UserId, [.. asked.Values.Select(a => a.Item)], cancellationToken);
         }
         catch (SrsUnavailableException)
         {
@@ -119,9 +145,20 @@ public sealed class ResponseShaper(
                 "The re-encryption service is unavailable; try again later.");
         }
 
-        return results.Where(r => r.Cfrag is not null && r.Refused is null)
-            .GroupBy(r => r.Ref, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().Cfrag!, StringComparer.Ordinal);
+        foreach (var result in results)
+        {
+            if (result.Cfrag is not { } cfrag || result.Refused is not null || !answers.TryAdd(result.Ref, cfrag))
+            {
+                continue;
+            }
+
+            if (asked.TryGetValue(result.Ref, out var request) && request.Stamp is { } stamp)
+            {
+                issued.Keep(caller.UserId, stamp, request.Item, cfrag, result.Until);
+            }
+        }
+
+        return answers;
     }
 
     /// <summary>The JSON to serve for each item (null stays null), in order.</summary>

@@ -35,7 +35,8 @@ public sealed record ReencryptResponse(IReadOnlyList<ReencryptItemResult> Items)
 public sealed record ReencryptItemResult(
     string Ref,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Cfrag,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Refused);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Refused,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Until = null);
 
 /// <summary>Limits of the grant API.</summary>
 public static class GrantLimits

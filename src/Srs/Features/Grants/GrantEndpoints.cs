@@ -88,7 +88,8 @@ public static class GrantEndpoints
         var items = request.Items!.Select(i => new CapsuleRequest(i.Ref!, i.Patient!, i.Section!, (uint)i.Epoch!.Value, DecodeCapsule(i.Capsule!))).ToList();
         var outcomes = await reencryption.ReencryptAsync(Guid.Parse(request.GranteeId!), items, cancellationToken);
         return Results.Ok(new ReencryptResponse(
-            [.. outcomes.Select(o => new ReencryptItemResult(o.Ref, o.Cfrag is null ? null : Convert.ToBase64String(o.Cfrag), o.Refused))]));
+            [.. outcomes.Select(o => new ReencryptItemResult(
+                o.Ref, o.Cfrag is null ? null : Convert.ToBase64String(o.Cfrag), o.Refused, o.Cfrag is null ? null : o.Until?.ToUniversalTime()))]));
     }
 
     /// <summary>

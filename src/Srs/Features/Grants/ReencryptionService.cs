@@ -6,8 +6,12 @@ namespace SeSPHR.Srs.Features.Grants;
 /// <summary>One capsule to re-encrypt; <see cref="Capsule"/> is null when its base64 did not decode.</summary>
 public sealed record CapsuleRequest(string Ref, string Patient, string Section, uint Epoch, byte[]? Capsule);
 
-/// <summary>A cfrag, or the refusal code (<see cref="ReencryptionOutcomes"/>).</summary>
-public sealed record ReencryptionOutcome(string Ref, byte[]? Cfrag, string? Refused);
+/// <summary>
+/// A cfrag, or the refusal code (<see cref="ReencryptionOutcomes"/>). <see cref="Until"/> is the end of
+/// the period of the kfrag a cfrag was made with (null: until revoked), which is as long as the caller
+/// may keep that cfrag for this grantee.
+/// </summary>
+public sealed record ReencryptionOutcome(string Ref, byte[]? Cfrag, string? Refused, DateTimeOffset? Until = null);
 
 /// <summary>The outcome codes of API.md; all but <see cref="Granted"/> are sent to the caller as <c>refused</c>.</summary>
 public static class ReencryptionOutcomes
@@ -77,7 +81,7 @@ public sealed class ReencryptionService(ReencryptionLookup lookup, ReencryptionL
         if (item.Capsule is null)
             return (Refuse(item, ReencryptionOutcomes.BadCapsule), key);
         if (cache.Find(key.Id, item.Capsule) is { } cached)
-            return (new ReencryptionOutcome(item.Ref, cached, null), key);
+            return (new ReencryptionOutcome(item.Ref, cached, null, key.End), key);
 
         Capsule capsule;
         try
@@ -92,7 +96,7 @@ public sealed class ReencryptionService(ReencryptionLookup lookup, ReencryptionL
         // Verified when it was uploaded (signer, delegating and receiving keys); stored bytes are trusted.
         var cfrag = UmbralPre.Reencrypt(capsule, VerifiedKeyFrag.FromVerifiedBytes(key.KeyFragBytes)).ToBytes();
         cache.Add(key.Id, key.ConsentId, key.End, item.Capsule, cfrag);
-        return (new ReencryptionOutcome(item.Ref, cfrag, null), key);
+        return (new ReencryptionOutcome(item.Ref, cfrag, null, key.End), key);
     }
 
     private static ReencryptionOutcome Refuse(CapsuleRequest item, string code) => new(item.Ref, null, code);

@@ -43,7 +43,7 @@ public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGa
         {
             var valid = item.Ref is not null
                 && (item.Cfrag is { Length: > 0 } ^ item.Refused is { Length: > 0 })
-                && answers.TryAdd(item.Ref, new ReencryptionResult(item.Ref, item.Cfrag, item.Refused));
+                && answers.TryAdd(item.Ref, new ReencryptionResult(item.Ref, item.Cfrag, item.Refused, item.Cfrag is null ? null : item.Until));
             if (!valid)
             {
                 throw new SrsUnavailableException("The SRS answered re-encryption in an unexpected form; re-encryption is unavailable.");
@@ -74,5 +74,6 @@ public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGa
     private sealed record ReencryptAnswer(
         [property: JsonPropertyName("ref")] string? Ref,
         [property: JsonPropertyName("cfrag")] byte[]? Cfrag,
-        [property: JsonPropertyName("refused")] string? Refused);
+        [property: JsonPropertyName("refused")] string? Refused,
+        [property: JsonPropertyName("until")] DateTimeOffset? Until);
 }

@@ -5,8 +5,12 @@ namespace SeSPHR.FhirServer.Features.Access.Srs;
 /// <summary>One capsule of a permitted section to re-encrypt for the caller; <see cref="Ref"/> is the caller's own correlation key.</summary>
 public sealed record CapsuleToReencrypt(string Ref, string Patient, string Section, uint Epoch, byte[] Capsule);
 
-/// <summary>The SRS's answer for one capsule: a cfrag, or the reason it refused (<c>no-grant</c>, <c>expired</c>, <c>bad-capsule</c>).</summary>
-public sealed record ReencryptionResult(string Ref, byte[]? Cfrag, string? Refused);
+/// <summary>
+/// The SRS's answer for one capsule: a cfrag, or the reason it refused (<c>no-grant</c>, <c>expired</c>,
+/// <c>bad-capsule</c>). <see cref="Until"/> is the end of the period of the kfrag the cfrag was made with
+/// (null: none), past which the cfrag is not replayed (<see cref="IssuedCfrags"/>).
+/// </summary>
+public sealed record ReencryptionResult(string Ref, byte[]? Cfrag, string? Refused, DateTimeOffset? Until = null);
 
 /// <summary>
 /// The SRS's re-encryption, one batched, service-authenticated call per response

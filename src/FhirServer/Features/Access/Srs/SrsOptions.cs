@@ -32,6 +32,20 @@ public sealed class SrsOptions
     /// </summary>
     public TimeSpan WithdrawnPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many cfrags already issued the FhirServer keeps to replay (<see cref="IssuedCfrags"/>):
+    /// a grantee reading a capsule again, under the same Consents, gets the SRS's earlier answer
+    /// without another SRS call. Zero or less: every capsule goes to the SRS.
+    /// </summary>
+    public int IssuedCfragEntries { get; set; } = 50_000;
+
+    /// <summary>
+    /// The longest an issued cfrag is replayed, whatever its kfrag's period says: bounds what the
+    /// FhirServer cannot see of the SRS's side (a kfrag withdrawn there without a Consent change).
+    /// Zero or less: never replayed.
+    /// </summary>
+    public TimeSpan IssuedCfragMaxAge { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>A token is renewed this long before it expires, so no call goes out with a token about to lapse.</summary>
     public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -34,6 +34,7 @@ public static class SrsServiceCollectionExtensions
         services.AddSingleton<SrsConnection>();
         services.AddSingleton<HttpReencryptionGateway>();
         services.AddSingleton<IReencryptionGateway, CoalescingReencryptionGateway>();
+        services.AddSingleton<IssuedCfrags>();
         services.AddSingleton<IGrantReconciler, HttpGrantReconciler>();
         services.AddSingleton<WithdrawnAccounts>();
         services.AddHostedService(provider => provider.GetRequiredService<WithdrawnAccounts>());

@@ -77,6 +77,8 @@ public class AccessServerFixture : IAsyncLifetime
     public void ResetFakes()
     {
         Gateway.Reset();
+        // The fake SRS starts over, so what the FhirServer replays of its earlier answers goes too.
+        _factory?.Services.GetRequiredService<IssuedCfrags>().Forget();
         Audit.Reset();
         Reconciler.Reset();
     }

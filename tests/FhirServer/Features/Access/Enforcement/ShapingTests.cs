@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using SeSPHR.FhirServer.Features.Access.Audit;
+using SeSPHR.FhirServer.Tests.Features.Access.Consents;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 
@@ -239,6 +241,77 @@ public sealed class ShapingTests : IClassFixture<AccessData>, IDisposable
         {
             await alice.DeleteAsync("/fhir/Observation/planted");
         }
+    }
+
+    [Fact]
+    public async Task A_grantee_reading_a_capsule_again_is_served_the_SRS_s_earlier_answer_without_a_call()
+    {
+        using var family = _data.As(AccessData.Family);
+        var first = await (await family.GetAsync("/fhir/Observation/v2")).BodyAsync();
+        var second = await (await family.GetAsync("/fhir/Observation/v2")).BodyAsync();
+
+        _data.Gateway.Calls.ShouldHaveSingleItem();
+        Envelopes(second).ShouldHaveSingleItem().Cfrags.ShouldBe(Envelopes(first).Single().Cfrags);
+        // Replayed or not, every read is audited.
+        _data.Audit.Records.Count(r => r.ResourceKey == "Observation/v2" && r.CallerUserId == AccessData.Family.Subject).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task What_the_SRS_issued_to_one_grantee_is_never_replayed_to_another()
+    {
+        using var family = _data.As(AccessData.Family);
+        using var doctor = _data.As(AccessData.Doctor);
+        (await family.GetAsync("/fhir/Observation/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        _data.Gateway.Refuse = _ => true;
+        var body = await (await doctor.GetAsync("/fhir/Observation/v2")).BodyAsync();
+
+        Envelopes(body).ShouldBeEmpty();
+        _data.Gateway.Calls.Select(c => c.Grantee).ShouldBe([AccessData.Family.Subject, AccessData.Doctor.Subject]);
+    }
+
+    [Fact]
+    public async Task A_Consent_change_of_the_patient_ends_the_replay_and_the_SRS_decides_again()
+    {
+        using var family = _data.As(AccessData.Family);
+        using var alice = _data.As(AccessData.Alice);
+        (await family.GetAsync("/fhir/Observation/v3")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await _data.PutAsync(alice, ConsentBuilder.ConsentOf(AccessData.Pat, ConsentBuilder.Permit(People.Pharmacist).Reads().Sections(PhrSection.Prescriptions))
+            .With(c => c.Id = "c-replay"));
+        try
+        {
+            // As after a revocation: the SRS no longer re-encrypts for this grantee.
+            _data.Gateway.Refuse = _ => true;
+            var body = await (await family.GetAsync("/fhir/Observation/v3")).BodyAsync();
+            Envelopes(body).ShouldBeEmpty();
+            _data.Gateway.Calls.Count.ShouldBe(2);
+        }
+        finally
+        {
+            (await alice.DeleteAsync("/fhir/Consent/c-replay")).IsSuccessStatusCode.ShouldBeTrue();
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_capsule_is_asked_again_next_time()
+    {
+        using var family = _data.As(AccessData.Family);
+        _data.Gateway.Refuse = _ => true;
+        Envelopes(await (await family.GetAsync("/fhir/Observation/v4")).BodyAsync()).ShouldBeEmpty();
+        _data.Gateway.Refuse = _ => false;
+        Envelopes(await (await family.GetAsync("/fhir/Observation/v4")).BodyAsync()).ShouldHaveSingleItem().Cfrags.ShouldHaveSingleItem();
+        _data.Gateway.Calls.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task With_the_SRS_down_a_capsule_issued_before_is_still_served_and_any_other_gets_503()
+    {
+        using var family = _data.As(AccessData.Family);
+        (await family.GetAsync("/fhir/Observation/v5")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        _data.Gateway.Down = true;
+        var replayed = await family.GetAsync("/fhir/Observation/v5");
+        replayed.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Envelopes(await replayed.BodyAsync()).ShouldHaveSingleItem().Cfrags.ShouldHaveSingleItem();
+        (await family.GetAsync("/fhir/Observation/v6")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
     }
 
     private const string Batch = """

@@ -35,6 +35,16 @@ public sealed class UnfilteredTests(UnfilteredTests.Data data) : IClassFixture<U
     }
 
     [Fact]
+    public async Task Nothing_the_SRS_issued_is_replayed_the_SRS_decides_every_read()
+    {
+        data.ResetFakes();
+        using var family = data.As(AccessData.Family);
+        (await family.GetAsync("/fhir/Observation/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await family.GetAsync("/fhir/Observation/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        data.Gateway.Calls.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Consents_are_still_written_only_by_their_patient()
     {
         data.ResetFakes();

@@ -14,12 +14,15 @@ namespace SeSPHR.FhirServer.Tests.Features.Access.Srs;
 /// <summary>
 /// An SRS on a loopback port that speaks the wire format of src/Srs/API.md just enough for the
 /// FhirServer's client: a token endpoint for <c>sesphr-fhir</c>, <c>/api/reencrypt</c> (answers a
-/// cfrag of the capsule's bytes reversed, or refuses section <c>insurance</c>) and the grants
+/// cfrag of the capsule's bytes reversed, with <see cref="VitalsUntil"/> for vitals, or refuses section <c>insurance</c>) and the grants
 /// reconciliation. It records what arrived and can be told to misbehave.
 /// </summary>
 public sealed class FakeSrs : IAsyncDisposable
 {
     public const string Secret = "fhir-service-secret-for-tests";
+
+    /// <summary>The end of the period the fake's vitals kfrags have (sent as <c>until</c>); other sections have none.</summary>
+    public static readonly DateTimeOffset VitalsUntil = new(2031, 5, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly WebApplication _app;
     private int _tokenCount;
@@ -104,7 +107,9 @@ public sealed class FakeSrs : IAsyncDisposable
 
             var answers = items.Select(item => item!["section"]!.GetValue<string>() == "insurance"
                 ? (object)new { @ref = item["ref"]!.GetValue<string>(), refused = "no-grant" }
-                : new { @ref = item["ref"]!.GetValue<string>(), cfrag = Convert.FromBase64String(item["capsule"]!.GetValue<string>()).Reverse().ToArray() });
+                : item["section"]!.GetValue<string>() == "vitals"
+                    ? new { @ref = item["ref"]!.GetValue<string>(), cfrag = Convert.FromBase64String(item["capsule"]!.GetValue<string>()).Reverse().ToArray(), until = VitalsUntil }
+                    : (object)new { @ref = item["ref"]!.GetValue<string>(), cfrag = Convert.FromBase64String(item["capsule"]!.GetValue<string>()).Reverse().ToArray() });
             return Results.Json(new { items = answers.ToArray() });
         });
 

@@ -47,8 +47,10 @@ public sealed class SrsClientTests : IAsyncLifetime
             """)).ShouldBeTrue(body);
         results.Count.ShouldBe(2);
         results[0].ShouldBe(new ReencryptionResult("Observation/o1#vitals", [.. SecretCapsule.Reverse()], null), new ResultComparer());
+        results[0].Until.ShouldBe(FakeSrs.VitalsUntil);
         results[1].Cfrag.ShouldBeNull();
         results[1].Refused.ShouldBe("no-grant");
+        results[1].Until.ShouldBeNull();
     }
 
     [Fact]
