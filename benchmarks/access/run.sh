@@ -388,6 +388,7 @@ for c in $CONNECTIONS; do
   refresh_tokens
   wrk_run read patient warmup "$data/read-patient.txt" "$patient_offset" "$c" "$WARMUP" 0; patient_offset=$(( patient_offset + requests + c ))
   wrk_run read doctor warmup "$data/read-warm.txt" "$warm_offset" "$c" "$WARMUP" 0; warm_offset=$(( warm_offset + requests + c ))
+  wrk_run read doctor srs-warm "$data/read-warm.txt" "$warm_offset" "$c" "$WARMUP" 0; warm_offset=$(( warm_offset + requests + c ))
   wrk_run read patient own "$data/read-patient.txt" "$patient_offset" "$c" "$DURATION" 1; patient_offset=$(( patient_offset + requests + c ))
   wrk_run read patient directory "$data/read-directory.txt" 0 "$c" "$DURATION" 1
   wrk_run read doctor warm "$data/read-warm.txt" "$warm_offset" "$c" "$DURATION" 1; warm_offset=$(( warm_offset + requests + c ))
