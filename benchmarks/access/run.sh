@@ -209,6 +209,22 @@ wait_healthy() {
   die "$name did not become healthy"
 }
 
+# start_fhirserver URL LOG [NAME=VALUE...]: a FhirServer in the background, wired to the SRS ($! is its pid).
+start_fhirserver() {
+  local url=$1 log=$2
+  shift 2
+  (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
+    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
+    Fhir__Auth__RequireHttpsMetadata=false \
+    Fhir__Auth__Authority="$srs_url" \
+    Fhir__Srs__BaseUrl="$srs_url" \
+    Fhir__Srs__ClientSecret="$service_secret" \
+    Logging__LogLevel__Default=Warning \
+    ASPNETCORE_ENVIRONMENT=Production \
+    "$@" \
+    dotnet SeSPHR.FhirServer.dll --urls "$url") > "$log" 2>&1 &
+}
+
 start_servers() {
   srs_port=$(pg_free_port)
   fhir_port=$(pg_free_port)
@@ -235,15 +251,7 @@ start_servers() {
     dotnet SeSPHR.Srs.dll --urls "$srs_url") > "$work/srs.log" 2>&1 &
   srs_pid=$!
   wait_healthy SRS "$srs_pid" "$srs_url" "$work/srs.log"
-  (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
-    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
-    Fhir__Auth__RequireHttpsMetadata=false \
-    Fhir__Auth__Authority="$srs_url" \
-    Fhir__Srs__BaseUrl="$srs_url" \
-    Fhir__Srs__ClientSecret="$service_secret" \
-    Logging__LogLevel__Default=Warning \
-    ASPNETCORE_ENVIRONMENT=Production \
-    dotnet SeSPHR.FhirServer.dll --urls "$fhir_url") > "$work/fhir.log" 2>&1 &
+  start_fhirserver "$fhir_url" "$work/fhir.log"
   fhir_pid=$!
   wait_healthy FhirServer "$fhir_pid" "$fhir_url" "$work/fhir.log"
   # A second FhirServer on the same database and SRS that replays no cfrag (IssuedCfragEntries=0):
@@ -252,16 +260,7 @@ start_servers() {
   fhir2_port=$(pg_free_port)
   while [ "$fhir2_port" = "$srs_port" ] || [ "$fhir2_port" = "$fhir_port" ]; do fhir2_port=$(pg_free_port); done
   fhir2_url="http://$HOST:$fhir2_port"
-  (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
-    ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
-    Fhir__Auth__RequireHttpsMetadata=false \
-    Fhir__Auth__Authority="$srs_url" \
-    Fhir__Srs__BaseUrl="$srs_url" \
-    Fhir__Srs__ClientSecret="$service_secret" \
-    Fhir__Srs__IssuedCfragEntries=0 \
-    Logging__LogLevel__Default=Warning \
-    ASPNETCORE_ENVIRONMENT=Production \
-    dotnet SeSPHR.FhirServer.dll --urls "$fhir2_url") > "$work/fhir2.log" 2>&1 &
+  start_fhirserver "$fhir2_url" "$work/fhir2.log" Fhir__Srs__IssuedCfragEntries=0
   fhir2_pid=$!
   wait_healthy "FhirServer without replay" "$fhir2_pid" "$fhir2_url" "$work/fhir2.log"
 }
