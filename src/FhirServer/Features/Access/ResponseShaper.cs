@@ -33,7 +33,8 @@ public sealed record Disclosed(string ResourceType, string LogicalId, long Versi
 /// history, $everything, Bundle entries): envelopes of sections the caller may not read leave the
 /// resource (a Patient without <c>personal</c> is then served masked, as its clear part already is);
 /// envelopes of another patient's record that the caller may read get their cfrags from ONE
-/// re-encryption call per response, and an envelope the SRS refuses leaves too. cfrags found in storage
+/// re-encryption call per response (less those the SRS already issued to this caller under the same
+/// Consents, which are replayed: <see cref="IssuedCfrags"/>), and an envelope the SRS refuses leaves too. cfrags found in storage
 /// are never served (only the SRS's answer for this caller is). Every protected resource returned is
 /// audited, the audit commit running beside the SRS call, and the response waits for the audit to be
 /// durable. The caller's own record needs no SRS.
