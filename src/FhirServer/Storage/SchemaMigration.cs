@@ -15,8 +15,11 @@ namespace SeSPHR.FhirServer.Storage;
 /// </summary>
 public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlDataSource dataSource, ILogger<SchemaMigration> logger) : BackgroundService
 {
-    /// <summary>A schema change Marten does not make, applied once.</summary>
-    public sealed record Step(int Number, string Name, string Sql);
+    /// <summary>
+    /// A schema change Marten does not make, applied once: its SQL, then (when given) <see cref="Rewrite"/>,
+    /// for rows whose new form only the server can compute, on the same connection and transaction.
+    /// </summary>
+    public sealed record Step(int Number, string Name, string Sql, Func<Npgsql.NpgsqlConnection, CancellationToken, Task>? Rewrite = null);
 
     /// <summary>
     /// The steps in order. Never edit or renumber a step that has shipped: a database that ran it
@@ -51,6 +54,10 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
             DELETE FROM {SearchSql.Versions} v USING {SearchSql.Resources} c
             WHERE v.id = c.id || '/_history/' || (c.data->>'VersionId');
             """),
+        // String search values were folded for case only (the server ran without ICU, where .NET
+        // leaves "É" whole); they now fold accents too, so the stored values of text that is not
+        // plain ASCII are folded again, or "elo" would miss an "Élodie" written before.
+        new(3, "string search values fold accents", "", RefoldStringValuesAsync),
     ];
 
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -125,10 +132,16 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
 
         foreach (var step in Steps.Where(step => !applied.Contains(step.Number)))
         {
-            await using (var change = connection.CreateCommand())
+            if (step.Sql.Length > 0)
             {
+                await using var change = connection.CreateCommand();
                 change.CommandText = step.Sql;
                 await change.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (step.Rewrite is { } rewrite)
+            {
+                await rewrite(connection, cancellationToken);
             }
 
             await using var record = connection.CreateCommand();
@@ -143,6 +156,43 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
     }
 
     private const string Table = "fhir.schema_migration";
+
+    /// <summary>Step 3: every string search value whose text is not plain ASCII, folded as <see cref="SearchIndexer.Normalize"/> folds now.</summary>
+    private static async Task RefoldStringValuesAsync(Npgsql.NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // Only text with a character beyond ASCII can fold differently; the rest stays as it is.
+        var changed = new List<(string ResourceId, string Param, string Raw, string Old, string New)>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = $"SELECT DISTINCT resource_id, param, raw, value FROM {SearchTables.Text} WHERE raw ~ '[^\x01-\x7F]'";
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var (resourceId, param, raw, value) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+                var folded = SearchIndexer.Normalize(raw);
+                if (folded != value)
+                {
+                    changed.Add((resourceId, param, raw, value, folded));
+                }
+            }
+        }
+
+        foreach (var chunk in changed.Chunk(5_000))
+        {
+            await using var update = connection.CreateCommand();
+            update.CommandText = $"""
+                UPDATE {SearchTables.Text} s SET value = u.folded
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(resource_id, param, raw, old, folded)
+                WHERE s.resource_id = u.resource_id AND s.param = u.param AND s.raw = u.raw AND s.value = u.old
+                """;
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = chunk.Select(c => c.ResourceId).ToArray() });
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = chunk.Select(c => c.Param).ToArray() });
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = chunk.Select(c => c.Raw).ToArray() });
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = chunk.Select(c => c.Old).ToArray() });
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = chunk.Select(c => c.New).ToArray() });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database schema not applied yet ({Failure}); retrying in {Seconds} s")]
     private static partial void LogRetry(ILogger logger, string failure, double seconds);

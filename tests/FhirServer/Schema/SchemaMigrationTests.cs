@@ -57,6 +57,31 @@ public sealed class SchemaMigrationTests(FhirServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Given_string_values_folded_for_case_only_as_earlier_builds_stored_them_When_the_server_starts_again_Then_searches_fold_accents_for_them_too()
+    {
+        var id = "f-" + Guid.NewGuid().ToString("N")[..12];
+        var family = "Ålesund" + id[2..8];
+        (await server.Client.PutAsync($"/fhir/Patient/{id}", FhirHttp.Json(Patient(id, family)))).EnsureSuccessStatusCode();
+        // Earlier builds: the accent kept in the folded value, and no step 3 yet.
+        await server.Database.ScalarAsync<int>($"""
+            UPDATE fhir.search_string SET value = lower(raw) WHERE resource_id = 'Patient/{id}';
+            DELETE FROM fhir.schema_migration WHERE number = 3;
+            SELECT 1
+            """);
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.search_string WHERE resource_id = 'Patient/{id}' AND value LIKE 'å%'")).ShouldBeGreaterThan(0);
+
+        await using (var restarted = Restart())
+        {
+            using var client = await ReadyClientAsync(restarted);
+            var found = await (await client.GetAsync($"/fhir/Patient?family=alesund{id[2..8]}")).BodyAsync();
+            found.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("id").GetString()).ShouldBe([id]);
+        }
+
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration WHERE number = 3")).ShouldBe(1);
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.search_string WHERE resource_id = 'Patient/{id}' AND value LIKE 'å%'")).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Given_a_database_a_newer_build_migrated_When_this_build_migrates_Then_it_refuses_and_changes_nothing()
     {
         await server.Database.ScalarAsync<int>("INSERT INTO fhir.schema_migration (number, name) VALUES (999, 'from a newer build') ON CONFLICT DO NOTHING; SELECT 1");

@@ -15,7 +15,7 @@ public sealed class ConsentGrantsTests
     private static string Show(IEnumerable<ImpliedGrant> grants) => string.Join("; ", grants.Select(grant =>
         $"{grant.Grantee.Reference ?? grant.Grantee.Role?.ToCode() ?? "everyone"} {grant.Section.ToCode()} {grant.Actions}"
         + (grant.ResourceTypes is null ? "" : $" [{string.Join(",", grant.ResourceTypes)}]")
-        + $" {grant.Start?.ToString("yyyy-MM-dd") ?? "…"}..{grant.End?.ToString("yyyy-MM-dd") ?? "…"}"));
+        + $" {grant.Start?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "…"}..{grant.End?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "…"}"));
 
     [Fact]
     public void Given_a_permit_to_a_doctor_for_a_year_When_its_grants_are_listed_Then_each_section_is_granted_from_the_consent_date_to_the_end_of_the_year()
