@@ -164,7 +164,7 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         var changed = new List<(string ResourceId, string Param, string Raw, string Old, string New)>();
         await using (var read = connection.CreateCommand())
         {
-            read.CommandText = $"SELECT DISTINCT resource_id, param, raw, value FROM {SearchTables.Text} WHERE raw ~ '[^\x01-\x7F]'";
+            read.CommandText = $"SELECT DISTINCT resource_id, param, raw, value FROM {SearchTables.Text} WHERE raw ~ '[^\\x01-\\x7F]'";
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
