@@ -173,11 +173,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
     public async Task Given_a_small_batch_cap_When_64_requests_record_at_once_Then_no_transaction_holds_more_than_the_cap()
     {
         var patient = NewPatient();
-        var services = server.Factory.Services;
-        using var writer = new GroupCommitAccessAudit(
-            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
-            Options.Create(new AuditOptions { MaxBatch = 4 }), NullLogger<GroupCommitAccessAudit>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        using var writer = await StartWriterAsync(maxBatch: 4);
 
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i => writer.RecordAsync([Read(patient, $"Observation/o{i}")], CancellationToken.None)));
         await writer.StopAsync(CancellationToken.None);
@@ -195,11 +191,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         // Callers commit for each other and hand the queue on to a background loop when a batch
         // leaves records behind: none may be lost, none may wait for ever, and a stop must end.
         var patient = NewPatient();
-        var services = server.Factory.Services;
-        using var writer = new GroupCommitAccessAudit(
-            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
-            Options.Create(new AuditOptions { MaxBatch = 2 }), NullLogger<GroupCommitAccessAudit>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        using var writer = await StartWriterAsync(maxBatch: 2);
 
         for (var wave = 0; wave < 20; wave++)
         {
@@ -300,5 +292,16 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A writer of its own over the server's store, with a batch cap of <paramref name="maxBatch"/>.</summary>
+    private async Task<GroupCommitAccessAudit> StartWriterAsync(int maxBatch)
+    {
+        var services = server.Factory.Services;
+        var writer = new GroupCommitAccessAudit(
+            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
+            Options.Create(new AuditOptions { MaxBatch = maxBatch }), NullLogger<GroupCommitAccessAudit>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        return writer;
     }
 }
