@@ -44,9 +44,10 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         }
 
         var direction = scanDescending ? "DESC" : "ASC";
+        var table = ResourceTable.Of(query.ResourceType);
         var pageSql = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, {sortKey}, r.data->>'Json', false, r.patient, r.section
-            FROM {SearchSql.Resources} r
+            SELECT r.id, r.resource_type, r.logical_id, {table.Version("r")}, r.last_updated, {sortKey}, {table.Json("r")}, false, r.patient, r.section
+            FROM {table.From} r
             WHERE {where}
             ORDER BY 6 {direction}, r.id {direction}
             LIMIT {sql.Add(query.Count + 1)}
@@ -78,9 +79,10 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     {
         var count = new SearchSql();
         var where = count.Where(query, snapshot, disclosure.SqlFilter("r", count, query.ResourceType));
+        var from = ResourceTable.Of(query.ResourceType).From;
         var countSql = bound is { } most
-            ? $"SELECT count(*) FROM (SELECT 1 FROM {SearchSql.Resources} r WHERE {where} LIMIT {count.Add(most + 1)}) m"
-            : $"SELECT count(*) FROM {SearchSql.Resources} r WHERE {where}";
+            ? $"SELECT count(*) FROM (SELECT 1 FROM {from} r WHERE {where} LIMIT {count.Add(most + 1)}) m"
+            : $"SELECT count(*) FROM {from} r WHERE {where}";
         var total = (long)(await ScalarAsync(countSql, count, cancellationToken))!;
         return bound is { } limit && total > limit ? null : total;
     }
@@ -90,12 +92,20 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     {
         var sql = new SearchSql();
         var filter = disclosure.SqlFilter("r", sql, include.TargetType);
+
+        // The page's references: from the search table, or from the AuditEvents' own rows. An
+        // include of no target type reads the resource documents only: nothing here refers to AuditEvents.
+        var table = ResourceTable.Of(include.TargetType);
+        var sources = ResourceTable.Of(include.SourceType);
+        var pageIds = sql.Add(page.Select(p => p.Id).ToArray());
+        var references = sources.IsAuditTrail
+            ? $"SELECT x.target_type || '/' || x.target_id FROM {AuditEventTable.Name} s, {sources.Values(Hl7.Fhir.Model.SearchParamType.Reference, "s")} s.id = ANY({pageIds}) AND"
+            : $"SELECT x.target_type || '/' || x.target_id FROM {SearchTables.Reference} x WHERE x.resource_id = ANY({pageIds}) AND";
         var text = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
-            FROM {SearchSql.Resources} r
+            SELECT r.id, r.resource_type, r.logical_id, {table.Version("r")}, r.last_updated, r.last_updated, {table.Json("r")}, false, r.patient, r.section
+            FROM {table.From} r
             WHERE NOT r.is_deleted
-              AND r.id IN (SELECT x.target_type || '/' || x.target_id FROM {SearchTables.Reference} x
-                           WHERE x.resource_id = ANY({sql.Add(page.Select(p => p.Id).ToArray())}) AND {sql.StoredIn(include.Storage, "x")}
+              AND r.id IN ({references} {sql.StoredIn(include.Storage, "x")}
                              AND ({sql.Add(include.TargetType)}::text IS NULL OR x.target_type = {sql.Add(include.TargetType)}))
               {(filter is null ? "" : "AND (" + filter + ")")}
             ORDER BY r.id
@@ -109,12 +119,12 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
     {
         var sql = new SearchSql();
         var filter = disclosure.SqlFilter("r", sql, include.SourceType);
+        var table = ResourceTable.Of(include.SourceType);
         var text = $"""
-            SELECT r.id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.last_updated, r.data->>'Json', false, r.patient, r.section
-            FROM {SearchSql.Resources} r
+            SELECT r.id, r.resource_type, r.logical_id, {table.Version("r")}, r.last_updated, r.last_updated, {table.Json("r")}, false, r.patient, r.section
+            FROM {table.From} r
             WHERE r.resource_type = {sql.Add(include.SourceType)} AND NOT r.is_deleted
-              AND EXISTS (SELECT 1 FROM {SearchTables.Reference} x
-                          WHERE x.resource_id = r.id AND {sql.StoredIn(include.Storage, "x")}
+              AND EXISTS (SELECT 1 FROM {table.Values(Hl7.Fhir.Model.SearchParamType.Reference, "r")} {sql.StoredIn(include.Storage, "x")}
                             AND x.target_id = ANY({sql.Add(page.Select(p => p.LogicalId).ToArray())})
                             AND x.target_type || '/' || x.target_id = ANY({sql.Add(page.Select(p => p.Id).ToArray())}))
               {(filter is null ? "" : "AND (" + filter + ")")}
@@ -185,10 +195,12 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         // Current rows, by the resource's key or a type's (resource_type, last_updated) index; the
         // system's history takes one branch a type rather than pay an index of its own on every write.
-        const string CurrentKey = "(r.id || '/_history/' || (r.data->>'VersionId'))";
+        // AuditEvents are never replaced: their rows are their only versions.
         foreach (var type in resourceType is null ? SectionPolicy.SupportedResourceTypes : [resourceType])
         {
-            var clauses = Clauses("r", CurrentKey);
+            var table = ResourceTable.Of(type);
+            var currentKey = $"(r.id || '/_history/' || {table.Version("r")})";
+            var clauses = Clauses("r", currentKey);
             clauses.Add(logicalId is null ? $"r.resource_type = {sql.Add(type)}" : $"r.id = {sql.Add(StoredResource.KeyOf(type, logicalId))}");
             if (disclosure.SqlFilter("r", sql, type) is { } filter)
             {
@@ -196,8 +208,8 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
             }
 
             branches.Add(Branch(
-                $"SELECT {CurrentKey} AS id, r.resource_type, r.logical_id, (r.data->>'VersionId')::bigint, r.last_updated, r.data->>'Json', r.is_deleted, r.patient, r.section",
-                $"{SearchSql.Resources} r", clauses, "id"));
+                $"SELECT {currentKey} AS id, r.resource_type, r.logical_id, {table.Version("r")}, r.last_updated, {table.Json("r")}, r.is_deleted, r.patient, r.section",
+                $"{table.From} r", clauses, "id"));
         }
 
         var text = $"""

@@ -66,7 +66,8 @@ public sealed class SearchSql
             "NOT r.is_deleted",
             $"r.last_updated <= {Add(snapshot)}",
         };
-        clauses.AddRange(query.Conditions.Select(condition => Condition(condition, query.ResourceType)));
+        var table = ResourceTable.Of(query.ResourceType);
+        clauses.AddRange(query.Conditions.Select(condition => Condition(condition, query.ResourceType, table)));
         if (accessFilter is not null)
         {
             clauses.Add($"({accessFilter})");
@@ -76,9 +77,23 @@ public sealed class SearchSql
     }
 
     /// <summary>The expression the page is ordered by (never null, so keyset comparisons work).</summary>
-    public string SortKey(SearchQuery query) => query.Sort is { Parameter: not "_lastUpdated" } sort
-        ? $"COALESCE((SELECT min(d.low) FROM {SearchTables.Date} d WHERE d.resource_id = r.id AND {StoredIn(sort.Storage, "d")}), '0001-01-01T00:00:00Z'::timestamptz)"
-        : "r.last_updated";
+    public string SortKey(SearchQuery query)
+    {
+        if (query.Sort is not { Parameter: not "_lastUpdated" } sort)
+        {
+            return "r.last_updated";
+        }
+
+        const string Earliest = "'0001-01-01T00:00:00Z'::timestamptz";
+        var table = ResourceTable.Of(query.ResourceType);
+        if (table.IsAuditTrail)
+        {
+            // An AuditEvent's one date (recorded) is a column of its row: no subquery per match.
+            return sort.Storage.Parameters.Contains("date") ? $"COALESCE(r.date_low, {Earliest})" : Earliest;
+        }
+
+        return $"COALESCE((SELECT min(x.low) FROM {table.Values(SearchParamType.Date, "r")} {StoredIn(sort.Storage, "x")}), {Earliest})";
+    }
 
     /// <summary>The condition on a search-value row (alias <paramref name="alias"/>) that it holds a value of a parameter stored as <paramref name="storage"/>.</summary>
     public string StoredIn(SearchStorage storage, string alias)
@@ -87,12 +102,12 @@ public sealed class SearchSql
         return storage.TargetType is { } type ? $"{names} AND {alias}.target_type = {Add(type)}" : names;
     }
 
-    private string Condition(SearchCondition condition, string resourceType)
+    private string Condition(SearchCondition condition, string resourceType, ResourceTable table)
     {
         var parameter = condition.Parameter;
         if (condition.Modifier == "missing")
         {
-            return $"{(condition.WantsMissing ? "NOT " : "")}EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")})";
+            return $"{(condition.WantsMissing ? "NOT " : "")}EXISTS (SELECT 1 FROM {table.Values(parameter.Type, "r")} {StoredIn(parameter.Storage, "x")})";
         }
 
         if (ReferenceEquals(parameter, CommonParameters.Id))
@@ -108,8 +123,29 @@ public sealed class SearchSql
         }
 
         var alternatives = string.Join(" OR ", condition.Values.Select(value => ValuePredicate(condition, value)));
-        var exists = $"EXISTS (SELECT 1 FROM {TableOf(parameter)} x WHERE x.resource_id = r.id AND {StoredIn(parameter.Storage, "x")} AND ({alternatives}))";
-        return condition.Modifier == "not" ? "NOT " + exists : exists;
+        var exists = $"EXISTS (SELECT 1 FROM {table.Values(parameter.Type, "r")} {StoredIn(parameter.Storage, "x")} AND ({alternatives}))";
+        if (condition.Modifier == "not")
+        {
+            return "NOT " + exists;
+        }
+
+        return table.IsAuditTrail && parameter.Name == "patient" && condition.Modifier is null or "Patient" ? $"({exists} AND {RecordOf(condition)})" : exists;
+    }
+
+    /// <summary>
+    /// AuditEvent's <c>patient</c> as the record the event is filed under (its <c>patient</c> column,
+    /// indexed): the server files each event under the one patient whose record was accessed, named
+    /// as its Patient entity. Beside the value match it narrows the rows to that record, so the index
+    /// finds them; an event's Patient agent (a patient reading another's record) is found by
+    /// <c>agent</c>, and under that other patient's record.
+    /// </summary>
+    private string RecordOf(SearchCondition condition)
+    {
+        var records = condition.Values
+            .Select(value => ReferenceCriterion.Parse(value, condition.Modifier, condition.Parameter.Name))
+            .Select(criterion => "Patient/" + criterion.Id)
+            .ToArray();
+        return $"r.patient = ANY({Add(records)})";
     }
 
     private string ValuePredicate(SearchCondition condition, string value) => condition.Parameter.Type switch
@@ -159,14 +195,6 @@ public sealed class SearchSql
             _ => throw new InvalidOperationException("unknown date prefix " + criterion.Prefix),
         };
     }
-
-    private static string TableOf(SearchParameter parameter) => parameter.Type switch
-    {
-        SearchParamType.Token => SearchTables.Token,
-        SearchParamType.Reference => SearchTables.Reference,
-        SearchParamType.Date => SearchTables.Date,
-        _ => SearchTables.Text,
-    };
 
     private static string EscapeLike(string value)
     {

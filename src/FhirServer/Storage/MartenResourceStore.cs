@@ -32,10 +32,29 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
             return found;
         }
 
+        // AuditEvents are in the audit trail's table (AuditEventTable); everything else is a document.
+        var documents = keys.Where(key => !AuditEventTable.Holds(key)).ToList();
+        if (documents.Count > 0)
+        {
+            await ReadIntoAsync(found, SearchSql.Resources, CurrentColumns, documents, cancellationToken);
+        }
+
+        if (documents.Count < keys.Count)
+        {
+            await ReadIntoAsync(found, AuditEventTable.Relation, AuditEventColumns, [.. keys.Where(AuditEventTable.Holds)], cancellationToken);
+        }
+
+        return found;
+    }
+
+    private const string AuditEventColumns = "r.id, r.resource_type, r.logical_id, 1::bigint, r.last_updated, r.is_deleted, r.json, r.patient, r.section";
+
+    private async Task ReadIntoAsync(Dictionary<string, StoredResource> found, string from, string columns, List<string> keys, CancellationToken cancellationToken)
+    {
         await using var command = keys.Count == 1
-            ? dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = $1")
-            : dataSource.CreateCommand($"SELECT {CurrentColumns} FROM {SearchSql.Resources} r WHERE r.id = ANY($1)");
-        command.Parameters.Add(keys.Count == 1 ? new NpgsqlParameter { Value = keys.First() } : new NpgsqlParameter { Value = keys.ToArray() });
+            ? dataSource.CreateCommand($"SELECT {columns} FROM {from} r WHERE r.id = $1")
+            : dataSource.CreateCommand($"SELECT {columns} FROM {from} r WHERE r.id = ANY($1)");
+        command.Parameters.Add(keys.Count == 1 ? new NpgsqlParameter { Value = keys[0] } : new NpgsqlParameter { Value = keys.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -53,12 +72,16 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
             };
             found[resource.Id] = resource;
         }
-
-        return found;
     }
 
     public async Task<StoredResourceVersion?> ReadVersionAsync(string resourceType, string logicalId, long versionId, CancellationToken cancellationToken)
     {
+        if (resourceType == "AuditEvent")
+        {
+            // Never replaced: version 1 is the row itself.
+            return versionId == 1 && await ReadAsync(resourceType, logicalId, cancellationToken) is { } only ? only.ToVersion() : null;
+        }
+
         // A replaced version is in the history table, the current one in the current row.
         await using var command = dataSource.CreateCommand($"""
             SELECT v.last_updated, v.is_deleted, v.data->>'Json', v.patient, v.section FROM {SearchSql.Versions} v WHERE v.id = $1
@@ -103,6 +126,12 @@ public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource d
         if (writes.Count == 0)
         {
             return;
+        }
+
+        if (writes.Any(w => w.Resource.ResourceType == "AuditEvent"))
+        {
+            // The routes refuse AuditEvent writes (ResourceRegistry); the audit trail is appended by AuditEventTable only.
+            throw new InvalidOperationException("AuditEvents are appended to the audit trail, not written as documents.");
         }
 
         var serializer = store.Options.Serializer();

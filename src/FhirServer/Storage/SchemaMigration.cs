@@ -58,6 +58,34 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         // leaves "É" whole); they now fold accents too, so the stored values of text that is not
         // plain ASCII are folded again, or "elo" would miss an "Élodie" written before.
         new(3, "string search values fold accents", "", RefoldStringValuesAsync),
+
+        // AuditEvents move from the resource documents and search tables into the audit trail's own
+        // table (AuditEventTable), their search values into its array columns. Only current,
+        // undeleted versions are moved: AuditEvents were written by the server and never replaced,
+        // but earlier builds let admins write them, and such an event's older versions and tombstone
+        // are dropped. Every search table is then analysed again: most of their rows were AuditEvents'.
+        new(4, "AuditEvents in the audit trail's own table", $"""
+            INSERT INTO {AuditEventTable.Name} (id, patient, last_updated, date_low, date_high, token_param, token_system, token_code, ref_param, ref_type, ref_id, json)
+            SELECT r.id, r.patient, r.last_updated, d.low, d.high,
+                   coalesce(t.param, ARRAY[]::text[]), coalesce(t.system, ARRAY[]::text[]), coalesce(t.code, ARRAY[]::text[]),
+                   coalesce(x.param, ARRAY[]::text[]), coalesce(x.target_type, ARRAY[]::text[]), coalesce(x.target_id, ARRAY[]::text[]),
+                   r.data->>'Json'
+            FROM {SearchSql.Resources} r
+            LEFT JOIN LATERAL (SELECT min(low) AS low, max(high) AS high FROM {SearchTables.Date} WHERE resource_id = r.id AND param = 'date') d ON true
+            LEFT JOIN LATERAL (SELECT array_agg(param) AS param, array_agg(system) AS system, array_agg(code) AS code
+                               FROM {SearchTables.Token} WHERE resource_id = r.id) t ON true
+            LEFT JOIN LATERAL (SELECT array_agg(param) AS param, array_agg(target_type) AS target_type, array_agg(target_id) AS target_id
+                               FROM {SearchTables.Reference} WHERE resource_id = r.id) x ON true
+            WHERE r.resource_type = 'AuditEvent' AND NOT r.is_deleted AND r.data->>'Json' IS NOT NULL
+            ON CONFLICT (id) DO NOTHING;
+            DELETE FROM {SearchTables.Token} WHERE resource_type = 'AuditEvent';
+            DELETE FROM {SearchTables.Reference} WHERE resource_type = 'AuditEvent';
+            DELETE FROM {SearchTables.Date} WHERE resource_type = 'AuditEvent';
+            DELETE FROM {SearchTables.Text} WHERE resource_type = 'AuditEvent';
+            DELETE FROM {SearchSql.Versions} WHERE resource_type = 'AuditEvent';
+            DELETE FROM {SearchSql.Resources} WHERE resource_type = 'AuditEvent';
+            ANALYZE {SearchSql.Resources}, {SearchTables.Token}, {SearchTables.Reference}, {SearchTables.Date}, {AuditEventTable.Name};
+            """),
     ];
 
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -77,6 +77,8 @@ public static class StorageServiceCollectionExtensions
                 {
                     options.Storage.ExtendedSchemaObjects.Add(table);
                 }
+
+                options.Storage.ExtendedSchemaObjects.Add(AuditEventTable.Definition());
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Storage;
 using SeSPHR.FhirServer.Tests.Infrastructure;
 
@@ -79,6 +80,66 @@ public sealed class SchemaMigrationTests(FhirServerFixture server) : IClassFixtu
 
         (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration WHERE number = 3")).ShouldBe(1);
         (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.search_string WHERE resource_id = 'Patient/{id}' AND value LIKE 'å%'")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Given_AuditEvents_stored_as_documents_as_earlier_builds_did_When_the_server_starts_again_Then_they_are_in_the_audit_trail_and_searchable_there()
+    {
+        var patient = "Patient/a" + Guid.NewGuid().ToString("N")[..12];
+        var record = new AccessRecord(
+            new DateTimeOffset(2026, 2, 1, 9, 30, 0, TimeSpan.Zero), "u-doc", "practitioner", "Practitioner/doc", patient, "Observation/o1", 2, "vitals", "read",
+            AccessOutcome.Success, "req-old");
+        var old = server.Services.GetRequiredService<AccessAuditEvents>().ToWrite(record, DateTimeOffset.UtcNow);
+        var (resource, index) = (old.Resource, old.Index);
+        // Earlier builds: a document row with its search rows, and no step 4 yet.
+        await using (var connection = new Npgsql.NpgsqlConnection(server.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var plant = new Npgsql.NpgsqlBatch(connection);
+            void Add(string sql, params object[] values)
+            {
+                var command = new Npgsql.NpgsqlBatchCommand(sql);
+                foreach (var value in values)
+                {
+                    command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value });
+                }
+
+                plant.BatchCommands.Add(command);
+            }
+
+            Add("""
+                INSERT INTO fhir.mt_doc_storedresource (id, data, mt_version, mt_dotnet_type, resource_type, logical_id, last_updated, is_deleted, patient, section)
+                VALUES ($1, jsonb_build_object('Id', $1, 'ResourceType', 'AuditEvent', 'LogicalId', $2, 'VersionId', 1, 'LastUpdated', $3, 'IsDeleted', false, 'Json', $4, 'Patient', $5),
+                        gen_random_uuid(), 'SeSPHR.FhirServer.Storage.StoredResource', 'AuditEvent', $2, $3, false, $5, NULL)
+                """, resource.Id, resource.LogicalId, resource.LastUpdated, resource.Json!, resource.Patient!);
+            Add("INSERT INTO fhir.search_token (resource_id, resource_type, param, system, code) SELECT $1, 'AuditEvent', * FROM unnest($2::text[], $3::text[], $4::text[])",
+                resource.Id, index.Tokens.Select(t => t.Parameter).ToArray(), index.Tokens.Select(t => t.System).ToArray(), index.Tokens.Select(t => t.Code).ToArray());
+            Add("INSERT INTO fhir.search_reference (resource_id, resource_type, param, target_type, target_id) SELECT $1, 'AuditEvent', * FROM unnest($2::text[], $3::text[], $4::text[])",
+                resource.Id, index.References.Select(r => r.Parameter).ToArray(), index.References.Select(r => r.TargetType).ToArray(), index.References.Select(r => r.TargetId).ToArray());
+            Add("INSERT INTO fhir.search_date (resource_id, resource_type, param, low, high) SELECT $1, 'AuditEvent', * FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[])",
+                resource.Id, index.Dates.Select(d => d.Parameter).ToArray(), index.Dates.Select(d => new DateTimeOffset(d.Low, TimeSpan.Zero)).ToArray(),
+                index.Dates.Select(d => new DateTimeOffset(d.High, TimeSpan.Zero)).ToArray());
+            Add("DELETE FROM fhir.schema_migration WHERE number = 4");
+            await plant.ExecuteNonQueryAsync();
+        }
+
+        await using (var restarted = Restart())
+        {
+            using var client = await ReadyClientAsync(restarted);
+            var read = await client.GetAsync($"/fhir/{resource.Id}");
+            read.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await read.Content.ReadAsStringAsync()).ShouldBe(resource.Json);
+            foreach (var query in (string[])[$"patient={patient}", "agent=Practitioner/doc&entity=Observation/o1", "action=R&outcome=0", "date=2026-02-01T09:30:00Z"])
+            {
+                var found = await (await client.GetAsync($"/fhir/AuditEvent?{query}&_count=100")).BodyAsync();
+                found.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("id").GetString()).ShouldContain(resource.LogicalId, query);
+            }
+        }
+
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration WHERE number = 4")).ShouldBe(1);
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.mt_doc_storedresource WHERE resource_type = 'AuditEvent'")).ShouldBe(0);
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.search_reference WHERE resource_type = 'AuditEvent'")).ShouldBe(0);
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM {AuditEventTable.Name} WHERE id = '{resource.Id}' AND patient = '{patient}'")).ShouldBe(1);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace SeSPHR.FhirServer.Features.Access;
 /// sections and types their Consents let them read, the Patient resource with any permit, minus the
 /// resources denied one by one (<see cref="ReadableRecords"/>);</item>
 /// <item>a Consent: its patient and the actors it names by reference (the <c>actor</c> index);</item>
-/// <item>an AuditEvent: the patient it names (the <c>patient</c> index) and admins;</item>
+/// <item>an AuditEvent: the patient whose record it is filed under (the <c>patient</c> column) and admins;</item>
 /// <item>a Provenance: whoever may read every one of its targets;</item>
 /// <item>anything else of no record (directory resources such as Practitioner or Organization, and
 /// shared definitions such as Medication): any signed-in caller;</item>
@@ -22,7 +22,7 @@ namespace SeSPHR.FhirServer.Features.Access;
 /// then the token's SMART scopes narrow by resource type, and <c>patient/</c> scopes to the caller's own record.
 /// With <c>Fhir:Access:ConsentCheck=false</c> nothing is filtered.
 /// </summary>
-public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource dataSource, SearchParameterRegistry registry)
+public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource dataSource)
 {
     private static readonly string[] SpecialTypes = ["Consent", "AuditEvent", "Provenance"];
 
@@ -81,22 +81,10 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
                 """);
         }
 
-        if (May("AuditEvent"))
+        // A patient's own AuditEvents (those filed under their record) are rows of their record, above.
+        if (May("AuditEvent") && caller.Role == UserRole.Admin)
         {
-            if (caller.Role == UserRole.Admin)
-            {
-                branches.Add($"{a}.resource_type = 'AuditEvent'");
-            }
-            else if (access.OwnRecord is { } self)
-            {
-                // The rows that hold AuditEvent's patient parameter (the agent and entity references to Patients).
-                var patient = registry.TryGet("AuditEvent", "patient", out var parameter) ? parameter.Storage : new SearchStorage(["patient"], null);
-                branches.Add($"""
-                    ({a}.resource_type = 'AuditEvent'
-                     AND EXISTS (SELECT 1 FROM {SearchTables.Reference} ap WHERE ap.resource_id = {key} AND {sql.StoredIn(patient with { TargetType = "Patient" }, "ap")}
-                                 AND ap.target_id = {sql.Add(self["Patient/".Length..])}))
-                    """);
-            }
+            branches.Add($"{a}.resource_type = 'AuditEvent'");
         }
 
         if (May("Provenance"))
@@ -219,10 +207,11 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
         // A replaced version is a history row, the current one the current row (either may have
         // become the other since it was read, so both are asked in one statement).
         var sql = new SearchSql();
+        var table = ResourceTable.Of(version.ResourceType);
         var text = $"""
             SELECT EXISTS (SELECT 1 FROM {SearchSql.Versions} v WHERE v.id = {sql.Add(version.Id)} AND {SqlFilter("v", sql, version.ResourceType, versionRows: true)})
-                OR EXISTS (SELECT 1 FROM {SearchSql.Resources} r WHERE r.id = {sql.Add(StoredResource.KeyOf(version.ResourceType, version.LogicalId))}
-                           AND (r.data->>'VersionId')::bigint = {sql.Add(version.VersionId)} AND {SqlFilter("r", sql, version.ResourceType)})
+                OR EXISTS (SELECT 1 FROM {table.From} r WHERE r.id = {sql.Add(StoredResource.KeyOf(version.ResourceType, version.LogicalId))}
+                           AND {table.Version("r")} = {sql.Add(version.VersionId)} AND {SqlFilter("r", sql, version.ResourceType)})
             """;
         return await ScalarAsync(text, sql, cancellationToken);
     }
@@ -230,7 +219,7 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
     private async Task<bool> ExistsAsync(string id, string resourceType, CancellationToken cancellationToken)
     {
         var sql = new SearchSql();
-        return await ScalarAsync($"SELECT EXISTS (SELECT 1 FROM {SearchSql.Resources} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql, resourceType)})", sql, cancellationToken);
+        return await ScalarAsync($"SELECT EXISTS (SELECT 1 FROM {ResourceTable.Of(resourceType).From} r WHERE r.id = {sql.Add(id)} AND {SqlFilter("r", sql, resourceType)})", sql, cancellationToken);
     }
 
     private async Task<bool> ScalarAsync(string text, SearchSql sql, CancellationToken cancellationToken)

@@ -147,10 +147,8 @@ public sealed class GuardedResourceStore(
         }
         else if (type == "AuditEvent")
         {
-            if (caller.Role != UserRole.Admin)
-            {
-                refusal = "AuditEvents are written by the server.";
-            }
+            // The routes refuse these already (ResourceRegistry); kept so that no path can.
+            refusal = "AuditEvents are written by the server.";
         }
         else
         {

@@ -47,10 +47,17 @@ public sealed class ResourceRegistry
         _types = new Dictionary<string, IReadOnlySet<FhirInteraction>>(types, StringComparer.Ordinal);
     }
 
-    /// <summary>What this build of the server serves: every type of the section policy, every interaction.</summary>
+    /// <summary>
+    /// What this build of the server serves: every type of the section policy, every interaction, but
+    /// AuditEvent, which is read only: the audit trail is the server's account of what was accessed,
+    /// appended by the server alone (AuditEventTable), and no client, admins included, writes,
+    /// changes or deletes it.
+    /// </summary>
     public static ResourceRegistry Default { get; } = new(SectionPolicy.SupportedResourceTypes.ToDictionary(
         type => type,
-        IReadOnlySet<FhirInteraction> (_) => Enum.GetValues<FhirInteraction>().ToHashSet()));
+        IReadOnlySet<FhirInteraction> (type) => type == "AuditEvent"
+            ? new HashSet<FhirInteraction> { FhirInteraction.Read, FhirInteraction.Vread, FhirInteraction.SearchType, FhirInteraction.HistoryInstance, FhirInteraction.HistoryType }
+            : Enum.GetValues<FhirInteraction>().ToHashSet()));
 
     public IEnumerable<string> ResourceTypes => _types.Keys.Order(StringComparer.Ordinal);
 

@@ -25,7 +25,7 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
     private readonly Lock _gate = new();
     private readonly Queue<Submission> _pending = new();
     private readonly SemaphoreSlim _room;
-    private readonly MartenResourceStore _store;
+    private readonly Npgsql.NpgsqlDataSource _dataSource;
     private readonly AccessAuditEvents _events;
     private readonly TimeProvider _clock;
     private readonly ILogger<GroupCommitAccessAudit> _logger;
@@ -41,11 +41,11 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
     private long _transactions;
     private long _recordsWritten;
 
-    // The raw store, not the caller-guarded IResourceStore of a request: audit rows are the server's
-    // own writes, made outside any request's access rules.
-    public GroupCommitAccessAudit(MartenResourceStore store, AccessAuditEvents events, TimeProvider clock, IOptions<AuditOptions> options, ILogger<GroupCommitAccessAudit> logger)
+    // The audit trail's own table, not the caller-guarded IResourceStore of a request: audit rows are
+    // the server's own writes, made outside any request's access rules.
+    public GroupCommitAccessAudit(Npgsql.NpgsqlDataSource dataSource, AccessAuditEvents events, TimeProvider clock, IOptions<AuditOptions> options, ILogger<GroupCommitAccessAudit> logger)
     {
-        _store = store;
+        _dataSource = dataSource;
         _events = events;
         _clock = clock;
         _logger = logger;
@@ -246,7 +246,7 @@ public sealed partial class GroupCommitAccessAudit : IAccessAudit, IHostedServic
                 writes.AddRange(submission.Writes);
             }
 
-            await _store.CommitAsync(writes, _stopping.Token);
+            await AuditEventTable.AppendAsync(_dataSource, writes, _stopping.Token);
             Interlocked.Increment(ref _transactions);
             Interlocked.Add(ref _recordsWritten, count);
         }

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access.Audit;
-using SeSPHR.FhirServer.Storage;
 using SeSPHR.Testing;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Audit;
@@ -67,7 +66,7 @@ public sealed class AuditServerFixture : IAsyncLifetime
 /// </summary>
 public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : IClassFixture<AuditServerFixture>
 {
-    private const string AuditRows = $"{Storage.SearchTables.Schema}.mt_doc_storedresource";
+    private const string AuditRows = Storage.AuditEventTable.Name;
 
     private static AccessRecord Read(string patient, string resource = "Observation/o1", string caller = "3f0c0000-0000-0000-0000-00000000d0c1") => new(
         new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero), caller, "practitioner", "Practitioner/doc",
@@ -84,7 +83,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
     }
 
     private Task<long> CountAsync(string patient) =>
-        server.Database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE data->>'ResourceType' = 'AuditEvent' AND data->>'Patient' = '{patient}'");
+        server.Database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE patient = '{patient}'");
 
     [Fact]
     public async Task Given_a_recorded_read_When_the_patient_searches_AuditEvent_by_patient_Then_it_is_there_at_once_and_tells_who_what_and_how()
@@ -158,13 +157,13 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         // One AuditEvent per request, naming both resources it read.
         (await CountAsync(patient)).ShouldBe(64);
         (await server.Database.ScalarAsync<long>(
-            $"SELECT count(*) FROM {AuditRows}, jsonb_array_elements((data->>'Json')::jsonb->'entity') e WHERE data->>'ResourceType' = 'AuditEvent' AND data->>'Patient' = '{patient}' AND e->'role'->>'code' = '4'"))
+            $"SELECT count(*) FROM {AuditRows}, jsonb_array_elements(json::jsonb->'entity') e WHERE patient = '{patient}' AND e->'role'->>'code' = '4'"))
             .ShouldBe(128);
         var transactions = server.Audit.Transactions - before;
         transactions.ShouldBeLessThanOrEqualTo(16);
         // The database's own view: rows inserted by one transaction share its xmin.
         var distinct = await server.Database.ScalarAsync<long>(
-            $"SELECT count(DISTINCT xmin::text) FROM {AuditRows} WHERE data->>'ResourceType' = 'AuditEvent' AND data->>'Patient' = '{patient}'");
+            $"SELECT count(DISTINCT xmin::text) FROM {AuditRows} WHERE patient = '{patient}'");
         distinct.ShouldBeLessThanOrEqualTo(transactions);
         distinct.ShouldBeGreaterThanOrEqualTo(1);
     }
@@ -181,7 +180,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         writer.RecordsWritten.ShouldBe(64);
         writer.Transactions.ShouldBeGreaterThanOrEqualTo(16);
         var largest = await server.Database.ScalarAsync<long>(
-            $"SELECT max(n) FROM (SELECT count(*) AS n FROM {AuditRows} WHERE data->>'Patient' = '{patient}' GROUP BY xmin::text) t");
+            $"SELECT max(n) FROM (SELECT count(*) AS n FROM {AuditRows} WHERE patient = '{patient}' GROUP BY xmin::text) t");
         largest.ShouldBeLessThanOrEqualTo(4);
     }
 
@@ -217,7 +216,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
         await ExecuteAsync($"""
             CREATE FUNCTION fhir.refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-              IF NEW.data->>'Patient' = '{poisoned}' THEN RAISE EXCEPTION 'audit storage refused'; END IF;
+              IF NEW.patient = '{poisoned}' THEN RAISE EXCEPTION 'audit storage refused'; END IF;
               RETURN NEW;
             END $$;
             CREATE TRIGGER refuse_audit BEFORE INSERT ON {AuditRows} FOR EACH ROW EXECUTE FUNCTION fhir.refuse_audit();
@@ -281,9 +280,9 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
             }
         }
 
-        var stored = await database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE data->>'Patient' = '{patient}'");
+        var stored = await database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE patient = '{patient}'");
         stored.ShouldBe(1 + succeeded);
-        (await database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE data->>'Json' LIKE '%Observation/awaited/_history/3%'")).ShouldBe(1);
+        (await database.ScalarAsync<long>($"SELECT count(*) FROM {AuditRows} WHERE json LIKE '%Observation/awaited/_history/3%'")).ShouldBe(1);
     }
 
     private async Task ExecuteAsync(string sql)
@@ -299,7 +298,7 @@ public sealed class GroupCommitAccessAuditTests(AuditServerFixture server) : ICl
     {
         var services = server.Factory.Services;
         var writer = new GroupCommitAccessAudit(
-            services.GetRequiredService<MartenResourceStore>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
+            services.GetRequiredService<Npgsql.NpgsqlDataSource>(), services.GetRequiredService<AccessAuditEvents>(), TimeProvider.System,
             Options.Create(new AuditOptions { MaxBatch = maxBatch }), NullLogger<GroupCommitAccessAudit>.Instance);
         await writer.StartAsync(CancellationToken.None);
         return writer;

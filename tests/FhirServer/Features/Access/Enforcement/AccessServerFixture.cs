@@ -74,6 +74,18 @@ public class AccessServerFixture : IAsyncLifetime
 
     public HttpClient As(TestUser user) => Client(Issuer.Mint(user.Subject, user.Role, user.FhirUser, user.Scope, user.KeyFingerprint));
 
+    /// <summary>
+    /// Files an AuditEvent in the audit trail as the server's real audit writes it (this fixture's
+    /// audit is a fake, so reads add none); returns its id.
+    /// </summary>
+    public async Task<string> PlantAuditEventAsync(AccessRecord record, DateTimeOffset? stored = null)
+    {
+        var services = _factory!.Services;
+        var write = services.GetRequiredService<AccessAuditEvents>().ToWrite(record, stored ?? DateTimeOffset.UtcNow);
+        await Storage.AuditEventTable.AppendAsync(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), [write], CancellationToken.None);
+        return write.Resource.LogicalId;
+    }
+
     public void ResetFakes()
     {
         Gateway.Reset();

@@ -14,19 +14,16 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
             using var admin = As(Admin);
             using var alice = As(Alice);
             await PutAsync(admin, new Practitioner { Id = "doc", Active = true });
-            await PutAsync(admin, new AuditEvent
-            {
-                Id = "audit-pat",
-                Type = new Coding("http://dicom.nema.org/resources/ontology/DCM", "110110"),
-                Recorded = DateTimeOffset.UtcNow,
-                Agent = [new AuditEvent.AgentComponent { Requestor = true, Who = new ResourceReference("Practitioner/doc") }],
-                Source = new AuditEvent.SourceComponent { Observer = new ResourceReference("Device/fhirserver") },
-                Entity = [new AuditEvent.EntityComponent { What = new ResourceReference(Pat) }],
-            });
+            PlantedAuditEvent = await PlantAuditEventAsync(new SeSPHR.FhirServer.Features.Access.Audit.AccessRecord(
+                DateTimeOffset.UtcNow, "u-doc", "practitioner", "Practitioner/doc", Pat, "Observation/v1", 1, "vitals", "read",
+                SeSPHR.FhirServer.Features.Access.Audit.AccessOutcome.Success, "req-1"));
             await PutAsync(alice, Provenance("prov-vital", "Observation/v1"));
             await PutAsync(alice, Provenance("prov-mixed", "Observation/v1", "Observation/m1"));
             ResetFakes();
         }
+
+        /// <summary>The id of the AuditEvent of Alice's record (the server chooses it).</summary>
+        public string PlantedAuditEvent { get; private set; } = "";
 
         private static Provenance Provenance(string id, params string[] targets) => new()
         {
@@ -63,6 +60,7 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
             _ => throw new ArgumentOutOfRangeException(nameof(caller)),
         };
         using var client = data.As(user);
+        key = key.Replace("audit-pat", data.PlantedAuditEvent, StringComparison.Ordinal);
         (await client.GetAsync($"/fhir/{key}")).StatusCode.ShouldBe(visible ? HttpStatusCode.OK : HttpStatusCode.NotFound);
         var type = key.Split('/')[0];
         var (entries, totals, _) = await AccessData.AllPagesAsync(client, $"/fhir/{type}?_id={key.Split('/')[1]}&_total=accurate");
@@ -70,11 +68,13 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
         totals.ShouldAllBe(t => t == (visible ? 1 : 0));
     }
 
-    [Fact]
-    public async System.Threading.Tasks.Task Only_admins_write_AuditEvents()
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("admin")]
+    public async System.Threading.Tasks.Task Nobody_writes_AuditEvents_not_even_an_admin(string caller)
     {
-        using var alice = data.As(AccessData.Alice);
-        var response = await data.TryPutAsync(alice, new AuditEvent
+        using var client = data.As(caller == "admin" ? AccessData.Admin : AccessData.Alice);
+        var response = await data.TryPutAsync(client, new AuditEvent
         {
             Id = "forged",
             Type = new Coding("http://dicom.nema.org/resources/ontology/DCM", "110110"),
@@ -82,7 +82,10 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
             Agent = [new AuditEvent.AgentComponent { Requestor = true }],
             Source = new AuditEvent.SourceComponent { Observer = new ResourceReference("Device/x") },
         });
-        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        (await client.DeleteAsync($"/fhir/AuditEvent/{data.PlantedAuditEvent}")).StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        using var admin = data.As(AccessData.Admin);
+        (await admin.GetAsync($"/fhir/AuditEvent/{data.PlantedAuditEvent}")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Theory]
