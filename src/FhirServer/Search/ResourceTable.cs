@@ -63,7 +63,7 @@ public sealed class ResourceTable
             SearchParamType.Token => $"unnest({row}.token_param, {row}.token_system, {row}.token_code) AS x(param, system, code) WHERE",
             SearchParamType.Reference => $"unnest({row}.ref_param, {row}.ref_type, {row}.ref_id) AS x(param, target_type, target_id) WHERE",
             // The one date an AuditEvent is searched by: recorded, under "date".
-            SearchParamType.Date => $"(SELECT 'date'::text, {row}.date_low, {row}.date_high WHERE {row}.date_low IS NOT NULL) AS x(param, low, high) WHERE",
+            SearchParamType.Date => $"(SELECT 'date'::text, {row}.date_low, {row}.date_high) AS x(param, low, high) WHERE",
             // No string values are kept for AuditEvents (AccessAuditEvents.IndexedParameters has none).
             _ => "(SELECT NULL::text, NULL::text, NULL::text WHERE false) AS x(param, value, raw) WHERE",
         };

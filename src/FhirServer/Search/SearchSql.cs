@@ -88,8 +88,9 @@ public sealed class SearchSql
         var table = ResourceTable.Of(query.ResourceType);
         if (table.IsAuditTrail)
         {
-            // An AuditEvent's one date (recorded) is a column of its row: no subquery per match.
-            return sort.Storage.Parameters.Contains("date") ? $"COALESCE(r.date_low, {Earliest})" : Earliest;
+            // An AuditEvent's one date (recorded) is a column of its row, never null, and indexed
+            // with the patient: a page in date order reads the index, no sort key per match.
+            return sort.Storage.Parameters.Contains("date") ? "r.date_low" : Earliest;
         }
 
         return $"COALESCE((SELECT min(x.low) FROM {table.Values(SearchParamType.Date, "r")} {StoredIn(sort.Storage, "x")}), {Earliest})";

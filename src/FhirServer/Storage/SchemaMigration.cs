@@ -63,10 +63,11 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
         // table (AuditEventTable), their search values into its array columns. Only current,
         // undeleted versions are moved: AuditEvents were written by the server and never replaced,
         // but earlier builds let admins write them, and such an event's older versions and tombstone
-        // are dropped. Every search table is then analysed again: most of their rows were AuditEvents'.
+        // are dropped; one without a recorded time (which every server-written one has) is dated by
+        // its last update. Every search table is then analysed again: most of their rows were AuditEvents'.
         new(4, "AuditEvents in the audit trail's own table", $"""
             INSERT INTO {AuditEventTable.Name} (id, patient, last_updated, date_low, date_high, token_param, token_system, token_code, ref_param, ref_type, ref_id, json)
-            SELECT r.id, r.patient, r.last_updated, d.low, d.high,
+            SELECT r.id, r.patient, r.last_updated, coalesce(d.low, r.last_updated), coalesce(d.high, r.last_updated + interval '1 millisecond'),
                    coalesce(t.param, ARRAY[]::text[]), coalesce(t.system, ARRAY[]::text[]), coalesce(t.code, ARRAY[]::text[]),
                    coalesce(x.param, ARRAY[]::text[]), coalesce(x.target_type, ARRAY[]::text[]), coalesce(x.target_id, ARRAY[]::text[]),
                    r.data->>'Json'
