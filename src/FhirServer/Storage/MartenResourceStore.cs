@@ -9,7 +9,8 @@ namespace SeSPHR.FhirServer.Storage;
 /// The current version of a resource lives only in its current row; a history row is written when
 /// a newer version replaces it (its body moves there in the same transaction). A create therefore
 /// writes one document row, not two: the history row and its three index entries were a quarter of
-/// a create's database time, and most resources (every AuditEvent) are never updated.
+/// a create's database time, and most resources are never updated. (AuditEvents are not written
+/// here at all: they have a table of their own, <see cref="AuditEventTable"/>.)
 /// </summary>
 public sealed class MartenResourceStore(IDocumentStore store, NpgsqlDataSource dataSource) : IResourceStore
 {

@@ -13,10 +13,10 @@ namespace SeSPHR.FhirServer.Features.Access.Audit;
 
 /// <summary>
 /// Turns an <see cref="AccessRecord"/> into a FHIR R4 AuditEvent in the style of IHE's Basic Audit
-/// Log Patterns, and that into a stored resource with its search values, filed under the patient
-/// it concerns (so <c>AuditEvent?patient=Patient/x</c> finds it and the patient's compartment holds
-/// it). An AuditEvent carries only references, codes, ids and times: what the record holds, never
-/// a value of the resource that was accessed.
+/// Log Patterns, with its search values, filed under the patient it concerns (so
+/// <c>AuditEvent?patient=Patient/x</c> finds it), for the audit trail's table
+/// (<see cref="Storage.AuditEventTable"/>). An AuditEvent carries only references, codes, ids and
+/// times: what the record holds, never a value of the resource that was accessed.
 /// </summary>
 public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
 {
