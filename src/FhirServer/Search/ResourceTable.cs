@@ -12,12 +12,10 @@ namespace SeSPHR.FhirServer.Search;
 /// </summary>
 public sealed class ResourceTable
 {
-    private readonly bool _auditTrail;
-
     private ResourceTable(string from, bool auditTrail)
     {
         From = from;
-        _auditTrail = auditTrail;
+        IsAuditTrail = auditTrail;
     }
 
     public static ResourceTable Documents { get; } = new(SearchSql.Resources, auditTrail: false);
@@ -31,13 +29,13 @@ public sealed class ResourceTable
     public string From { get; }
 
     /// <summary>Whether these are the audit trail's rows.</summary>
-    public bool IsAuditTrail => _auditTrail;
+    public bool IsAuditTrail { get; }
 
     /// <summary>The resource's JSON text in row <paramref name="row"/>.</summary>
-    public string Json(string row) => _auditTrail ? $"{row}.json" : $"{row}.data->>'Json'";
+    public string Json(string row) => IsAuditTrail ? $"{row}.json" : $"{row}.data->>'Json'";
 
     /// <summary>The version number in row <paramref name="row"/> (AuditEvents are never updated: always 1).</summary>
-    public string Version(string row) => _auditTrail ? "1::bigint" : $"({row}.data->>'VersionId')::bigint";
+    public string Version(string row) => IsAuditTrail ? "1::bigint" : $"({row}.data->>'VersionId')::bigint";
 
     /// <summary>
     /// The search values of a parameter type of row <paramref name="row"/>, as alias <c>x</c> with the
@@ -46,7 +44,7 @@ public sealed class ResourceTable
     /// </summary>
     public string Values(SearchParamType type, string row)
     {
-        if (!_auditTrail)
+        if (!IsAuditTrail)
         {
             var table = type switch
             {
