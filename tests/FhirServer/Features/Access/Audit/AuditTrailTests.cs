@@ -88,13 +88,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Trail trail) : IClassFixture
     [InlineData("admin", "agent=Patient/pat", 3)]
     public async Task Given_the_trail_When_others_search_it_Then_they_see_what_the_rule_lets_them(string caller, string query, int expected)
     {
-        using var client = trail.As(caller switch
-        {
-            "bob" => AccessData.Bob,
-            "doctor" => AccessData.Doctor,
-            "family" => AccessData.Family,
-            _ => AccessData.Admin,
-        });
+        using var client = trail.As(AccessData.UserNamed(caller));
         (await AllAsync(client, $"/fhir/AuditEvent?{query}&_count=10&_total=accurate", total: expected)).Count.ShouldBe(expected);
     }
 

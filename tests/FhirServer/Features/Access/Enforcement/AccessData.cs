@@ -39,6 +39,19 @@ public class AccessData : AccessServerFixture
     public static TestUser Pharmacist { get; } = UserOf(People.Pharmacist);
     public static TestUser Admin { get; } = UserOf(People.Admin);
 
+    /// <summary>The user a test case names: alice, bob, doctor, family, insurer, pharmacist or admin.</summary>
+    public static TestUser UserNamed(string name) => name switch
+    {
+        "alice" => Alice,
+        "bob" => Bob,
+        "doctor" => Doctor,
+        "family" => Family,
+        "insurer" => Insurer,
+        "pharmacist" => Pharmacist,
+        "admin" => Admin,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
     public static IReadOnlyList<string> VitalIds { get; } = [.. Enumerable.Range(1, 7).Select(i => $"v{i}")];
     public static IReadOnlyList<string> LabIds { get; } = [.. Enumerable.Range(1, 6).Select(i => $"m{i}")];
     public static IReadOnlyList<string> OtherIds { get; } = ["o1", "o2", "o3"];

@@ -48,17 +48,7 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
     [InlineData("alice", "Provenance/prov-mixed", true)]
     public async System.Threading.Tasks.Task Visibility_follows_the_rule_of_each_kind(string caller, string key, bool visible)
     {
-        var user = caller switch
-        {
-            "family" => AccessData.Family,
-            "pharmacist" => AccessData.Pharmacist,
-            "alice" => AccessData.Alice,
-            "admin" => AccessData.Admin,
-            "doctor" => AccessData.Doctor,
-            "bob" => AccessData.Bob,
-            "insurer" => AccessData.Insurer,
-            _ => throw new ArgumentOutOfRangeException(nameof(caller)),
-        };
+        var user = AccessData.UserNamed(caller);
         using var client = data.As(user);
         key = key.Replace("audit-pat", data.PlantedAuditEvent, StringComparison.Ordinal);
         (await client.GetAsync($"/fhir/{key}")).StatusCode.ShouldBe(visible ? HttpStatusCode.OK : HttpStatusCode.NotFound);
@@ -73,7 +63,7 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
     [InlineData("admin")]
     public async System.Threading.Tasks.Task Nobody_writes_AuditEvents_not_even_an_admin(string caller)
     {
-        using var client = data.As(caller == "admin" ? AccessData.Admin : AccessData.Alice);
+        using var client = data.As(AccessData.UserNamed(caller));
         var response = await data.TryPutAsync(client, new AuditEvent
         {
             Id = "forged",
@@ -98,16 +88,7 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
     [InlineData("admin", "Location/lobby", HttpStatusCode.Created)]
     public async System.Threading.Tasks.Task Directory_resources_are_written_by_admins_professionals_and_their_own_user(string caller, string key, HttpStatusCode expected)
     {
-        var user = caller switch
-        {
-            "family" => AccessData.Family,
-            "pharmacist" => AccessData.Pharmacist,
-            "alice" => AccessData.Alice,
-            "admin" => AccessData.Admin,
-            "doctor" => AccessData.Doctor,
-            "insurer" => AccessData.Insurer,
-            _ => throw new ArgumentOutOfRangeException(nameof(caller)),
-        };
+        var user = AccessData.UserNamed(caller);
         using var client = data.As(user);
         var id = key.Split('/')[1];
         Resource resource = key.StartsWith("Organization/", StringComparison.Ordinal)

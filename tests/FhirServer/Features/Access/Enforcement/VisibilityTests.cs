@@ -22,23 +22,11 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
         { "pharmacist", [] },
     };
 
-    private static TestUser UserNamed(string name) => name switch
-    {
-        "alice" => AccessData.Alice,
-        "bob" => AccessData.Bob,
-        "doctor" => AccessData.Doctor,
-        "family" => AccessData.Family,
-        "insurer" => AccessData.Insurer,
-        "pharmacist" => AccessData.Pharmacist,
-        "admin" => AccessData.Admin,
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
-
     [Theory]
     [MemberData(nameof(ObservationsByCaller))]
     public async Task Search_pages_and_totals_count_only_what_the_caller_may_read(string caller, string[] expected)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, totals, pages) = await AccessData.AllPagesAsync(client, "/fhir/Observation?_count=3&_total=accurate");
         entries.Select(e => e.Key).Order().ShouldBe(expected.Select(id => "Observation/" + id).Order());
         totals.ShouldAllBe(t => t == expected.Length);
@@ -49,7 +37,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [MemberData(nameof(ObservationsByCaller))]
     public async Task Includes_add_only_readable_patients(string caller, string[] expected)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, _, _) = await AccessData.AllPagesAsync(client, "/fhir/Observation?_count=3&_include=Observation:subject");
         entries.Where(e => e.Mode == "match").Select(e => e.Key).Distinct().Order().ShouldBe(expected.Select(id => "Observation/" + id).Order());
         var included = entries.Where(e => e.Mode == "include").Select(e => e.Key).Distinct().ToList();
@@ -65,7 +53,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [InlineData("bob", false, new string[0])]
     public async Task Revincludes_add_only_readable_resources(string caller, bool seesPatient, string[] observations)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, totals, _) = await AccessData.AllPagesAsync(client, "/fhir/Patient?_id=pat&_total=accurate&_revinclude=Observation:subject");
         entries.Where(e => e.Mode == "match").Select(e => e.Key).ShouldBe(seesPatient ? ["Patient/pat"] : []);
         totals[0].ShouldBe(seesPatient ? 1 : 0);
@@ -76,7 +64,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [MemberData(nameof(ObservationsByCaller))]
     public async Task Type_history_shows_only_versions_of_readable_resources(string caller, string[] expected)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, _, _) = await AccessData.AllPagesAsync(client, "/fhir/Observation/_history?_count=3");
         var keys = entries.Select(e => HistoryKey(e.Entry)).ToList();
         var allowed = expected.Select(id => "Observation/" + id).ToHashSet();
@@ -105,7 +93,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [InlineData("insurer", "Observation/m6", 0)]
     public async Task Instance_history_shows_nothing_of_a_withheld_resource(string caller, string resource, int versions)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, _, _) = await AccessData.AllPagesAsync(client, $"/fhir/{resource}/_history?_count=1");
         entries.Count.ShouldBe(versions);
     }
@@ -118,7 +106,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [InlineData("bob")]
     public async Task System_history_never_shows_a_withheld_resource(string caller)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var (entries, _, _) = await AccessData.AllPagesAsync(client, "/fhir/_history?_count=4");
         var keys = entries.Select(e => HistoryKey(e.Entry)).Distinct().ToList();
         var readable = await ReadableKeysAsync(client);
@@ -140,7 +128,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [InlineData("family", "Consent/c-doc")]
     public async Task Read_and_vread_of_a_withheld_resource_answer_as_a_missing_one(string caller, string key)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         var type = key.Split('/')[0];
         var withheld = await client.GetAsync($"/fhir/{key}");
         var missing = await client.GetAsync($"/fhir/{type}/no-such-id");
@@ -165,7 +153,7 @@ public sealed class VisibilityTests(AccessData data) : IClassFixture<AccessData>
     [InlineData("pharmacist", "Practitioner/none", false)]
     public async Task Reads_follow_the_same_rules(string caller, string key, bool visible)
     {
-        using var client = data.As(UserNamed(caller));
+        using var client = data.As(AccessData.UserNamed(caller));
         (await client.GetAsync($"/fhir/{key}")).StatusCode.ShouldBe(visible ? HttpStatusCode.OK : HttpStatusCode.NotFound);
     }
 
