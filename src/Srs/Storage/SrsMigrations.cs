@@ -69,9 +69,12 @@ public static class SrsMigrations
     /// </summary>
     private static async Task AdoptEnsureCreatedSchemaAsync(SrsDbContext db, CancellationToken cancellationToken)
     {
-        var history = db.GetService<IHistoryRepository>();
-        if (await history.ExistsAsync(cancellationToken) || !await HasEnsureCreatedTablesAsync(db, cancellationToken))
+        // Checked here rather than with IHistoryRepository.Exists, which answers true for this
+        // provider before the history table exists.
+        if (!await IsUnmigratedEnsureCreatedSchemaAsync(db, cancellationToken))
             return;
+
+        var history = db.GetService<IHistoryRepository>();
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await Features.Accounts.AccountSchema.EnsureAsync(db, cancellationToken);
@@ -81,8 +84,10 @@ public static class SrsMigrations
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private static async Task<bool> HasEnsureCreatedTablesAsync(SrsDbContext db, CancellationToken cancellationToken) =>
-        await db.Database.SqlQuery<bool>($"SELECT to_regclass('srs.accounts') IS NOT NULL AS \"Value\"").SingleAsync(cancellationToken);
+    private static async Task<bool> IsUnmigratedEnsureCreatedSchemaAsync(SrsDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<bool>(
+            $"SELECT to_regclass('srs.accounts') IS NOT NULL AND to_regclass('srs.\"__EFMigrationsHistory\"') IS NULL AS \"Value\"")
+            .SingleAsync(cancellationToken);
 }
 
 /// <summary>The SRS database was migrated by a newer build than this one.</summary>
