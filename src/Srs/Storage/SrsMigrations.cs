@@ -75,7 +75,6 @@ public static class SrsMigrations
             return;
 
         var history = db.GetService<IHistoryRepository>();
-
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await Features.Accounts.AccountSchema.EnsureAsync(db, cancellationToken);
         await Features.Grants.RoleGrantSchema.EnsureAsync(db, cancellationToken);
