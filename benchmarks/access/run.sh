@@ -232,12 +232,15 @@ start_servers() {
   srs_url="http://$HOST:$srs_port"
   fhir_url="http://$HOST:$fhir_port"
   service_secret=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+  # The SRS's key-encryption key: made once, so a restart on the same database opens its keys.
+  kek=${kek:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}
   mkdir -p "$work/srs-data" && chmod 700 "$work/srs-data"
   # Limits raised for one loopback client: the SRS's own are for the internet. The cfrag cache holds
   # every resource of the run, so a warm read never misses for lack of room.
   (cd "$work/tree/src/Srs/bin/Release/net10.0" && exec env \
     ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=sesphr_srs;Username=sesphr_srs;Password=$srs_password;Maximum Pool Size=$POOL_SIZE" \
     Srs__FhirServiceSecret="$service_secret" \
+    Srs__KeyEncryptionKey="$kek" \
     Srs__DataDirectory="$work/srs-data" \
     Srs__FhirBaseUrl="$fhir_url/fhir" \
     Srs__RateLimits__Login__PermitLimit=10000 \

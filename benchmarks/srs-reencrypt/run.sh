@@ -87,13 +87,14 @@ done
 say "PostgreSQL on $HOST:$pg_port (fsync $(pg_psql "$work/pg/sock" "$pg_port" -tAc 'show fsync'), synchronous_commit $(pg_psql "$work/pg/sock" "$pg_port" -tAc 'show synchronous_commit'))"
 
 secret=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
+kek=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
 for v in before after; do
   port=$(pg_free_port)
   url_of[$v]="http://$HOST:$port"
   mkdir -p "$work/data-$v" && chmod 700 "$work/data-$v"
   (cd "$work/$v/src/Srs/bin/Release/net10.0" && exec env \
     ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=srs_$v;Username=sesphr_srs;Password=$password;Maximum Pool Size=$POOL_SIZE" \
-    Srs__FhirServiceSecret="$secret" Srs__DataDirectory="$work/data-$v" Srs__FhirBaseUrl="http://$HOST:1/fhir" \
+    Srs__FhirServiceSecret="$secret" Srs__KeyEncryptionKey="$kek" Srs__DataDirectory="$work/data-$v" Srs__FhirBaseUrl="http://$HOST:1/fhir" \
     Srs__RateLimits__Token__PermitLimit=10000 Srs__ReencryptRequestsPerSecond=1000000 \
     Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
     dotnet SeSPHR.Srs.dll --urls "${url_of[$v]}") > "$work/srs-$v.log" 2>&1 &

@@ -35,7 +35,11 @@ public sealed class RunningSystem : IAsyncLifetime
 
         FhirDatabase = await TestPostgres.CreateDatabaseAsync("conf_fhir");
         SrsDatabase = await TestPostgres.CreateDatabaseAsync("conf_srs");
-        Srs = new ServerProcess("Srs", "SeSPHR.Srs", new Dictionary<string, string> { ["ConnectionStrings__Srs"] = SrsDatabase.ConnectionString });
+        Srs = new ServerProcess("Srs", "SeSPHR.Srs", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Srs"] = SrsDatabase.ConnectionString,
+            ["Srs__KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        });
         // The plain FHIR configuration: this suite checks FHIR REST behaviour with ordinary
         // resources, as any FHIR client sends them (protected writes are covered in tests/FhirServer).
         FhirServer = new ServerProcess("FhirServer", "SeSPHR.FhirServer", new Dictionary<string, string>

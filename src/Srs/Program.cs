@@ -15,9 +15,11 @@ var connectionString = builder.Configuration.GetConnectionString("Srs") is { Len
 
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 builder.Services.AddSrsOptions(builder.Configuration);
+builder.Services.AddForwardedProxies(builder.Configuration);
 builder.Services.AddSrsStorage(connectionString);
 builder.Services.AddSrsProblems();
 builder.Services.AddSrsRateLimits(builder.Configuration);
+builder.Services.AddServerKeys(builder.Configuration);
 builder.Services.AddSrsOAuth();
 builder.Services.AddSrsAuthorization();
 builder.Services.AddAccounts();
@@ -29,6 +31,7 @@ var app = builder.Build();
 
 // Health first: it must answer even when the database (and so the OAuth keys) is unreachable.
 app.UseHealthChecks("/healthz");
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();

@@ -1,9 +1,8 @@
 namespace SeSPHR.Srs.Storage;
 
 /// <summary>
-/// Creates the SRS schema once per process, whoever needs it first: the start-up work or the
-/// first OpenIddict request that loads the signing key. EnsureCreated builds the whole model
-/// (every feature's entities) when the database has no tables yet; it does not migrate.
+/// Migrates the SRS schema once per process, whoever needs it first: the start-up work or the
+/// first OpenIddict request that loads the signing key (<see cref="SrsMigrations"/>).
 /// </summary>
 public sealed class SchemaGate(IServiceScopeFactory scopes) : IDisposable
 {
@@ -20,10 +19,7 @@ public sealed class SchemaGate(IServiceScopeFactory scopes) : IDisposable
             if (_ready)
                 return;
             await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SrsDbContext>();
-            await db.Database.EnsureCreatedAsync(cancellationToken);
-            await Features.Grants.RoleGrantSchema.EnsureAsync(db, cancellationToken);
-            await Features.Accounts.AccountSchema.EnsureAsync(db, cancellationToken);
+            await SrsMigrations.MigrateAsync(scope.ServiceProvider.GetRequiredService<SrsDbContext>(), cancellationToken);
             Volatile.Write(ref _ready, true);
         }
         finally

@@ -10,10 +10,12 @@ namespace SeSPHR.Srs.Storage;
 /// </summary>
 public sealed partial class SrsDbContext(DbContextOptions<SrsDbContext> options) : DbContext(options)
 {
+    public const string Schema = "srs";
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
-        modelBuilder.HasDefaultSchema("srs");
+        modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(SrsDbContext).Assembly);
         modelBuilder.UseOpenIddict();
         base.OnModelCreating(modelBuilder);

@@ -6,19 +6,19 @@ using SeSPHR.Srs.Security;
 namespace SeSPHR.Srs.Storage;
 
 /// <summary>
-/// Start-up work: schema, server keys, seeded OAuth clients, and the first admin's enrolment code.
+/// Start-up work: schema migrations, server keys (sealed, rotated when due), seeded OAuth clients, and the first admin's enrolment code.
 /// An unreachable database does not stop the process: /healthz then reports it, and the work
 /// runs again at the next start.
 /// </summary>
-public sealed partial class SrsStartup(IServiceScopeFactory scopes, SchemaGate schema, ILogger<SrsStartup> logger) : IHostedService
+public sealed partial class SrsStartup(IServiceScopeFactory scopes, SchemaGate schema, ServerKeyRing keys, ILogger<SrsStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
             await schema.EnsureAsync(cancellationToken);
+            await keys.ReloadAsync(cancellationToken);
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ServerKeyStore>().EnsureAllAsync(cancellationToken);
             await scope.ServiceProvider.GetRequiredService<ClientSeeder>().SeedAsync(cancellationToken);
             await scope.ServiceProvider.GetRequiredService<Enrolment>().OfferAtFirstStartAsync(cancellationToken);
         }

@@ -27,7 +27,8 @@ public static class StorageSetup
         });
         services.AddDbContext<SrsDbContext>((provider, options) =>
         {
-            options.UseNpgsql(provider.GetRequiredService<Npgsql.NpgsqlDataSource>());
+            options.UseNpgsql(provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+                npgsql => npgsql.MigrationsHistoryTable(SrsMigrations.HistoryTable, SrsDbContext.Schema));
             options.UseOpenIddict();
         },
         // The options are the same for every context: built once, not per request (every request

@@ -43,5 +43,7 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     private static WebApplicationFactory<Program> Start(string connectionString) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("ConnectionStrings:Srs", connectionString));
+        new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("ConnectionStrings:Srs", connectionString)
+            .UseSetting("Srs:KeyEncryptionKey", Infrastructure.SrsHost.KeyEncryptionKey));
 }

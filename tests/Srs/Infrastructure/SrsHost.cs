@@ -13,6 +13,9 @@ public sealed class SrsHost : WebApplicationFactory<Program>
 {
     public const string FhirServiceSecret = "test-fhir-service-secret-0123456789";
 
+    /// <summary>The key-encryption key every test SRS seals its keys under unless a test sets another (32 bytes, base64).</summary>
+    public static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("test-key-encryption-key-32-bytes"));
+
     private readonly string _connectionString;
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
@@ -38,6 +41,7 @@ public sealed class SrsHost : WebApplicationFactory<Program>
         builder.UseSetting("Srs:DataDirectory", DataDirectory);
         builder.UseSetting("Srs:FhirServiceSecret", FhirServiceSecret);
         builder.UseSetting("Srs:FhirBaseUrl", "http://fhir.test/fhir");
+        builder.UseSetting("Srs:KeyEncryptionKey", KeyEncryptionKey);
         foreach (var limit in new[] { "Login", "LoginPerUsername", "Registration", "Token" })
             builder.UseSetting($"Srs:RateLimits:{limit}:PermitLimit", "10000");
         foreach (var (key, value) in _settings)

@@ -81,6 +81,8 @@ public sealed class SesphrSystem : IAsyncLifetime
             ["ConnectionStrings__Srs"] = WithPool(_srsDatabase.ConnectionString),
             ["Srs__FhirServiceSecret"] = serviceSecret,
             ["Srs__DataDirectory"] = srsData.FullName,
+            // The SRS seals its keys under this; a restart of the same process keeps it.
+            ["Srs__KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         var fhirEnvironment = new Dictionary<string, string>
         {

@@ -8,7 +8,7 @@ namespace SeSPHR.Srs.Features.OAuth;
 
 /// <summary>
 /// OpenIddict as the SRS's OAuth 2.0 / SMART server and as the validator of its own API, the login
-/// cookie that <c>/connect/authorize</c> reads, and the persisted keys.
+/// cookie that <c>/connect/authorize</c> reads; the keys come from <see cref="ServerKeySetup.AddServerKeys"/>.
 /// </summary>
 public static class OAuthSetup
 {
@@ -69,8 +69,6 @@ public static class OAuthSetup
                 validation.AddAudiences(SrsAudience);
             });
 
-        services.AddSingleton<ServerKeyOptions>();
-        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(provider => provider.GetRequiredService<ServerKeyOptions>());
         services.AddOptions<OpenIddictServerOptions>()
             .Configure<IOptions<SrsOptions>>((server, srs) =>
             {

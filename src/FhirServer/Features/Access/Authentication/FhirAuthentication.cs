@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -27,6 +28,8 @@ public static partial class FhirAuthentication
                 + "(Fhir__Auth__Authority). Only a plain FHIR test configuration may run without it, with Fhir:Auth:Required=false.");
         }
 
+        services.AddSingleton<SigningKeyRefetch>();
+        services.TryAddSingleton(TimeProvider.System);
         var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
         if (!string.IsNullOrWhiteSpace(options.Authority))
         {
@@ -45,7 +48,11 @@ public static partial class FhirAuthentication
                 jwt.TokenValidationParameters.RequireExpirationTime = true;
                 jwt.TokenValidationParameters.RequireSignedTokens = true;
                 // The gate below answers 401 itself, as an OperationOutcome.
-                jwt.Events = new JwtBearerEvents { OnChallenge = context => { context.HandleResponse(); return System.Threading.Tasks.Task.CompletedTask; } };
+                jwt.Events = new JwtBearerEvents
+                {
+                    OnChallenge = context => { context.HandleResponse(); return System.Threading.Tasks.Task.CompletedTask; },
+                    OnAuthenticationFailed = context => context.HttpContext.RequestServices.GetRequiredService<SigningKeyRefetch>().RetryWithFreshKeysAsync(context),
+                };
             });
         }
 

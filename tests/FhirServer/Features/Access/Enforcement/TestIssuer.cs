@@ -40,6 +40,11 @@ public sealed class TestIssuer : IAsyncDisposable
 
     public int MetadataRequests { get; private set; }
 
+    public int JwksRequests { get; private set; }
+
+    /// <summary>Keys published beside <see cref="SigningKey"/>, as the SRS publishes a successor key before it signs.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<ECDsaSecurityKey> AlsoPublished { get; } = new();
+
     public string Mint(
         string subject,
         string role,
@@ -115,10 +120,11 @@ public sealed class TestIssuer : IAsyncDisposable
             }
             else if (Up && path == "/.well-known/jwks")
             {
-                var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(SigningKey);
+                JwksRequests++;
+                var keys = AlsoPublished.Prepend(SigningKey).Select(JsonWebKeyConverter.ConvertFromECDsaSecurityKey);
                 body = JsonSerializer.Serialize(new
                 {
-                    keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, crv = jwk.Crv, x = jwk.X, y = jwk.Y, use = "sig", alg = "ES256" } },
+                    keys = keys.Select(jwk => new { kty = jwk.Kty, kid = jwk.Kid, crv = jwk.Crv, x = jwk.X, y = jwk.Y, use = "sig", alg = "ES256" }).ToArray(),
                 });
             }
 
