@@ -23,7 +23,8 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
 {
     private const string Operation = "withdrawn-account poll";
 
-    // Until the first retry, a FhirServer started beside its SRS waits no longer than this for the list.
+    // How soon a poll is tried again while no list was ever loaded: a FhirServer started beside its
+    // SRS accepts tokens within a second of the SRS answering, not a whole poll interval later.
     private static readonly TimeSpan FirstLoadRetry = TimeSpan.FromSeconds(1);
 
     // Null until the first successful poll: each listed account with the time the SRS says its
@@ -72,7 +73,6 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
         while (!stoppingToken.IsCancellationRequested)
         {
             await PollAsync(stoppingToken);
-            // Never loaded: try again soon, so a FhirServer started before its SRS opens within a second of it.
             var wait = Volatile.Read(ref _list) is null && FirstLoadRetry < settings.WithdrawnPollInterval
                 ? FirstLoadRetry
                 : settings.WithdrawnPollInterval;
