@@ -65,7 +65,7 @@ using var doctor = PhrUser.Create(endpoints, "bench-doctor", SrsRoles.Practition
 var registered = await doctor.RegisterAsync();
 if (registered.Status == "pending")
 {
-    await admin.Srs.ApproveAsync(registered.UserId, admin.RequireAccessToken);
+    await admin.Srs.ApproveAsync(registered.UserId, admin.RequireSrsAccessToken);
 }
 
 await doctor.LoginAsync();

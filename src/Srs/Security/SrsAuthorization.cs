@@ -29,8 +29,12 @@ public static class SrsAuthorization
             scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
         });
         services.AddAuthorizationBuilder()
-            .AddPolicy(SrsPolicies.SignedIn, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(null)))
-            .AddPolicy(SrsPolicies.Admin, policy => Bearer(policy).AddRequirements(new ActiveAccountRequirement(Roles.Admin)))
+            .AddPolicy(SrsPolicies.SignedIn, policy => Bearer(policy)
+                .AddRequirements(new ActiveAccountRequirement(null))
+                .RequireAssertion(context => HasScope(context.User, "srs.account")))
+            .AddPolicy(SrsPolicies.Admin, policy => Bearer(policy)
+                .AddRequirements(new ActiveAccountRequirement(Roles.Admin))
+                .RequireAssertion(context => HasScope(context.User, "srs.account")))
             .AddPolicy(SrsPolicies.PatientGrants, policy => Bearer(policy)
                 .AddRequirements(new ActiveAccountRequirement(Roles.Patient))
                 .RequireAssertion(context => HasScope(context.User, "srs.grants")))

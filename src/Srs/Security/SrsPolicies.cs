@@ -6,10 +6,10 @@ namespace SeSPHR.Srs.Security;
 /// </summary>
 public static class SrsPolicies
 {
-    /// <summary>Any active user with a valid access token.</summary>
+    /// <summary>Any active user with an SRS access token carrying <c>srs.account</c>.</summary>
     public const string SignedIn = "signed-in";
 
-    /// <summary>An active admin.</summary>
+    /// <summary>An active admin with an SRS access token carrying <c>srs.account</c>.</summary>
     public const string Admin = "admin";
 
     /// <summary>An active patient whose token carries the <c>srs.grants</c> scope: uploads kfrags for their own keys.</summary>

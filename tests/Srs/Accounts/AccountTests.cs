@@ -165,7 +165,7 @@ public sealed class AccountTests(SrsFixture srs) : IClassFixture<SrsFixture>
         var doctor = await SrsFlows.RegisterAsync(_http, name, "practitioner", $"Practitioner/{name}");
         var patientName = SrsFixture.Unique("pat");
         var patient = await SrsFlows.RegisterAsync(_http, patientName, "patient", $"Patient/{patientName}");
-        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient)).AccessToken);
+        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient, SrsFlows.SrsScope)).AccessToken);
 
         var byId = await asPatient.GetFromJsonAsync<JsonElement>($"/api/directory/users/{doctor.UserId}");
         var byFhirUser = await asPatient.GetFromJsonAsync<JsonElement[]>($"/api/directory?fhirUser=Practitioner/{name}");
@@ -192,7 +192,7 @@ public sealed class AccountTests(SrsFixture srs) : IClassFixture<SrsFixture>
         (await SrsFlows.LoginAsync(browser, doctor.Username, doctor.AuthSecret)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         using var asPatientNotAdmin = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host,
-            await SrsFlows.RegisterAsync(_http, SrsFixture.Unique("p"), "patient", "Patient/" + SrsFixture.Unique("p")))).AccessToken);
+            await SrsFlows.RegisterAsync(_http, SrsFixture.Unique("p"), "patient", "Patient/" + SrsFixture.Unique("p")), SrsFlows.SrsScope)).AccessToken);
         (await asPatientNotAdmin.PostAsync($"/api/accounts/{doctor.UserId}/approval", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         using var asAdmin = SrsFlows.WithBearer(srs.Host, srs.AdminToken);

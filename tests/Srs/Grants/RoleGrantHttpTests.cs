@@ -11,7 +11,7 @@ namespace SeSPHR.Srs.Tests.Grants;
 /// </summary>
 public sealed class RoleGrantHttpTests(SrsFixture srs) : IClassFixture<SrsFixture>
 {
-    private const string PatientScope = "openid fhirUser launch/patient srs.grants";
+    private const string PatientScope = SrsFlows.PatientSrsScope;
 
     [Fact]
     public async Task Given_no_token_or_a_practitioners_token_When_pending_members_are_asked_Then_401_or_403()
@@ -20,7 +20,7 @@ public sealed class RoleGrantHttpTests(SrsFixture srs) : IClassFixture<SrsFixtur
         (await http.GetAsync("/api/grants/pending-members")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         var doctor = await ApprovedAsync("practitioner", "Practitioner");
-        using var asDoctor = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, doctor, PatientScope.Replace("launch/patient ", "", StringComparison.Ordinal))).AccessToken);
+        using var asDoctor = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, doctor, PatientScope)).AccessToken);
         (await asDoctor.GetAsync("/api/grants/pending-members")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
@@ -44,7 +44,7 @@ public sealed class RoleGrantHttpTests(SrsFixture srs) : IClassFixture<SrsFixtur
     {
         var researcher = await ApprovedAsync("researcher", "Practitioner");
         var patient = await SrsFlows.RegisterAsync(srs.Host.CreateClient(), SrsFixture.Unique("pat"), "patient", "Patient/" + Guid.NewGuid().ToString("N"));
-        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient, "openid")).AccessToken);
+        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient, SrsFlows.SrsScope)).AccessToken);
         using var asAdmin = SrsFlows.WithBearer(srs.Host, srs.AdminToken);
 
         (await asPatient.DeleteAsync($"/api/accounts/{researcher.UserId}/approval")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);

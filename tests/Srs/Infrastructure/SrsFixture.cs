@@ -20,7 +20,7 @@ public sealed class SrsFixture : IAsyncLifetime
         _database = await TestPostgres.CreateDatabaseAsync("srs-identity");
         Host = new SrsHost(_database.ConnectionString, Directory.CreateTempSubdirectory("srs-test-").FullName);
         Admin = await SrsFlows.EnrolAdminAsync(Host.CreateClient(), Host);
-        AdminToken = (await SrsFlows.SignInAsync(Host, Admin, "openid")).AccessToken;
+        AdminToken = (await SrsFlows.SignInAsync(Host, Admin, SrsFlows.SrsScope)).AccessToken;
     }
 
     public async Task DisposeAsync()

@@ -28,6 +28,12 @@ public static class SrsFlows
     public const string AppClientId = "sesphr-app";
     public const string AppRedirectUri = "http://127.0.0.1/callback";
 
+    /// <summary>What a first-party client asks for to use the SRS's own API (a token for the SRS alone).</summary>
+    public const string SrsScope = "openid offline_access srs.account";
+
+    /// <summary>The SRS scope of a patient's client: its own account and its grants.</summary>
+    public const string PatientSrsScope = SrsScope + " srs.grants";
+
     /// <summary>The registration body a real client sends: Argon2id at production cost, a sealed key backup, fresh Umbral keys.</summary>
     public static (object Body, byte[] AuthSecret, byte[] Umbral, byte[] Signing) RegistrationBody(string username, string role, string fhirUser)
     {

@@ -20,7 +20,7 @@ public sealed class OAuthFlowTests(SrsFixture srs) : IClassFixture<SrsFixture>
     {
         var patient = await PatientAsync();
 
-        var tokens = await SrsFlows.SignInAsync(srs.Host, patient, "openid fhirUser offline_access launch/patient patient/*.rs srs.grants system/*.rs");
+        var tokens = await SrsFlows.SignInAsync(srs.Host, patient, "openid fhirUser offline_access launch/patient patient/*.rs system/*.rs");
         var jwt = await SrsFlows.VerifyAsync(_http, tokens.AccessToken);
 
         jwt.Subject.ShouldBe(patient.UserId.ToString());
@@ -28,11 +28,10 @@ public sealed class OAuthFlowTests(SrsFixture srs) : IClassFixture<SrsFixture>
         jwt.GetClaim("sesphr_role").Value.ShouldBe("patient");
         jwt.GetClaim("sesphr_key").Value.ShouldBe(patient.Fingerprint);
         jwt.GetClaim("client_id").Value.ShouldBe("sesphr-app");
-        jwt.Audiences.ShouldContain("sesphr-fhir");
+        jwt.Audiences.ShouldBe(["sesphr-fhir"]);
         (jwt.ValidTo - jwt.IssuedAt).ShouldBeLessThanOrEqualTo(TimeSpan.FromMinutes(15));
         var scopes = jwt.GetClaim("scope").Value.Split(' ');
         scopes.ShouldContain("patient/*.rs");
-        scopes.ShouldContain("srs.grants");
         scopes.ShouldNotContain("system/*.rs");
         tokens.Patient.ShouldBe(patient.FhirUser["Patient/".Length..]);
         tokens.RefreshToken.ShouldNotBeNull();
@@ -82,10 +81,10 @@ public sealed class OAuthFlowTests(SrsFixture srs) : IClassFixture<SrsFixture>
     public async Task Given_a_refresh_token_When_refreshed_Then_new_tokens_and_after_suspension_refused()
     {
         var patient = await PatientAsync();
-        var tokens = await SrsFlows.SignInAsync(srs.Host, patient);
+        var tokens = await SrsFlows.SignInAsync(srs.Host, patient, SrsFlows.SrsScope);
 
         var refreshed = await SrsFlows.ReadTokenAsync(await SrsFlows.RefreshAsync(_http, tokens.RefreshToken!));
-        (await SrsFlows.VerifyAsync(_http, refreshed.AccessToken)).Subject.ShouldBe(patient.UserId.ToString());
+        (await SrsFlows.VerifyAsync(_http, refreshed.AccessToken, audience: "sesphr-srs")).Subject.ShouldBe(patient.UserId.ToString());
 
         using var asAdmin = SrsFlows.WithBearer(srs.Host, srs.AdminToken);
         (await asAdmin.PostAsync($"/api/accounts/{patient.UserId}/suspension", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
@@ -140,7 +139,7 @@ public sealed class OAuthFlowTests(SrsFixture srs) : IClassFixture<SrsFixture>
     public async Task Given_a_non_admin_When_registering_a_client_Then_forbidden()
     {
         var patient = await PatientAsync();
-        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient)).AccessToken);
+        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient, SrsFlows.SrsScope)).AccessToken);
         var (_, jwks) = SrsFlows.NewClientKey();
 
         var response = await asPatient.PostAsJsonAsync("/api/clients", new { clientId = "sneaky", jwks, userId = patient.UserId, scopes = new[] { "system/*.rs" } });

@@ -54,7 +54,7 @@ public sealed class ServiceTokenCacheTests(SrsFixture srs) : IClassFixture<SrsFi
         // A user's token (valid, but not the FhirServer's client), and the service token with its signature altered.
         var name = SrsFixture.Unique("pat");
         var patient = await SrsFlows.RegisterAsync(http, name, "patient", $"Patient/{name}");
-        var userToken = (await SrsFlows.SignInAsync(srs.Host, patient, "openid patient/*.rs")).AccessToken;
+        var userToken = (await SrsFlows.SignInAsync(srs.Host, patient, SrsFlows.SrsScope)).AccessToken;
         var forged = token[..^4] + (token[^4] == 'A' ? "B" : "A") + token[^3..];
 
         using var asUser = SrsFlows.WithBearer(srs.Host, userToken);

@@ -138,7 +138,7 @@ public sealed class SesphrSystem : IAsyncLifetime
         var registered = await member.RegisterAsync();
         if (registered.Status == "pending")
         {
-            await Admin.Srs.ApproveAsync(registered.UserId, Admin.RequireAccessToken);
+            await Admin.Srs.ApproveAsync(registered.UserId, Admin.RequireSrsAccessToken);
         }
 
         await member.LoginAsync();

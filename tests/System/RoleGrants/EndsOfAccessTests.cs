@@ -100,7 +100,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var storedBefore = (await patient.Fhir.ReadAsync("Observation", before.Id!)).Resource!;
         (await ReencryptDirectlyAsync(leaver, patient, storedBefore)).ShouldBe([null]);
 
-        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireAccessToken);
+        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         (await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId)).ShouldBeEmpty("the SRS kept kfrags of a member who left");
         (await ReencryptDirectlyAsync(leaver, patient, storedBefore)).ShouldBe(["no-grant"]);
@@ -139,8 +139,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         (await record.WriteAsync(pulse)).IsSuccess.ShouldBeTrue();
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId == member.RequireUserId);
 
-        await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, system.Admin.RequireAccessToken);
-        await system.Admin.Srs.ApproveAsync(member.RequireUserId, system.Admin.RequireAccessToken);
+        await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.ApproveAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         // Back in the role, but the kfrags went with the approval: pending until the patient decides again.
         (await grants.PendingMembersAsync()).ShouldContain(p => p.UserId == member.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);

@@ -28,7 +28,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
         var registration = await doctor.RegisterAsync();
         registration.Status.ShouldBe("pending");
         await Should.ThrowAsync<SrsRequestException>(() => doctor.LoginAsync());
-        await system.Admin.Srs.ApproveAsync(registration.UserId, system.Admin.RequireAccessToken);
+        await system.Admin.Srs.ApproveAsync(registration.UserId, system.Admin.RequireSrsAccessToken);
         await doctor.LoginAsync();
 
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
@@ -86,7 +86,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
 
         onNewDevice.Keys.Fingerprint.ShouldBe(patient.Keys.Fingerprint);
         onNewDevice.RequireUserId.ShouldBe(patient.RequireUserId);
-        (await onNewDevice.Srs.MeAsync(onNewDevice.RequireAccessToken)).Fingerprint.ShouldBe(Convert.ToHexStringLower(patient.Keys.Fingerprint.ToBytes()));
+        (await onNewDevice.Srs.MeAsync(onNewDevice.RequireSrsAccessToken)).Fingerprint.ShouldBe(Convert.ToHexStringLower(patient.Keys.Fingerprint.ToBytes()));
     }
 
     [Fact]

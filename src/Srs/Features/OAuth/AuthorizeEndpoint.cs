@@ -11,11 +11,14 @@ namespace SeSPHR.Srs.Features.OAuth;
 
 /// <summary>
 /// <c>/connect/authorize</c> after OpenIddict has checked the client, redirect URI and PKCE: sends a
-/// caller without the login cookie to the login page, refuses accounts that are not active, and
-/// issues the code for the scopes this user may have.
+/// caller without the login cookie to the login page, refuses accounts that are not active and
+/// requests that mix FhirServer and SRS scopes, and issues the code for the scopes this user may have.
 /// </summary>
 public static class AuthorizeEndpoint
 {
+    internal const string MixedScopes =
+        "A token is for the FhirServer or for the SRS, never both: ask for FHIR scopes and srs.* scopes in separate requests.";
+
     public static async Task<IResult> AuthorizeAsync(HttpContext http, SrsDbContext db, TokenPrincipals principals)
     {
         var request = http.GetOpenIddictServerRequest()
@@ -37,6 +40,8 @@ public static class AuthorizeEndpoint
         var requested = request.GetScopes();
         if (requested.FirstOrDefault(s => !SmartScopes.IsKnown(s)) is not null)
             return Refuse(Errors.InvalidScope, "A requested scope is not one the SRS knows.");
+        if (SmartScopes.AudienceOf(requested) is null)
+            return Refuse(Errors.InvalidScope, MixedScopes);
 
         return Results.SignIn(
             principals.ForUser(account, GrantableToUser(account, requested)),

@@ -48,7 +48,7 @@ public static class OAuthSetup
                 server.IgnoreScopePermissions();
                 server.RegisterScopes(
                     SmartScopes.OpenId, SmartScopes.FhirUser, SmartScopes.OfflineAccess, SmartScopes.LaunchPatient,
-                    SmartScopes.Grants, SmartScopes.Reencrypt, SmartScopes.Revoke,
+                    SmartScopes.Account, SmartScopes.Grants, SmartScopes.Reencrypt, SmartScopes.Revoke,
                     "patient/*.rs", "user/*.cruds", "system/*.rs");
                 server.RegisterClaims(Claims.Subject, SrsClaims.FhirUser, SrsClaims.Role, SrsClaims.KeyFingerprint);
                 server.AcceptSmartClientAssertions();
@@ -66,6 +66,7 @@ public static class OAuthSetup
                 // user policies still read the account's status per request (SrsAuthorization).
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                // Only tokens issued for the SRS: a FhirServer token (audience sesphr-fhir alone) is a 401 here.
                 validation.AddAudiences(SrsAudience);
             });
 

@@ -7,6 +7,8 @@ namespace SeSPHR.Srs.Features.OAuth;
 /// <c>{patient|user|system}/{Type|*}.{cruds subset}</c> (v1 <c>.read</c>, <c>.write</c>, <c>.*</c> read as
 /// <c>rs</c>, <c>cud</c>, <c>cruds</c>). A registered scope covers a requested one of the same context
 /// when its type is equal or <c>*</c> and its permissions include the requested ones.
+/// The scopes also decide a token's one audience (<see cref="AudienceOf"/>): FHIR scopes make a token
+/// for the FhirServer, <c>srs.*</c> scopes a token for the SRS, and no token is ever for both.
 /// </summary>
 public static partial class SmartScopes
 {
@@ -14,6 +16,7 @@ public static partial class SmartScopes
     public const string FhirUser = "fhirUser";
     public const string OfflineAccess = "offline_access";
     public const string LaunchPatient = "launch/patient";
+    public const string Account = "srs.account";
     public const string Grants = "srs.grants";
     public const string Reencrypt = "srs.reencrypt";
     public const string Revoke = "srs.revoke";
@@ -21,7 +24,7 @@ public static partial class SmartScopes
     /// <summary>Scopes a signed-in user may be granted besides resource scopes.</summary>
     public static readonly IReadOnlySet<string> UserScopes = new HashSet<string>(StringComparer.Ordinal)
     {
-        OpenId, FhirUser, OfflineAccess, LaunchPatient, Grants,
+        OpenId, FhirUser, OfflineAccess, LaunchPatient, Account, Grants,
     };
 
     public static readonly IReadOnlySet<string> FhirServiceScopes = new HashSet<string>(StringComparer.Ordinal) { Reencrypt, Revoke };
@@ -51,6 +54,32 @@ public static partial class SmartScopes
         if (ParseResource(granted) is not { } g || ParseResource(requested) is not { } r)
             return false;
         return g.Context == r.Context && (g.Type == "*" || g.Type == r.Type) && r.Permissions.All(g.Permissions.Contains);
+    }
+
+    /// <summary>
+    /// The one audience a token with <paramref name="scopes"/> is for: <c>sesphr-srs</c> when any scope
+    /// is an SRS scope (<c>srs.*</c>), otherwise <c>sesphr-fhir</c> (<c>openid</c> and
+    /// <c>offline_access</c> alone go with either); null when FHIR scopes (resource scopes,
+    /// <c>fhirUser</c>, <c>launch/patient</c>) and SRS scopes are mixed, which the SRS refuses: a token
+    /// the FhirServer sees must open nothing at the SRS.
+    /// </summary>
+    public static string? AudienceOf(IEnumerable<string> scopes)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        var forSrs = false;
+        var forFhir = false;
+        foreach (var scope in scopes)
+        {
+            forSrs |= scope.StartsWith("srs.", StringComparison.Ordinal);
+            forFhir |= scope is FhirUser or LaunchPatient || ParseResource(scope) is not null;
+        }
+
+        return (forSrs, forFhir) switch
+        {
+            (true, true) => null,
+            (true, false) => OAuthSetup.SrsAudience,
+            _ => OAuthSetup.FhirAudience,
+        };
     }
 
     /// <summary>Any scope of a known shape (the SRS refuses the rest with <c>invalid_scope</c>).</summary>

@@ -35,6 +35,9 @@ public static class TokenEndpoint
             if (account is not { IsActive: true })
                 return AuthorizeEndpoint.Refuse(Errors.InvalidGrant, "The account is no longer active.");
             var scopes = granted.Principal!.GetScopes();
+            // A grant from before audiences were separated may mix both kinds: its holder signs in again.
+            if (SmartScopes.AudienceOf(scopes) is null)
+                return AuthorizeEndpoint.Refuse(Errors.InvalidGrant, AuthorizeEndpoint.MixedScopes);
             return SignIn(principals.ForUser(account, scopes), TokenPrincipals.PatientContext(account, scopes));
         }
 
@@ -66,6 +69,8 @@ public static class TokenEndpoint
             if (requested.Any(s => !allowed.Any(a => SmartScopes.Covers(a, s))))
                 return AuthorizeEndpoint.Refuse(Errors.InvalidScope, "A requested scope was not registered for this client.");
             var granted = requested.IsEmpty ? allowed : requested.ToArray();
+            if (SmartScopes.AudienceOf(granted) is null)
+                return AuthorizeEndpoint.Refuse(Errors.InvalidScope, AuthorizeEndpoint.MixedScopes);
             return SignIn(principals.ForUser(serviceAccount, granted), patient: null);
         }
 

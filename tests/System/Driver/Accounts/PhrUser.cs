@@ -9,11 +9,16 @@ namespace SeSPHR.SystemTests.Driver.Accounts;
 /// this object (the user's device); the SRS sees only the Argon2id-derived authentication secret,
 /// the public keys and the password-wrapped key backup, and the FhirServer sees only bearer tokens.
 /// The PasswordMasterKey's user id is the username (src/Srs/API.md).
+/// A login yields two tokens, each good at one service only: one for the FhirServer (FHIR scopes),
+/// which is all the FhirServer ever sees, and one for the SRS's own API (<c>srs.*</c> scopes: the key
+/// backup, the directory, grants, approvals). The FhirServer is the untrusted cloud, so nothing it is
+/// handed may open the SRS.
 /// </summary>
 public sealed class PhrUser : IDisposable
 {
     private readonly string _password;
-    private TokenAnswer? _tokens;
+    private TokenAnswer? _fhirTokens;
+    private TokenAnswer? _srsTokens;
 
     private PhrUser(SystemEndpoints endpoints, string username, string password, string role, string fhirUser, UserKeys keys)
     {
@@ -47,12 +52,19 @@ public sealed class PhrUser : IDisposable
 
     public FhirRestClient Fhir { get; }
 
-    /// <summary>The current access token; null before login (requests then go out anonymous).</summary>
-    public string? AccessToken => _tokens?.AccessToken;
+    /// <summary>The current access token for the FhirServer; null before login (requests then go out anonymous).</summary>
+    public string? AccessToken => _fhirTokens?.AccessToken;
+
+    /// <summary>The current access token for the SRS's own API; null before login.</summary>
+    public string? SrsAccessToken => _srsTokens?.AccessToken;
 
     public string RequireUserId => UserId ?? throw new InvalidOperationException($"{Username} has not registered or logged in.");
 
+    /// <summary>The FhirServer token (never send it to the SRS: it is refused there).</summary>
     public string RequireAccessToken => AccessToken ?? throw new InvalidOperationException($"{Username} is not logged in.");
+
+    /// <summary>The SRS token (never send it to the FhirServer: it is refused there).</summary>
+    public string RequireSrsAccessToken => SrsAccessToken ?? throw new InvalidOperationException($"{Username} is not logged in.");
 
     /// <summary>
     /// A new user with fresh random keys and <paramref name="password"/> (a strong random one when
@@ -75,10 +87,15 @@ public sealed class PhrUser : IDisposable
     /// <summary>A strong random password, for tests that choose one before creating the user.</summary>
     public static string NewPassword() => StrongPassword();
 
-    /// <summary>The scopes a first-party client of this role asks for.</summary>
+    /// <summary>The scopes a first-party client of this role asks for its FhirServer token.</summary>
     public static string DefaultScope(string role) => role == SrsRoles.Patient
-        ? "openid fhirUser offline_access launch/patient patient/*.cruds srs.grants"
+        ? "openid fhirUser offline_access launch/patient patient/*.cruds"
         : "openid fhirUser offline_access user/*.cruds";
+
+    /// <summary>The scopes a first-party client of this role asks for its SRS token (patients also upload grants).</summary>
+    public static string SrsScope(string role) => role == SrsRoles.Patient
+        ? "openid offline_access srs.account srs.grants"
+        : "openid offline_access srs.account";
 
     /// <summary>POST /api/accounts: the keys' public halves and the wrapped backup; the password stays here.</summary>
     public async Task<RegistrationAnswer> RegisterAsync()
@@ -103,7 +120,8 @@ public sealed class PhrUser : IDisposable
     /// <summary>
     /// The interactive login of a first-party client: KDF lookup, Argon2id within this client's own
     /// policy, cookie login with the authentication secret, then the authorization code flow with
-    /// PKCE S256 and the token exchange.
+    /// PKCE S256 and the token exchange twice over the same login session: once for the FhirServer
+    /// (<paramref name="scope"/>, FHIR scopes only) and once for the SRS.
     /// </summary>
     public async Task LoginAsync(string? scope = null)
     {
@@ -111,14 +129,21 @@ public sealed class PhrUser : IDisposable
         await LoginWithAsync(masterKey, scope);
     }
 
+    /// <summary>Renews both tokens with their own refresh tokens; each keeps the one audience it had.</summary>
     public async Task RefreshAsync()
     {
-        var refreshToken = _tokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no refresh token.");
-        _tokens = await Srs.RefreshAsync(refreshToken);
+        var fhir = _fhirTokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no refresh token.");
+        var srs = _srsTokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no SRS refresh token.");
+        _fhirTokens = await Srs.RefreshAsync(fhir);
+        _srsTokens = await Srs.RefreshAsync(srs);
     }
 
     /// <summary>Forgets the tokens (the device logs out); the SRS cookie is gone with a new device anyway.</summary>
-    public void ForgetTokens() => _tokens = null;
+    public void ForgetTokens()
+    {
+        _fhirTokens = null;
+        _srsTokens = null;
+    }
 
     /// <summary>
     /// The same person on a new device: only the username and password are known there. Logs in,
@@ -129,13 +154,14 @@ public sealed class PhrUser : IDisposable
         var scratch = new PhrUser(Endpoints, Username, _password, Role, FhirUser, UserKeys.CreateRandom());
         using var masterKey = await scratch.DeriveMasterKeyAsync();
         await scratch.LoginWithAsync(masterKey, null);
-        var backup = await scratch.Srs.GetBackupAsync(scratch.RequireAccessToken);
+        var backup = await scratch.Srs.GetBackupAsync(scratch.RequireSrsAccessToken);
         using var payload = KeyBackup.Open(Convert.FromBase64String(backup.WrappedBackup), masterKey);
         var restored = new PhrUser(Endpoints, Username, _password, Role, FhirUser, UserKeys.FromBackupPayload(payload.AsSpan()))
         {
             UserId = scratch.UserId,
             Status = scratch.Status,
-            _tokens = scratch._tokens,
+            _fhirTokens = scratch._fhirTokens,
+            _srsTokens = scratch._srsTokens,
         };
         scratch.Dispose();
         return restored;
@@ -167,12 +193,18 @@ public sealed class PhrUser : IDisposable
             await Srs.LoginAsync(new LoginBody(Username, Convert.ToBase64String(secret.AsSpan())));
         }
 
-        var pkce = Pkce.Create();
-        var code = await Srs.AuthorizeAsync(scope ?? DefaultScope(Role), pkce);
-        _tokens = await Srs.RedeemCodeAsync(code, pkce);
-        var me = await Srs.MeAsync(_tokens.AccessToken);
+        _fhirTokens = await AuthorizeAsync(scope ?? DefaultScope(Role));
+        _srsTokens = await AuthorizeAsync(SrsScope(Role));
+        var me = await Srs.MeAsync(_srsTokens.AccessToken);
         UserId = me.UserId;
         Status = me.Status;
+    }
+
+    private async Task<TokenAnswer> AuthorizeAsync(string scope)
+    {
+        var pkce = Pkce.Create();
+        var code = await Srs.AuthorizeAsync(scope, pkce);
+        return await Srs.RedeemCodeAsync(code, pkce);
     }
 
     private Task<T> AccountBodyAsync<T>(Func<KdfSettingsBody, string, string, string, string, T> build)

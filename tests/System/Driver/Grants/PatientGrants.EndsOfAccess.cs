@@ -43,7 +43,7 @@ public sealed partial class PatientGrants
         var departedGrantees = new List<string>();
         foreach (var grantee in Book.Grantees.ToList())
         {
-            var entry = await _patient.Srs.FindByFhirUserAsync(grantee.GranteeFhirUser, _patient.RequireAccessToken);
+            var entry = await _patient.Srs.FindByFhirUserAsync(grantee.GranteeFhirUser, _patient.RequireSrsAccessToken);
             if (entry is null || entry.Status != "active" || entry.UserId != grantee.GranteeUserId || entry.Fingerprint != grantee.FingerprintHex)
             {
                 await RevokeAsync(grantee.ConsentId);
@@ -84,7 +84,7 @@ public sealed partial class PatientGrants
         }
 
         var current = (await ActiveMembersAsync(grant.Role)).ToDictionary(e => e.UserId, StringComparer.OrdinalIgnoreCase);
-        var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, _patient.RequireAccessToken);
+        var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, _patient.RequireSrsAccessToken);
         bool HoldsActiveKfrags(GranteeRecord member) => member.Sections.All(section => kfrags.Any(k =>
             Guid.TryParse(k.GranteeId, out var id) && id == Guid.Parse(member.GranteeUserId) && k.Section == section.ToCode() && k.State == "active"));
         return [.. grant.Members.Where(member =>

@@ -47,7 +47,7 @@ public sealed partial class PatientGrants
 
     /// <summary>Members of the patient's role grants who have no kfrag of that grant yet (the SRS's list).</summary>
     public async Task<IReadOnlyList<PendingMember>> PendingMembersAsync() =>
-        await _patient.Srs.GetPendingMembersAsync(_patient.RequireAccessToken);
+        await _patient.Srs.GetPendingMembersAsync(_patient.RequireSrsAccessToken);
 
     /// <summary>
     /// Approves the pending members <paramref name="approve"/> accepts: each role grant that gains
@@ -147,7 +147,7 @@ public sealed partial class PatientGrants
     }
 
     private async Task<IReadOnlyList<DirectoryEntry>> ActiveMembersAsync(string role) =>
-        [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireAccessToken))
+        [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireSrsAccessToken))
             .Where(entry => entry.Status == "active" && entry.UserId != _patient.RequireUserId)];
 
     // The fingerprint is computed here from the keys the kfrags will be made for; an entry whose

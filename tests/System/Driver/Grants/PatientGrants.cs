@@ -63,7 +63,7 @@ public sealed partial class PatientGrants
     public async Task<GranteeRecord> GrantAsync(string granteeFhirUser, KeyFingerprint expectedFingerprint, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null,
         IReadOnlyList<PhrSection>? writeSections = null)
     {
-        var entry = await _patient.Srs.FindByFhirUserAsync(granteeFhirUser, _patient.RequireAccessToken)
+        var entry = await _patient.Srs.FindByFhirUserAsync(granteeFhirUser, _patient.RequireSrsAccessToken)
             ?? throw new GrantingException($"{granteeFhirUser} is not in the key directory.");
         if (entry.Status != "active")
         {
@@ -191,7 +191,7 @@ public sealed partial class PatientGrants
         {
             answer = await _patient.Srs.UploadGrantsAsync(
                 new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.ToBytes()), uploads),
-                _patient.RequireAccessToken);
+                _patient.RequireSrsAccessToken);
         }
         catch (SrsRequestException ex) when (ex.Status == HttpStatusCode.NotFound)
         {

@@ -22,7 +22,7 @@ public sealed class GranteeReader(PhrUser grantee)
     {
         if (!_patients.TryGetValue(patientFhirUser, out var trust))
         {
-            var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, grantee.RequireAccessToken)
+            var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, grantee.RequireSrsAccessToken)
                 ?? throw new InvalidOperationException($"{patientFhirUser} is not in the key directory.");
             var signingKey = PublicKey.FromBytes(Convert.FromBase64String(entry.SigningPublicKey));
             trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId, signingKey));

@@ -12,7 +12,10 @@ namespace SeSPHR.FhirServer.Features.Access.Authentication;
 /// Bearer tokens issued by the SRS (JwtBearer against its discovery document and JWKS, both cached
 /// by the configuration manager, which keeps the last keys it fetched while the SRS is down), and the
 /// gate in front of the FHIR API: every request but discovery (<c>/metadata</c>,
-/// <c>/.well-known/smart-configuration</c>) needs a valid token when <c>Fhir:Auth:Required</c>.
+/// <c>/.well-known/smart-configuration</c>) needs a valid token when <c>Fhir:Auth:Required</c>. A
+/// token must be for this server alone (its only audience <c>Fhir:Auth:Audience</c>: an SRS token is
+/// refused), and no user token is accepted while the SRS's list of suspended accounts is not current
+/// (503, <see cref="Srs.WithdrawnAccounts.IsCurrent"/>).
 /// </summary>
 public static partial class FhirAuthentication
 {
@@ -56,6 +59,7 @@ public static partial class FhirAuthentication
             });
         }
 
+        services.AddHealthChecks().AddCheck<SuspendedAccountsHealthCheck>("suspended-accounts");
         return services;
     }
 
@@ -76,7 +80,7 @@ public static partial class FhirAuthentication
         }
 
         var hasScheme = !string.IsNullOrWhiteSpace(auth.Authority);
-        var withdrawn = app.Services.GetService<Srs.WithdrawnAccounts>();
+        var withdrawn = app.Services.GetRequiredService<Srs.WithdrawnAccounts>();
         if (hasScheme)
         {
             app.UseAuthentication();
@@ -95,13 +99,19 @@ public static partial class FhirAuthentication
             if (context.User.Identity?.IsAuthenticated == true)
             {
                 var (caller, scopes, problem) = CallerClaims.Read(context.User);
-                if (caller is null)
+                if (caller is null || !IsForThisServerAlone(context.User, auth.Audience))
                 {
-                    await ChallengeAsync(context, problem!, invalidToken: true);
+                    await ChallengeAsync(context, problem ?? "The access token is not for this server alone (aud).", invalidToken: true);
                     return;
                 }
 
-                if (withdrawn?.IsWithdrawn(caller.UserId, IssuedAt(context.User)) == true)
+                if (!withdrawn.IsCurrent)
+                {
+                    await RefuseUntilListIsCurrentAsync(context, withdrawn.RetryAfterSeconds);
+                    return;
+                }
+
+                if (withdrawn.IsWithdrawn(caller.UserId, IssuedAt(context.User)))
                 {
                     await ChallengeAsync(context, "The account this access token was issued to is suspended.", invalidToken: true);
                     return;
@@ -132,26 +142,50 @@ public static partial class FhirAuthentication
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 
+    /// <summary>
+    /// Whether every <c>aud</c> of the token is this server's: JwtBearer accepts a token naming this
+    /// server among others, but a token that is also good at the SRS must never be handed to the
+    /// FhirServer, so one that shows it was is refused.
+    /// </summary>
+    private static bool IsForThisServerAlone(System.Security.Claims.ClaimsPrincipal user, string audience) =>
+        user.FindAll("aud").All(claim => string.Equals(claim.Value, audience, StringComparison.Ordinal));
+
     /// <summary>Discovery stays open: a client learns there where to get a token.</summary>
     private static bool IsOpen(PathString rest) =>
         rest.Equals("/metadata", StringComparison.Ordinal)
         || rest.Equals("/.well-known/smart-configuration", StringComparison.Ordinal);
 
-    private static async System.Threading.Tasks.Task ChallengeAsync(HttpContext context, string diagnostics, bool invalidToken)
+    private static System.Threading.Tasks.Task ChallengeAsync(HttpContext context, string diagnostics, bool invalidToken)
     {
         context.Response.Clear();
         context.Response.Headers.WWWAuthenticate = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
-        var outcome = FhirException.OutcomeOf(OperationOutcome.IssueType.Login, diagnostics, null);
+        return WriteAsync(context, StatusCodes.Status401Unauthorized, FhirException.OutcomeOf(OperationOutcome.IssueType.Login, diagnostics, null));
+    }
+
+    /// <summary>
+    /// 503, not 401: the token may well be good, but without a current list of suspended accounts
+    /// this server cannot tell, so the client is told to come back rather than to sign in again.
+    /// </summary>
+    private static System.Threading.Tasks.Task RefuseUntilListIsCurrentAsync(HttpContext context, string retryAfterSeconds)
+    {
+        context.Response.Clear();
+        context.Response.Headers.RetryAfter = retryAfterSeconds;
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, FhirException.OutcomeOf(OperationOutcome.IssueType.Transient,
+            "This server cannot check access tokens yet: the SRS's list of suspended accounts is not available. Try again shortly.", null));
+    }
+
+    private static async System.Threading.Tasks.Task WriteAsync(HttpContext context, int status, OperationOutcome outcome)
+    {
         try
         {
-            await FhirResult.Of(StatusCodes.Status401Unauthorized, outcome).ExecuteAsync(context);
+            await FhirResult.Of(status, outcome).ExecuteAsync(context);
         }
         catch (FhirException)
         {
             // An unknown _format: answer in JSON.
             context.Request.QueryString = QueryString.Empty;
             context.Request.Headers.Accept = FhirFormats.JsonMediaType;
-            await FhirResult.Of(StatusCodes.Status401Unauthorized, outcome).ExecuteAsync(context);
+            await FhirResult.Of(status, outcome).ExecuteAsync(context);
         }
     }
 

@@ -28,9 +28,18 @@ public sealed class SrsOptions
 
     /// <summary>
     /// How often the list of withdrawn (suspended) accounts is fetched: the longest a suspended
-    /// user's unexpired access token keeps working here. Zero or less: never polled.
+    /// user's unexpired access token keeps working here. Zero or less: never polled, so the list is
+    /// never known and no user token is accepted (the gate fails closed).
     /// </summary>
     public TimeSpan WithdrawnPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the last list fetched stays in force while polls fail. Past it the FhirServer
+    /// cannot tell a suspended user's token from an active one, so it refuses user tokens (503)
+    /// and reports unhealthy until a poll succeeds again. Bounds how late a suspension made during
+    /// an SRS outage takes effect here.
+    /// </summary>
+    public TimeSpan WithdrawnMaxStaleness { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// How many cfrags already issued the FhirServer keeps to replay (<see cref="IssuedCfrags"/>):

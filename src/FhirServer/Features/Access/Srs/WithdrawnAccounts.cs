@@ -11,25 +11,45 @@ namespace SeSPHR.FhirServer.Features.Access.Srs;
 /// gate refuses the token within one poll. The SRS lists only accounts whose access an admin took
 /// away (not those pending since registration), each with the time it happened, and a token is
 /// refused when it was issued (<c>iat</c>) no later than that: an account given its access back
-/// drops off the list, and its members' new tokens are not caught by a list one poll behind. When
-/// the SRS cannot be reached the last list stays in force (a suspension is never forgotten by a
-/// failed poll); before the first answer the list is empty and only the token lifetime bounds access.
+/// drops off the list, and its members' new tokens are not caught by a list one poll behind.
+/// Fail closed: the list is <see cref="IsCurrent"/> only once a poll has succeeded and for at most
+/// <see cref="SrsOptions.WithdrawnMaxStaleness"/> after the last one that did; the gate accepts no
+/// user token while it is not (a wrong service secret, an SRS not there at start, a long outage),
+/// because without it a suspended user's token looks like anyone's. Within that bound a failed
+/// poll keeps the last list in force (a suspension is never forgotten by a failed poll).
 /// </summary>
 public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOptions> options, TimeProvider clock, ILogger<WithdrawnAccounts> logger)
     : BackgroundService
 {
     private const string Operation = "withdrawn-account poll";
 
-    // Each listed account with the time the SRS says its access was taken away.
-    private FrozenDictionary<string, DateTimeOffset> _withdrawn = FrozenDictionary<string, DateTimeOffset>.Empty;
+    // How soon a poll is tried again while no list was ever loaded: a FhirServer started beside its
+    // SRS accepts tokens within a second of the SRS answering, not a whole poll interval later.
+    private static readonly TimeSpan FirstLoadRetry = TimeSpan.FromSeconds(1);
+
+    // Null until the first successful poll: each listed account with the time the SRS says its
+    // access was taken away, and when this server last heard the list.
+    private WithdrawnList? _list;
     private bool _failing;
+
+    /// <summary>
+    /// Whether the list is known well enough to judge tokens by: loaded, and last refreshed no longer
+    /// than <see cref="SrsOptions.WithdrawnMaxStaleness"/> ago.
+    /// </summary>
+    public bool IsCurrent =>
+        Volatile.Read(ref _list) is { } list && clock.GetUtcNow() - list.LoadedAt <= options.Value.WithdrawnMaxStaleness;
+
+    /// <summary>Seconds a refused caller is told to wait (<c>Retry-After</c>): one poll, at least one second.</summary>
+    public string RetryAfterSeconds =>
+        Math.Max(1, (int)Math.Ceiling(options.Value.WithdrawnPollInterval.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Whether a token of <paramref name="userId"/> (the SRS user id) issued at
     /// <paramref name="issuedAt"/> (its <c>iat</c>; null when it has none) predates its account's withdrawal.
     /// </summary>
     public bool IsWithdrawn(string userId, DateTimeOffset? issuedAt) =>
-        Volatile.Read(ref _withdrawn).TryGetValue(userId, out var withdrawnAt) && (issuedAt is not { } issued || issued <= withdrawnAt);
+        Volatile.Read(ref _list) is { } list
+        && list.Accounts.TryGetValue(userId, out var withdrawnAt) && (issuedAt is not { } issued || issued <= withdrawnAt);
 
     /// <summary>Fetches the list once; throws <see cref="SrsUnavailableException"/> and keeps the old list on failure.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
@@ -39,7 +59,7 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
         var withdrawn = (answer.Accounts ?? [])
             .DistinctBy(account => account.UserId)
             .ToFrozenDictionary(account => account.UserId.ToString("D"), account => account.WithdrawnAt, StringComparer.OrdinalIgnoreCase);
-        Volatile.Write(ref _withdrawn, withdrawn);
+        Volatile.Write(ref _list, new WithdrawnList(withdrawn, clock.GetUtcNow()));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,37 +70,53 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
             return;
         }
 
-        using var timer = new PeriodicTimer(settings.WithdrawnPollInterval, clock);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            await PollAsync(stoppingToken);
+            var wait = Volatile.Read(ref _list) is null && FirstLoadRetry < settings.WithdrawnPollInterval
+                ? FirstLoadRetry
+                : settings.WithdrawnPollInterval;
             try
             {
-                await RefreshAsync(stoppingToken);
-                if (_failing)
-                {
-                    _failing = false;
-                    LogRecovered(logger);
-                }
+                await Task.Delay(wait, clock, stoppingToken);
             }
-            catch (SrsUnavailableException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // SrsConnection has logged why; say once that the list is now stale, not every poll.
-                if (!_failing)
-                {
-                    _failing = true;
-                    LogStale(logger);
-                }
+                return;
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    private async Task PollAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RefreshAsync(stoppingToken);
+            if (_failing)
+            {
+                _failing = false;
+                LogRecovered(logger);
+            }
+        }
+        catch (SrsUnavailableException)
+        {
+            // SrsConnection has logged why; say once that the list is now stale, not every poll.
+            if (!_failing)
+            {
+                _failing = true;
+                LogStale(logger, options.Value.WithdrawnMaxStaleness);
+            }
+        }
+    }
+
+    private sealed record WithdrawnList(FrozenDictionary<string, DateTimeOffset> Accounts, DateTimeOffset LoadedAt);
 
     private sealed record WithdrawnAccountsAnswer(WithdrawnAccountAnswer[]? Accounts);
 
     private sealed record WithdrawnAccountAnswer(Guid UserId, DateTimeOffset WithdrawnAt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The SRS's list of withdrawn accounts could not be refreshed; the last list stays in force until it can.")]
-    private static partial void LogStale(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The SRS's list of withdrawn accounts could not be loaded or refreshed; a list already loaded stays in force for {MaxStaleness}, and user tokens are refused (503) while none is current.")]
+    private static partial void LogStale(ILogger logger, TimeSpan maxStaleness);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The SRS's list of withdrawn accounts is being refreshed again.")]
     private static partial void LogRecovered(ILogger logger);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using SeSPHR.FhirServer.Features.Access.Audit;
 using SeSPHR.FhirServer.Features.Access.Srs;
+using SeSPHR.FhirServer.Tests.Features.Access.Srs;
 using SeSPHR.Testing;
 
 namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
@@ -11,7 +12,8 @@ namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 /// <summary>
 /// The FhirServer in its production configuration (protected sections, tokens required, Consent
 /// checked) against a <see cref="TestIssuer"/>, with the SRS clients and the audit replaced by fakes
-/// the tests inspect.
+/// the tests inspect. The list of suspended accounts comes from a <see cref="FakeSrs"/>, as from the
+/// SRS: without it the server refuses every user token.
 /// </summary>
 public class AccessServerFixture : IAsyncLifetime
 {
@@ -27,17 +29,22 @@ public class AccessServerFixture : IAsyncLifetime
 
     public TestDatabase Database { get; private set; } = null!;
 
+    public FakeSrs Srs { get; private set; } = null!;
+
     protected virtual bool ConsentCheck => true;
 
     public virtual async Task InitializeAsync()
     {
         Database = await TestPostgres.CreateDatabaseAsync("fhiraccess");
+        Srs = await FakeSrs.StartAsync();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("ConnectionStrings:Fhir", Database.ConnectionString);
             builder.UseSetting("Fhir:ProtectedSections", "true");
             builder.UseSetting("Fhir:Auth:Authority", Issuer.BaseUrl);
             builder.UseSetting("Fhir:Access:ConsentCheck", ConsentCheck ? "true" : "false");
+            builder.UseSetting("Fhir:Srs:BaseUrl", Srs.BaseUrl.ToString());
+            builder.UseSetting("Fhir:Srs:ClientSecret", FakeSrs.Secret);
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton<IReencryptionGateway>(Gateway);
@@ -103,6 +110,7 @@ public class AccessServerFixture : IAsyncLifetime
         }
 
         await Issuer.DisposeAsync();
+        await Srs.DisposeAsync();
         await Database.DisposeAsync();
     }
 }

@@ -93,6 +93,16 @@ public sealed class AuthenticationTests(AccessServerFixture server) : IClassFixt
         ShouldBeRefusedAsync(server.Issuer.Mint(Doctor.Subject, Doctor.Role, Doctor.FhirUser, keyFingerprint: Doctor.KeyFingerprint, audience: "sesphr-srs"));
 
     [Fact]
+    public Task A_token_that_is_also_for_the_SRS_is_refused() =>
+        ShouldBeRefusedAsync(server.Issuer.Mint(Doctor.Subject, Doctor.Role, Doctor.FhirUser, keyFingerprint: Doctor.KeyFingerprint,
+            audiences: ["sesphr-fhir", "sesphr-srs"]));
+
+    [Fact]
+    public Task A_token_with_any_audience_besides_the_FhirServers_is_refused() =>
+        ShouldBeRefusedAsync(server.Issuer.Mint(Doctor.Subject, Doctor.Role, Doctor.FhirUser, keyFingerprint: Doctor.KeyFingerprint,
+            audiences: ["sesphr-fhir", "https://other.example/api"]));
+
+    [Fact]
     public Task A_token_from_another_issuer_is_refused() =>
         ShouldBeRefusedAsync(server.Issuer.Mint(Doctor.Subject, Doctor.Role, Doctor.FhirUser, keyFingerprint: Doctor.KeyFingerprint, issuer: "http://127.0.0.1:1"));
 

@@ -54,7 +54,8 @@ public sealed class TestIssuer : IAsyncDisposable
         string audience = "sesphr-fhir",
         DateTime? expires = null,
         SecurityKey? signWith = null,
-        string? issuer = null)
+        string? issuer = null,
+        string[]? audiences = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -76,13 +77,18 @@ public sealed class TestIssuer : IAsyncDisposable
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer ?? BaseUrl,
-            Audience = audience,
+            Audience = audiences is null ? audience : null,
             Claims = claims,
             IssuedAt = expiry.AddMinutes(-15),
             NotBefore = expiry.AddMinutes(-15),
             Expires = expiry,
             SigningCredentials = new SigningCredentials(signWith ?? SigningKey, SecurityAlgorithms.EcdsaSha256),
         };
+        foreach (var each in audiences ?? [])
+        {
+            descriptor.Audiences.Add(each);
+        }
+
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 
