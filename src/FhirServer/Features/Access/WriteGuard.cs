@@ -80,7 +80,7 @@ public sealed class WriteGuard(RequestAccess access, DisclosurePolicy disclosure
 
         if (!await MayAsync(caller, resourceType, logicalId, kind, next, current, committing ?? _staged, cancellationToken))
         {
-            throw Refusal(resourceType, logicalId, kind);
+            throw Refusal(resourceType, kind);
         }
     }
 
@@ -253,14 +253,14 @@ public sealed class WriteGuard(RequestAccess access, DisclosurePolicy disclosure
     private static bool ReadsContent(string type, string? patient, string? section) =>
         patient is null && section is null && type is not ("Consent" or "AuditEvent");
 
-    /// <summary>The one refusal of a write the caller may not make, whatever is or is not stored under the id.</summary>
-    private static FhirException Refusal(string type, string id, WriteKind kind)
+    /// <summary>The one refusal of a write the caller may not make, whatever is or is not stored under the id (which it does not name: a conditional write's may be the server's choice).</summary>
+    private static FhirException Refusal(string type, WriteKind kind)
     {
         var text = type switch
         {
             "Consent" => "Only the patient whose Consent it is may write it.",
             "AuditEvent" => "AuditEvents are written by the server.",
-            _ => $"The caller may not {(kind == WriteKind.Delete ? "delete" : "write")} {type}/{id}: a patient's Consents decide who writes into "
+            _ => $"The caller may not {(kind == WriteKind.Delete ? "delete" : "write")} this {type}: a patient's Consents decide who writes into "
                 + "their record, a directory entry is changed by the account it describes, its organisation or an admin, and a Provenance "
                 + "by who may read every target and write where it is filed.",
         };
