@@ -87,7 +87,25 @@ public sealed partial class SchemaMigration(IDocumentStore store, Npgsql.NpgsqlD
             DELETE FROM {SearchSql.Resources} WHERE resource_type = 'AuditEvent';
             ANALYZE {SearchSql.Resources}, {SearchTables.Token}, {SearchTables.Reference}, {SearchTables.Date}, {AuditEventTable.Name};
             """),
+
+        // A Device that names a patient is part of that patient's record, filed under medical
+        // (SectionPolicy's RecordSection); earlier builds kept every Device a directory resource.
+        // Every stored version that names a patient is filed so, the reference reduced to Patient/id
+        // as ReferenceTarget reduces it; tombstones keep no body and stay as they are.
+        new(5, "Devices that name a patient filed in that patient's record", $"""
+            {FileDevices(SearchSql.Resources)}
+            {FileDevices(SearchSql.Versions)}
+            """),
     ];
+
+    private static string FileDevices(string table) => $"""
+        WITH filed AS (
+          SELECT id, substring(regexp_replace((data->>'Json')::jsonb->'patient'->>'reference', '/_history/.*$', '') from '(?:^|/)(Patient/[^/]+)$') AS patient
+          FROM {table} WHERE resource_type = 'Device' AND patient IS NULL AND data->>'Json' IS NOT NULL)
+        UPDATE {table} d SET patient = f.patient, section = 'medical',
+               data = d.data || jsonb_build_object('Patient', f.patient, 'Section', 'medical')
+        FROM filed f WHERE d.id = f.id AND f.patient IS NOT NULL;
+        """;
 
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

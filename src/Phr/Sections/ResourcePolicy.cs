@@ -19,9 +19,11 @@ public sealed class ResourcePolicy
         Func<Resource, PhrSection>? section,
         string? patientElement,
         IReadOnlyList<ClearElement> clearElements,
-        IReadOnlyList<string> boundFields)
+        IReadOnlyList<string> boundFields,
+        PhrSection? recordSection = null)
     {
         ResourceType = resourceType;
+        RecordSection = recordSection;
         _section = section;
         PatientElement = patientElement;
         ClearElements = clearElements;
@@ -36,9 +38,18 @@ public sealed class ResourcePolicy
 
     /// <summary>
     /// The element that points at the patient whose record holds the resource (<c>subject</c>,
-    /// <c>patient</c>, <c>beneficiary</c>); null for Patient itself and for types without a section.
+    /// <c>patient</c>, <c>beneficiary</c>); null for Patient itself and for types that never name
+    /// the patient whose record they would belong to.
     /// </summary>
     public string? PatientElement { get; }
+
+    /// <summary>
+    /// For a type clear as a whole that can name a patient (Device): the section of that patient's
+    /// record a resource of the type is filed under when it names one, so that the patient's Consents
+    /// decide who reads and writes it as they do for the section's protected resources. Null for
+    /// every other type (a protected type's section is <see cref="SectionOf"/>).
+    /// </summary>
+    public PhrSection? RecordSection { get; }
 
     /// <summary>The allow-list; empty for a type without a protected section (there everything is clear).</summary>
     public IReadOnlyList<ClearElement> ClearElements { get; }

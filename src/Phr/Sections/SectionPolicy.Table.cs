@@ -223,10 +223,17 @@ public static partial class SectionPolicy
 
         // No protected section: directory resources are readable by every signed-in user, Consent
         // is the ACL the cloud enforces, AuditEvent and Provenance are the cloud's own bookkeeping.
-        foreach (var type in new[] { "Consent", "Practitioner", "PractitionerRole", "Organization", "Location", "Device", "AuditEvent", "Provenance" })
+        // Of these types only Consent (its patient) and Device name the patient whose record they
+        // belong to; an AuditEvent is filed by the server, a Provenance follows its targets.
+        foreach (var type in new[] { "Consent", "Practitioner", "PractitionerRole", "Organization", "Location", "AuditEvent", "Provenance" })
         {
             yield return new ResourcePolicy(type, section: null, patientElement: null, clearElements: [], boundFields: []);
         }
+
+        // A Device that names a patient (an implanted pump, a glucose meter) is part of that patient's
+        // record, filed under medical: her Consents decide who reads, adds or removes it. One that
+        // names no patient (a ward's scanner) is a directory resource.
+        yield return new ResourcePolicy("Device", section: null, patientElement: "patient", clearElements: [], boundFields: [], recordSection: PhrSection.Medical);
     }
 
     /// <summary>Clinical dates stay clear only when written as dates; Age, Range, string or concept forms are protected.</summary>

@@ -143,6 +143,35 @@ public sealed class SchemaMigrationTests(FhirServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Given_Devices_that_name_a_patient_stored_as_directory_rows_as_earlier_builds_did_When_the_server_starts_again_Then_every_version_is_filed_in_her_medical_section()
+    {
+        var id = "d-" + Guid.NewGuid().ToString("N")[..12];
+        var device = "{\"resourceType\":\"Device\",\"id\":\"" + id + "\",\"patient\":{\"reference\":\"http://example.org/fhir/Patient/" + id + "-owner\"}}";
+        (await server.Client.PutAsync($"/fhir/Device/{id}", FhirHttp.Json(device))).EnsureSuccessStatusCode();
+        (await server.Client.PutAsync($"/fhir/Device/{id}", FhirHttp.Json(device))).EnsureSuccessStatusCode();
+        (await server.Client.PutAsync($"/fhir/Device/{id}-scanner", FhirHttp.Json("{\"resourceType\":\"Device\",\"id\":\"" + id + "-scanner\"}")))
+            .EnsureSuccessStatusCode();
+        // Earlier builds: every Device of no record, and no step 5 yet.
+        await server.Database.ScalarAsync<int>($"""
+            UPDATE fhir.mt_doc_storedresource SET patient = NULL, section = NULL, data = data - 'Patient' - 'Section' WHERE logical_id LIKE '{id}%';
+            UPDATE fhir.mt_doc_storedresourceversion SET patient = NULL, section = NULL, data = data - 'Patient' - 'Section' WHERE logical_id LIKE '{id}%';
+            DELETE FROM fhir.schema_migration WHERE number = 5;
+            SELECT 1
+            """);
+
+        await using (var restarted = Restart())
+        {
+            using var client = await ReadyClientAsync(restarted);
+        }
+
+        (await server.Database.ScalarAsync<long>("SELECT count(*) FROM fhir.schema_migration WHERE number = 5")).ShouldBe(1);
+        var filed = $"patient = 'Patient/{id}-owner' AND section = 'medical' AND data->>'Patient' = 'Patient/{id}-owner' AND data->>'Section' = 'medical'";
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.mt_doc_storedresource WHERE id = 'Device/{id}' AND {filed}")).ShouldBe(1);
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.mt_doc_storedresourceversion WHERE logical_id = '{id}' AND {filed}")).ShouldBe(1);
+        (await server.Database.ScalarAsync<long>($"SELECT count(*) FROM fhir.mt_doc_storedresource WHERE id = 'Device/{id}-scanner' AND patient IS NULL AND section IS NULL")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Given_a_database_a_newer_build_migrated_When_this_build_migrates_Then_it_refuses_and_changes_nothing()
     {
         await server.Database.ScalarAsync<int>("INSERT INTO fhir.schema_migration (number, name) VALUES (999, 'from a newer build') ON CONFLICT DO NOTHING; SELECT 1");

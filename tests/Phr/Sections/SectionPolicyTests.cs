@@ -157,6 +157,39 @@ public class SectionPolicyTests
     }
 
     [Fact]
+    public void Given_every_supported_type_When_it_has_an_element_that_names_a_patient_Then_the_policy_files_it_in_her_record_by_that_element()
+    {
+        // Consent names its patient too; the server files it by that element itself (Consent is the ACL, no section).
+        foreach (var type in SectionPolicy.SupportedResourceTypes.Where(t => t != "Consent"))
+        {
+            var model = ModelInfo.GetTypeForFhirType(type)!;
+            var names = new[] { "patient", "subject", "beneficiary" }
+                .Where(name => model.GetProperty(char.ToUpperInvariant(name[0]) + name[1..])?.PropertyType == typeof(ResourceReference))
+                .ToList();
+            var policy = SectionPolicy.For(type);
+            if (names.Count == 0)
+            {
+                policy.PatientElement.ShouldBeNull(type);
+                continue;
+            }
+
+            policy.PatientElement.ShouldBe(names.ShouldHaveSingleItem(type), type);
+            (policy.HasProtectedSection || policy.RecordSection is not null).ShouldBeTrue($"{type} names a patient but joins no section of her record");
+        }
+    }
+
+    [Fact]
+    public void Given_a_Device_When_asked_where_it_is_filed_Then_one_that_names_a_patient_joins_her_medical_section_and_stays_clear()
+    {
+        var policy = SectionPolicy.For("Device");
+
+        policy.PatientElement.ShouldBe("patient");
+        policy.RecordSection.ShouldBe(PhrSection.Medical);
+        policy.HasProtectedSection.ShouldBeFalse();
+        SectionPolicy.FindProtectedInClear(new Device { Patient = new ResourceReference("Patient/p"), Type = new CodeableConcept { Text = "insulin pump" } }).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Given_a_related_person_When_asked_whose_record_it_is_in_Then_it_is_the_personal_section_of_the_patient_it_points_at()
     {
         var policy = SectionPolicy.For("RelatedPerson");

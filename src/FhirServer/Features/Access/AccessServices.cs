@@ -25,6 +25,7 @@ public static class AccessServices
         services.AddScoped<DisclosurePolicy>();
         services.AddScoped<ResponseShaper>();
         services.AddScoped<EnvelopeWriters>();
+        services.AddScoped<WriteGuard>();
         services.Replace(ServiceDescriptor.Scoped<IResourceStore, GuardedResourceStore>());
 
         services.TryAddSingleton<IReencryptionGateway, UnconfiguredSrs>();

@@ -15,7 +15,7 @@ namespace SeSPHR.FhirServer.Features.Access;
 /// resources denied one by one (<see cref="ReadableRecords"/>);</item>
 /// <item>a Consent: its patient and the actors it names by reference (the <c>actor</c> index);</item>
 /// <item>an AuditEvent: the patient whose record it is filed under (the <c>patient</c> column) and admins;</item>
-/// <item>a Provenance: whoever may read every one of its targets;</item>
+/// <item>a Provenance: whoever may read every one of its targets (each version by the targets it names);</item>
 /// <item>anything else of no record (directory resources such as Practitioner or Organization, and
 /// shared definitions such as Medication): any signed-in caller;</item>
 /// </list>
@@ -89,12 +89,13 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
 
         if (May("Provenance"))
         {
-            branches.Add($"""
+            var readable = $"({Record("pv", "pv.id", null, sql)} OR {Shared("pv", null, sql)})";
+            branches.Add(versionRows ? ProvenanceVersion(a, readable) : $"""
                 ({a}.resource_type = 'Provenance'
                  AND EXISTS (SELECT 1 FROM {SearchTables.Reference} pt WHERE pt.resource_id = {key} AND pt.param = 'target')
                  AND NOT EXISTS (SELECT 1 FROM {SearchTables.Reference} pt WHERE pt.resource_id = {key} AND pt.param = 'target'
                      AND NOT EXISTS (SELECT 1 FROM {SearchSql.Resources} pv WHERE pv.id = pt.target_type || '/' || pt.target_id
-                                     AND ({Record("pv", "pv.id", null, sql)} OR {Shared("pv", null, sql)}))))
+                                     AND {readable})))
                 """);
         }
 
@@ -156,6 +157,25 @@ public sealed class DisclosurePolicy(RequestAccess access, NpgsqlDataSource data
 
         var notConsent = resourceType is null ? $" AND {t}.resource_type <> 'Consent'" : "";
         return $"({t}.patient IS NOT NULL{notConsent} AND ({string.Join(" OR ", either)}))";
+    }
+
+    /// <summary>
+    /// A replaced version of a Provenance, judged by the targets that version names (the search index
+    /// holds the current version's only): each reference reduced to <c>Type/id</c> as the index does
+    /// (history suffix dropped, an absolute URL's last two segments); a version with no target, or one
+    /// that resolves to nothing the caller may read (a contained or <c>urn:</c> reference), is withheld.
+    /// </summary>
+    private static string ProvenanceVersion(string a, string readable)
+    {
+        var targets = $"(({a}.data->>'Json')::jsonb->'target')";
+        return $"""
+            ({a}.resource_type = 'Provenance'
+             AND jsonb_typeof({targets}) = 'array' AND jsonb_array_length({targets}) > 0
+             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements({targets}) pt(t)
+                 WHERE NOT EXISTS (SELECT 1 FROM {SearchSql.Resources} pv
+                                   WHERE pv.id = substring(regexp_replace(pt.t->>'reference', '/_history/.*$', '') from '([^/]+/[^/]+)$')
+                                   AND {readable})))
+            """;
     }
 
     /// <summary>A row of no record: directory resources and shared definitions.</summary>

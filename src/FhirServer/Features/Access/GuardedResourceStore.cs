@@ -4,15 +4,14 @@ using SeSPHR.FhirServer.Features.Access.Consents;
 using SeSPHR.FhirServer.Features.Access.Srs;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
-using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.FhirServer.Features.Access;
 
 /// <summary>
 /// The write side of the policy, at the one point every write path goes through (create, update,
 /// patch, delete, batch and transaction entries): before anything is committed it checks that the
-/// caller may write each resource (DESIGN.md §4 "Writes"), judging a write that moves a resource to
-/// another patient or section on both, and that every new envelope is the caller's own writing in a
+/// caller may write each resource (<see cref="WriteGuard"/>, DESIGN.md §4 "Writes"), judging a write that
+/// moves a resource to another patient, section or owner on both, and that every new envelope is the caller's own writing in a
 /// section it may write (<see cref="EnvelopeWriters"/>), and tells the SRS what each changed Consent now grants
 /// (<see cref="IGrantReconciler"/>), so a revocation is never committed while kfrags still exist;
 /// after the commit it audits the writes to patients' records.
@@ -22,7 +21,7 @@ public sealed class GuardedResourceStore(
     RequestAccess access,
     IGrantReconciler reconciler,
     ResponseShaper shaper,
-    DisclosurePolicy disclosure,
+    WriteGuard guard,
     EnvelopeWriters envelopeWriters,
     FhirSerialization serialization) : IResourceStore
 {
@@ -47,12 +46,12 @@ public sealed class GuardedResourceStore(
             : await inner.ReadManyAsync(replaced, cancellationToken);
         if (access.ConsentCheck)
         {
-            // Without a caller (authentication optional, no token) nobody can be judged: no write.
-            var caller = access.Caller ?? throw new FhirException(StatusCodes.Status401Unauthorized, OperationOutcome.IssueType.Login,
-                "Writes need an access token from the SRS (Authorization: Bearer).");
+            var committing = writes.ToDictionary(w => w.Resource.Id, w => w.Resource, StringComparer.Ordinal);
             foreach (var write in writes)
             {
-                await AuthorizeAsync(caller, write, current.GetValueOrDefault(write.Resource.Id), cancellationToken);
+                var next = write.Resource;
+                await guard.RequireAsync(next.ResourceType, next.LogicalId, next.IsDeleted ? WriteKind.Delete : WriteKind.Write,
+                    next.IsDeleted ? null : guard.Filed(next), current.GetValueOrDefault(next.Id), cancellationToken, committing);
             }
         }
         else if (access.Caller is { } signedIn)
@@ -121,92 +120,4 @@ public sealed class GuardedResourceStore(
         var write = writes.First(w => w.Resource.Id == key);
         return write.Resource.IsDeleted ? "delete" : current.GetValueOrDefault(key) is { IsDeleted: false } ? "update" : "create";
     }
-
-    private async System.Threading.Tasks.Task AuthorizeAsync(Caller caller, ResourceWrite write, StoredResource? current, CancellationToken cancellationToken)
-    {
-        var next = write.Resource;
-        var type = next.ResourceType;
-        var interaction = next.IsDeleted ? 'd' : current is { IsDeleted: false } ? 'u' : 'c';
-        var own = access.OwnRecord;
-        string? refusal = null;
-        if (!access.Scopes.Allows(type, interaction))
-        {
-            refusal = $"The access token's scopes do not allow this write to {type}.";
-        }
-        else if (!access.Scopes.AllowsBeyondOwnRecord(type, interaction)
-                 && (next.Patient != own || (current is not null && current.Patient != own) || own is null))
-        {
-            refusal = "The access token's patient scopes allow writes to the caller's own record only.";
-        }
-        else if (type == "Consent")
-        {
-            if (next.Patient is null || !caller.IsPatient(next.Patient) || (current?.Patient is { } before && !caller.IsPatient(before)))
-            {
-                refusal = "Only the patient whose Consent it is may write it.";
-            }
-        }
-        else if (type == "AuditEvent")
-        {
-            // The routes refuse these already (ResourceRegistry); kept so that no path can.
-            refusal = "AuditEvents are written by the server.";
-        }
-        else
-        {
-            var judged = new List<(string? Patient, string? Section)> { (next.Patient, next.Section) };
-            if (current is not null)
-            {
-                judged.Add((current.Patient, current.Section));
-            }
-
-            if (judged.Any(state => !MayWrite(caller, state.Patient, state.Section, type, next.LogicalId)))
-            {
-                refusal = "The caller's Consents do not allow writing this section of this patient's record.";
-            }
-        }
-
-        if (refusal is null)
-        {
-            return;
-        }
-
-        // A resource the caller may not even read answers as a missing one, on writes too.
-        if (current is not null && !await MayReadAsync(current, cancellationToken))
-        {
-            throw FhirException.NotFound(type, next.LogicalId);
-        }
-
-        throw new FhirException(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, refusal);
-    }
-
-    private bool MayWrite(Caller caller, string? patient, string? section, string type, string id)
-    {
-        if (patient is null)
-        {
-            // Directory resources and shared definitions are maintained by admins and by the
-            // professionals the admin approved (an EHR's practitioners, a pharmacy, an insurer), and
-            // a user may keep their own directory entry (fhirUser) up to date; patients, family and
-            // researchers read them only. A protected section outside every record: admins only.
-            if (section is not null)
-            {
-                return caller.Role == UserRole.Admin;
-            }
-
-            // A Provenance is shown only to who may read every target it names, so any signed-in
-            // writer (a patient recording where their data came from) may file one.
-            return type == "Provenance"
-                || caller.Role is UserRole.Admin or UserRole.Practitioner or UserRole.Pharmacist or UserRole.Insurer
-                || FhirReference.Normalize(caller.FhirUser) == $"{type}/{id}";
-        }
-
-        if (caller.IsPatient(patient))
-        {
-            return true;
-        }
-
-        return PhrSectionCodes.TryParse(section, out var parsed)
-            && access.AccessTo(patient)?.Decide(parsed, AccessAction.Write, type, id) == ConsentDecision.Permit;
-    }
-
-    private Task<bool> MayReadAsync(StoredResource current, CancellationToken cancellationToken) =>
-        disclosure.MayDiscloseAsync(current, cancellationToken);
 }

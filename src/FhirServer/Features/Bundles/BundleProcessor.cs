@@ -244,7 +244,8 @@ public sealed class BundleProcessor(
             await GuardAsync(entry, async () =>
             {
                 var (type, id) = (entry.Route.ResourceType!, entry.Id!);
-                if (entry.Current is null || !await disclosure.MayDiscloseAsync(entry.Current, cancellationToken))
+                await writer.AuthorizeAsync(type, id, WriteKind.Patch, entry.Current, cancellationToken);
+                if (entry.Current is null)
                 {
                     throw FhirException.NotFound(type, id);
                 }
@@ -303,6 +304,11 @@ public sealed class BundleProcessor(
                 switch (entry.Route.Interaction)
                 {
                     case EntryInteraction.Delete or EntryInteraction.ConditionalDelete:
+                        if (entry.Id is not null)
+                        {
+                            await writer.AuthorizeAsync(type, entry.Id, WriteKind.Delete, entry.Current, cancellationToken);
+                        }
+
                         if (entry.IfMatch is { } expected && (entry.Current is null || entry.Current.IsDeleted || entry.Current.VersionId != expected))
                         {
                             throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
@@ -320,11 +326,11 @@ public sealed class BundleProcessor(
                         break;
                     case EntryInteraction.Patch or EntryInteraction.ConditionalPatch:
                         await RewriteReferencesAsync(entry);
-                        (entry.Write, _) = writer.Update(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current!.VersionId);
+                        (entry.Write, _) = await writer.UpdateAsync(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch ?? entry.Current!.VersionId, cancellationToken);
                         break;
                     default:
                         await RewriteReferencesAsync(entry);
-                        (entry.Write, entry.Created) = writer.Update(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch);
+                        (entry.Write, entry.Created) = await writer.UpdateAsync(entry.Resource!, entry.Id!, entry.Current, entry.IfMatch, cancellationToken);
                         break;
                 }
 

@@ -15,7 +15,14 @@ namespace SeSPHR.FhirServer.Features.Resources;
 /// <c>meta</c>, files it under its patient and section, and extracts its search values. Used by
 /// every write path (create, update, delete, Bundle entries), so they all follow the same rules.
 /// </summary>
-public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, FhirSerialization serialization, TimeProvider clock, WriteValidation validation, ProtectedSectionGuard guard)
+public sealed class ResourceWriter(
+    IResourceStore store,
+    SearchIndexer indexer,
+    FhirSerialization serialization,
+    TimeProvider clock,
+    WriteValidation validation,
+    ProtectedSectionGuard guard,
+    WriteGuard writeGuard)
 {
     public ResourceWrite Create(Resource resource) => Create(resource, NewId());
 
@@ -28,7 +35,9 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
                 "A resource with sealed sections is written with PUT and its own id: the envelopes are bound to that id.");
         }
 
-        return Stamp(resource, id, 1, replacesExisting: false);
+        var write = Stamp(resource, id, 1, replacesExisting: false);
+        writeGuard.Stage(write.Resource);
+        return write;
     }
 
     public static string NewId() => Guid.CreateVersion7().ToString();
@@ -37,12 +46,21 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
     public async Task<(ResourceWrite Write, bool Created)> UpdateAsync(Resource resource, string id, long? expectedVersion, CancellationToken cancellationToken)
     {
         var current = await store.ReadAsync(resource.TypeName, id, cancellationToken);
-        return Update(resource, id, current, expectedVersion);
+        return await UpdateAsync(resource, id, current, expectedVersion, cancellationToken);
     }
 
-    /// <summary>As <see cref="UpdateAsync"/>, given the current version read beforehand (null when there is none).</summary>
-    public (ResourceWrite Write, bool Created) Update(Resource resource, string id, StoredResource? current, long? expectedVersion)
+    /// <summary>
+    /// As <see cref="UpdateAsync(Resource, string, long?, CancellationToken)"/>, given the current version read
+    /// beforehand (null when there is none). The caller is judged first (<see cref="WriteGuard"/>): a
+    /// version precondition and the envelopes an update carries over are compared with what is stored
+    /// only for a caller who may write there.
+    /// </summary>
+    public async Task<(ResourceWrite Write, bool Created)> UpdateAsync(Resource resource, string id, StoredResource? current, long? expectedVersion, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(resource);
+        resource.Id = id;
+        var (patient, section) = FilingOf(resource);
+        await writeGuard.RequireAsync(resource.TypeName, id, WriteKind.Write, new FiledVersion(patient, section, resource), current, cancellationToken);
         if (expectedVersion is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
         {
             throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,
@@ -50,8 +68,17 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
         }
 
         var write = Stamp(resource, id, (current?.VersionId ?? 0) + 1, replacesExisting: current is not null, previousJson: current?.Json);
+        writeGuard.Stage(write.Resource);
         return (write, current is null || current.IsDeleted);
     }
+
+    /// <summary>
+    /// Refuses (403) a delete or a patch of <paramref name="current"/> (null: nothing stored under the
+    /// id) by a caller who may not make it, before anything about what is stored is told: its
+    /// version, whether it is deleted, or a patch's outcome.
+    /// </summary>
+    public System.Threading.Tasks.Task AuthorizeAsync(string resourceType, string id, WriteKind kind, StoredResource? current, CancellationToken cancellationToken) =>
+        writeGuard.RequireAsync(resourceType, id, kind, next: null, current, cancellationToken);
 
     /// <summary>A tombstone version of the current version read beforehand, or null when there is nothing (left) to delete.</summary>
     public ResourceWrite? Delete(string resourceType, string id, StoredResource? current)
@@ -85,7 +112,7 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
         resource.Meta.VersionId = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = new DateTimeOffset(now, TimeSpan.Zero);
 
-        var policy = SectionPolicy.IsSupported(resource.TypeName) ? SectionPolicy.For(resource.TypeName) : null;
+        var (patient, section) = FilingOf(resource);
         var stored = new StoredResource
         {
             Id = StoredResource.KeyOf(resource.TypeName, id),
@@ -94,8 +121,8 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
             VersionId = version,
             LastUpdated = new DateTimeOffset(now, TimeSpan.Zero),
             Json = Encoding.UTF8.GetString(serialization.SerializeToJsonUtf8(resource)),
-            Patient = PatientOf(resource, policy),
-            Section = policy?.SectionOf(resource)?.ToCode(),
+            Patient = patient,
+            Section = section,
         };
         var index = indexer.Extract(resource);
         if (resource is Consent consent)
@@ -106,7 +133,20 @@ public sealed class ResourceWriter(IResourceStore store, SearchIndexer indexer, 
         return new ResourceWrite(stored, index, replacesExisting);
     }
 
-    /// <summary>The patient whose record holds the resource: the compartment used for access and $everything.</summary>
+    /// <summary>
+    /// The patient whose record holds the resource (the compartment used for access and
+    /// $everything) and its section: the protected section, or for a type clear as a whole that names
+    /// a patient (Device) the section the policy files it under.
+    /// </summary>
+    public static (string? Patient, string? Section) FilingOf(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var policy = SectionPolicy.IsSupported(resource.TypeName) ? SectionPolicy.For(resource.TypeName) : null;
+        var patient = PatientOf(resource, policy);
+        var section = policy?.SectionOf(resource) ?? (patient is null ? null : policy?.RecordSection);
+        return (patient, section?.ToCode());
+    }
+
     private static string? PatientOf(Resource resource, ResourcePolicy? policy)
     {
         if (resource is Patient)

@@ -70,13 +70,20 @@ internal static class SectionCells
     }
 
     // Asks the section policy itself, so a type it moves to another section moves here too. The
-    // policy decides by type alone except for Observation, whose vital-signs category makes it vitals.
+    // policy decides by type alone except for Observation, whose vital-signs category makes it vitals;
+    // a type clear as a whole that joins a record's section when it names a patient (Device) has its cell there.
     private static (PhrSection, string)[] BuildCells()
     {
         var cells = new List<(PhrSection, string)>();
         foreach (var type in SectionPolicy.SupportedResourceTypes.Order(StringComparer.Ordinal))
         {
             var policy = SectionPolicy.For(type);
+            if (policy.RecordSection is { } filed)
+            {
+                cells.Add((filed, type));
+                continue;
+            }
+
             if (!policy.HasProtectedSection)
             {
                 continue;

@@ -17,7 +17,9 @@ namespace SeSPHR.FhirServer.Features.Operations.Patch;
 /// applied to the stored JSON, or a FHIRPath Patch (a Parameters resource) applied to the model.
 /// The result is parsed strictly again and stored as a new version through the same writer as an
 /// update, so it gets the same checks, meta and search values; a result that is not a valid
-/// resource of the same type and id is refused with 422 and nothing is written. <c>If-Match</c>
+/// resource of the same type and id is refused with 422 and nothing is written. A caller who may
+/// not read and write the stored resource is refused (403) before the patch is applied, as for an
+/// id with nothing stored under it. <c>If-Match</c>
 /// pins the version the patch was made against (412 when stale). Without it, a patch that races
 /// another write is applied again to the newer version, as it would have been had it come later.
 /// </summary>
@@ -27,7 +29,6 @@ public sealed class PatchResourceHandler(
     FhirSerialization serialization,
     ResourceRegistry registry,
     SearchHandler search,
-    DisclosurePolicy disclosure,
     ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
@@ -64,8 +65,10 @@ public sealed class PatchResourceHandler(
         var pinned = StoredResponses.IfMatchVersion(request);
         for (var attempt = 1; ; attempt++)
         {
+            // A caller who may not read and write what is stored learns nothing of it, not even whether it is there.
             var current = await store.ReadAsync(resourceType, id, cancellationToken);
-            if (current is null || !await disclosure.MayDiscloseAsync(current, cancellationToken))
+            await writer.AuthorizeAsync(resourceType, id, WriteKind.Patch, current, cancellationToken);
+            if (current is null)
             {
                 throw FhirException.NotFound(resourceType, id);
             }
@@ -84,7 +87,7 @@ public sealed class PatchResourceHandler(
             // re-signed envelope. Checks that need the version before the patch go here.
             try
             {
-                var (write, _) = writer.Update(patched, id, current, pinned ?? current.VersionId);
+                var (write, _) = await writer.UpdateAsync(patched, id, current, pinned ?? current.VersionId, cancellationToken);
                 await store.CommitAsync([write], cancellationToken);
                 var served = await shaper.ShapeWrittenAsync(write.Resource, FhirRequest.ReturnPreferenceOf(request), cancellationToken);
                 return StoredResponses.Written(request, FhirRequest.BaseUrl(request, options.Value), served, StatusCodes.Status200OK);

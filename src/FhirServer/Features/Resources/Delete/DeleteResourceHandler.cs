@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Resources.Search;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
@@ -7,9 +8,11 @@ namespace SeSPHR.FhirServer.Features.Resources.Delete;
 
 /// <summary>
 /// FHIR delete (<c>DELETE [base]/[type]/[id]</c>): writes a tombstone version, so the history
-/// keeps every earlier version and a later read answers 410 Gone. Deleting what is not there
-/// (any more) succeeds too (204), as the interaction is idempotent, unless <c>If-Match</c> names
-/// a version: then the current version must be that one (412 otherwise). Conditional delete
+/// keeps every earlier version and a later read answers 410 Gone. Deleting what is deleted
+/// already succeeds too (204), as the interaction is idempotent, unless <c>If-Match</c> names
+/// a version: then the current version must be that one (412 otherwise). With the Consent check on,
+/// an id with nothing ever stored under it is no resource the caller may delete (403, as for one
+/// withheld from it). Conditional delete
 /// (<c>DELETE [base]/[type]?[search]</c>) deletes the one resource a search finds, or nothing.
 /// </summary>
 public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter writer, ResourceRegistry registry, SearchHandler search)
@@ -20,7 +23,7 @@ public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter w
         registry.Require(resourceType, FhirInteraction.Delete);
         ResourceIds.Require(id);
         var current = await store.ReadAsync(resourceType, id, cancellationToken);
-        return await DeleteAsync(request, resourceType, current, $"{resourceType}/{id}", cancellationToken);
+        return await DeleteAsync(request, resourceType, id, current, $"{resourceType}/{id}", cancellationToken);
     }
 
     /// <summary>
@@ -34,12 +37,23 @@ public sealed class DeleteResourceHandler(IResourceStore store, ResourceWriter w
         ArgumentNullException.ThrowIfNull(request);
         registry.Require(resourceType, FhirInteraction.ConditionalDelete);
         var match = await search.FindConditionalAsync(resourceType, request.QueryString.Value ?? "", cancellationToken);
-        return await DeleteAsync(request, resourceType, match, $"The {resourceType} the condition matches", cancellationToken);
+        return await DeleteAsync(request, resourceType, match?.LogicalId, match, $"The {resourceType} the condition matches", cancellationToken);
     }
 
-    /// <summary>Writes the tombstone of <paramref name="current"/>, if there is one to write and <c>If-Match</c> names its version.</summary>
-    private async Task<FhirResult> DeleteAsync(HttpRequest request, string resourceType, StoredResource? current, string named, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the tombstone of <paramref name="current"/>, if there is one to write and <c>If-Match</c>
+    /// names its version. The caller is judged first, on the id it named (<paramref name="id"/>), so
+    /// that a caller who may not delete there gets one answer whether something is stored under it or
+    /// not, and never learns its version; a condition that matches nothing names no id (what it does
+    /// not match includes everything withheld) and deletes nothing.
+    /// </summary>
+    private async Task<FhirResult> DeleteAsync(HttpRequest request, string resourceType, string? id, StoredResource? current, string named, CancellationToken cancellationToken)
     {
+        if (id is not null)
+        {
+            await writer.AuthorizeAsync(resourceType, id, WriteKind.Delete, current, cancellationToken);
+        }
+
         if (StoredResponses.IfMatchVersion(request) is { } expected && (current is null || current.IsDeleted || current.VersionId != expected))
         {
             throw new FhirException(StatusCodes.Status412PreconditionFailed, OperationOutcome.IssueType.Conflict,

@@ -63,7 +63,7 @@ public sealed class UpdateResourceHandler(
         var match = await search.FindConditionalAsync(condition, cancellationToken);
         var id = ConditionalTargetId(resourceType, match, resource.Id);
         var current = match ?? (resource.Id is null ? null : await store.ReadAsync(resourceType, id, cancellationToken));
-        var (write, created) = writer.Update(resource, id, current, StoredResponses.IfMatchVersion(request));
+        var (write, created) = await writer.UpdateAsync(resource, id, current, StoredResponses.IfMatchVersion(request), cancellationToken);
         return await CommitAsync(request, write, created, cancellationToken);
     }
 

@@ -81,12 +81,12 @@ public sealed class RecordlessResourcesTests(RecordlessResourcesTests.Data data)
     [Theory]
     [InlineData("alice", "Organization/clinic", HttpStatusCode.Forbidden)]
     [InlineData("family", "Organization/clinic", HttpStatusCode.Forbidden)]
-    [InlineData("doctor", "Organization/clinic", HttpStatusCode.Created)]
+    [InlineData("doctor", "Organization/clinic", HttpStatusCode.Forbidden)]
     [InlineData("insurer", "Organization/ins", HttpStatusCode.Created)]
     [InlineData("family", "Location/ward", HttpStatusCode.Forbidden)]
-    [InlineData("pharmacist", "Location/ward", HttpStatusCode.Created)]
+    [InlineData("pharmacist", "Location/ward", HttpStatusCode.Forbidden)]
     [InlineData("admin", "Location/lobby", HttpStatusCode.Created)]
-    public async System.Threading.Tasks.Task Directory_resources_are_written_by_admins_professionals_and_their_own_user(string caller, string key, HttpStatusCode expected)
+    public async System.Threading.Tasks.Task Directory_resources_are_written_by_admins_and_the_account_they_describe(string caller, string key, HttpStatusCode expected)
     {
         var user = AccessData.UserNamed(caller);
         using var client = data.As(user);

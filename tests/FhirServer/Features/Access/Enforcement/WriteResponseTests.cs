@@ -82,10 +82,10 @@ public sealed class WriteResponseTests : IClassFixture<PharmacistWritesVitalsDat
             Content = new StringContent("""[{"op":"replace","path":"/status","value":"amended"}]""", Encoding.UTF8, "application/json-patch+json"),
         };
 
-        // The pharmacist may not read v4, so the patch answers as for a missing resource (the patch
-        // handler's read check); the Consent lets it write vitals, not read them.
+        // The pharmacist may not read v4, so it may not patch it (a patch is applied to what is
+        // stored), and is refused as for an id with nothing under it; the Consent lets it write vitals, not read them.
         var response = await pharmacist.SendAsync(request);
-        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await response.Content.ReadAsStringAsync()).ShouldNotContain(EncryptedSectionExtension.Url);
     }
 

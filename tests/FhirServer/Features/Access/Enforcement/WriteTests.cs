@@ -58,9 +58,9 @@ public sealed class WriteTests : IClassFixture<WriteTests.Data>, IDisposable
         moved.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         using var bob = _data.As(AccessData.Bob);
-        // Bob owns the target record but may not even read c1: it answers as missing.
+        // Bob owns the target record but may not write c1 where it is: refused, as a write he may not make anywhere.
         var taken = await _data.TryPutAsync(bob, _data.Seal(new Condition { Id = "c1", Subject = new ResourceReference(AccessData.Other), Code = new CodeableConcept("http://snomed.info/sct", "38341003") }));
-        taken.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        taken.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         using var alice = _data.As(AccessData.Alice);
         var still = await (await alice.GetAsync("/fhir/Condition/c1")).BodyAsync();
@@ -68,7 +68,7 @@ public sealed class WriteTests : IClassFixture<WriteTests.Data>, IDisposable
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Writing_over_a_withheld_resource_answers_as_missing()
+    public async System.Threading.Tasks.Task Writing_over_a_withheld_resource_is_refused_as_any_write_the_caller_may_not_make()
     {
         using var doctor = _data.As(AccessData.Doctor);
         var response = await _data.TryPutAsync(doctor, _data.Seal(new Coverage
@@ -78,7 +78,7 @@ public sealed class WriteTests : IClassFixture<WriteTests.Data>, IDisposable
             Beneficiary = new ResourceReference(AccessData.Pat),
             Payor = [new ResourceReference("Organization/ins")],
         }));
-        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Fact]
