@@ -55,6 +55,29 @@ public static class PostgresText
         }
     }
 
+    /// <summary>
+    /// True when the database refused a value of the request rather than failed: a data exception
+    /// (SQLSTATE class 22: a character or number it cannot represent) or a value too large for an
+    /// index (54000). The checks above keep these from the database; this is the backstop that
+    /// keeps a value they do not foresee a 400 instead of a 500.
+    /// </summary>
+    public static bool IsRefusedValue(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Npgsql.PostgresException { SqlState: ['2', '2', ..] or "54000" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The answer for a value the database refused; it names no value.</summary>
+    public static FhirException RefusedValue() =>
+        new(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "The request holds a value this server cannot store or search (too long, or out of range).");
+
     private static string? FirstUnstorable(Base node, string path)
     {
         if (node is PrimitiveType { JsonValue: { } own } && !IsStorable(Convert.ToString(own, CultureInfo.InvariantCulture) ?? ""))

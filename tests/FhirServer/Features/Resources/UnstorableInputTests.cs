@@ -192,4 +192,19 @@ public sealed class UnstorableInputTests(PlainFhirServerFixture server) : IClass
         var found = await (await Client.GetAsync("/fhir/Observation?date=ge9999-12-31&_summary=count")).BodyAsync();
         found.GetProperty("total").GetInt32().ShouldBeGreaterThanOrEqualTo(1);
     }
+
+    [Fact]
+    public async Task Given_a_searchable_string_too_long_to_index_When_created_alone_or_in_a_batch_Then_4xx_or_stored_never_500()
+    {
+        var random = new Random(8);
+        var family = new string([.. Enumerable.Range(0, 12000).Select(_ => (char)random.Next('!', '~'))]).Replace("\\", "/", StringComparison.Ordinal).Replace("\"", "'", StringComparison.Ordinal);
+        var patient = $$"""{"resourceType":"Patient","name":[{"family":"{{family}}"}]}""";
+
+        var alone = await Client.PostAsync("/fhir/Patient", FhirHttp.Json(patient));
+        var entries = await Client.PostBundleOkAsync(Bundle("batch", Post(null, patient), Post(null, """{"resourceType":"Patient","active":true}""")), "batch-response");
+
+        ((int)alone.StatusCode).ShouldBeLessThan(500, await alone.Content.ReadAsStringAsync());
+        entries[0].Status().ShouldNotStartWith("5");
+        entries[1].Status().ShouldBe("201 Created");
+    }
 }
