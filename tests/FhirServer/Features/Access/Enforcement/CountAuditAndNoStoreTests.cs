@@ -28,6 +28,7 @@ public sealed class CountAuditAndNoStoreTests : IClassFixture<AccessData>, IDisp
     [InlineData("/fhir/Observation?_count=1&_total=accurate")]
     [InlineData("/fhir/Observation?_count=1&_total=estimate")]
     [InlineData("/fhir/Observation?_count=0")]
+    [InlineData("/fhir/Patient/pat/$everything?_count=1")]
     public async Task Given_a_grantee_When_it_counts_a_patients_resources_Then_the_count_is_audited_in_her_record(string query)
     {
         using var family = _data.As(AccessData.Family);
