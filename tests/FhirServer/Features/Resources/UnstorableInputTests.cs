@@ -119,7 +119,7 @@ public sealed class UnstorableInputTests(PlainFhirServerFixture server) : IClass
         foreach (var (what, response) in responses)
         {
             ((int)response.StatusCode).ShouldBeInRange(400, 499, what);
-            response.Content.Headers.ContentType?.MediaType.ShouldBe("application/fhir+json", what);
+            (response.Content.Headers.ContentType?.MediaType).ShouldBe("application/fhir+json", what);
         }
     }
 
