@@ -17,6 +17,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 
+app.UseFhirNoStore();
 app.UseFhirErrors();
 app.UseFhirAuthentication();
 app.MapHealthChecks("/healthz");

@@ -4,7 +4,8 @@ namespace SeSPHR.FhirServer.Http;
 
 /// <summary>
 /// Makes every error a FHIR OperationOutcome with the right status: refusals the handlers
-/// raise, requests no route matches (404) or no method serves (405), oversized bodies (413), and,
+/// raise, requests no route matches (404) or no method serves (405), oversized bodies (413),
+/// values the database refuses (400), and,
 /// as a last resort, unexpected failures (500, with no detail and no stack trace).
 /// </summary>
 public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<FhirErrorMiddleware> logger)
@@ -29,6 +30,13 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            return;
+        }
+        catch (Exception refused) when (!context.Response.HasStarted && Storage.PostgresText.IsRefusedValue(refused))
+        {
+            LogRefusedValue(logger, context.Request.Method, context.Request.Path, refused.GetType().Name);
+            var answer = Storage.PostgresText.RefusedValue();
+            await WriteAsync(context, answer.StatusCode, answer.Outcome);
             return;
         }
         catch (Exception unavailable) when (!context.Response.HasStarted && IsDatabaseUnavailable(unavailable))
@@ -107,6 +115,9 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method} {Path} ({ExceptionType}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string method, PathString path, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database refused a value while serving {Method} {Path} ({ExceptionType}); answered 400")]
+    private static partial void LogRefusedValue(ILogger logger, string method, PathString path, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected {ExceptionType} while serving {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, string method, PathString path, Exception exception);

@@ -13,7 +13,11 @@ public sealed record FoundResource(string Id, string ResourceType, string Logica
 }
 
 /// <summary>One page of results, with the total when it was asked for.</summary>
-public sealed record ResultPage(IReadOnlyList<FoundResource> Matches, bool HasNext, bool HasPrevious, long? Total, DateTime Snapshot);
+public sealed record ResultPage(IReadOnlyList<FoundResource> Matches, bool HasNext, bool HasPrevious, long? Total, DateTime Snapshot)
+{
+    /// <summary>The records (<c>Patient/x</c>) a count query counted in: a count discloses them as a read does, so it is audited.</summary>
+    public IReadOnlyList<string> CountedRecords { get; init; } = [];
+}
 
 /// <summary>
 /// Runs searches, includes and history queries against the FhirServer's database: keyset paging
@@ -26,10 +30,10 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
         var snapshot = query.Cursor?.Snapshot ?? clock.GetUtcNow().UtcDateTime;
         if (query.Summary == SummaryMode.Count || query.Count == 0)
         {
-            long? only = query.Summary == SummaryMode.Count || query.Total == TotalMode.Accurate ? await CountAsync(query, snapshot, null, cancellationToken)
+            var only = query.Summary == SummaryMode.Count || query.Total == TotalMode.Accurate ? await CountAsync(query, snapshot, null, cancellationToken)
                 : query.Total == TotalMode.Bounded ? await CountAsync(query, snapshot, SearchLimits.CountedByDefault, cancellationToken)
-                : null;
-            return new ResultPage([], false, false, only, snapshot);
+                : (Total: null, Records: []);
+            return new ResultPage([], false, false, only.Total, snapshot) { CountedRecords = only.Records };
         }
 
         var sql = new SearchSql();
@@ -66,25 +70,31 @@ public sealed class ResourceQueries(NpgsqlDataSource dataSource, DisclosurePolic
 
         // A first page that holds every match already counts them: the count query, a second
         // round trip over the same WHERE clause, is only needed when there is more to page through.
-        long? total = query.Total == TotalMode.None ? null
-            : query.Cursor is null && !more ? rows.Count
+        var total = query.Total == TotalMode.None ? (Total: null, Records: [])
+            : query.Cursor is null && !more ? (Total: rows.Count, Records: [])
             : await CountAsync(query, snapshot, query.Total == TotalMode.Accurate ? null : SearchLimits.CountedByDefault, cancellationToken);
         var hasNext = backwards ? true : more;
         var hasPrevious = backwards ? more : query.Cursor is not null;
-        return new ResultPage(rows, hasNext, hasPrevious, total, snapshot);
+        return new ResultPage(rows, hasNext, hasPrevious, total.Total, snapshot) { CountedRecords = total.Records };
     }
 
-    /// <summary>The number of matches; with <paramref name="bound"/>, null when there are more than that many (counting stops there).</summary>
-    private async Task<long?> CountAsync(SearchQuery query, DateTime snapshot, int? bound, CancellationToken cancellationToken)
+    /// <summary>
+    /// The number of matches, and the patients' records they lie in; with <paramref name="bound"/>, the
+    /// total is null when there are more than that many (counting stops there).
+    /// </summary>
+    private async Task<(long? Total, IReadOnlyList<string> Records)> CountAsync(SearchQuery query, DateTime snapshot, int? bound, CancellationToken cancellationToken)
     {
         var count = new SearchSql();
         var where = count.Where(query, snapshot, disclosure.SqlFilter("r", count, query.ResourceType));
         var from = ResourceTable.Of(query.ResourceType).From;
-        var countSql = bound is { } most
-            ? $"SELECT count(*) FROM (SELECT 1 FROM {from} r WHERE {where} LIMIT {count.Add(most + 1)}) m"
-            : $"SELECT count(*) FROM {from} r WHERE {where}";
-        var total = (long)(await ScalarAsync(countSql, count, cancellationToken))!;
-        return bound is { } limit && total > limit ? null : total;
+        var matches = bound is { } most
+            ? $"SELECT r.patient FROM {from} r WHERE {where} LIMIT {count.Add(most + 1)}"
+            : $"SELECT r.patient FROM {from} r WHERE {where}";
+        var groups = await count.ReadAsync(dataSource, $"SELECT m.patient, count(*) FROM ({matches}) m GROUP BY m.patient",
+            reader => (Record: reader.IsDBNull(0) ? null : reader.GetString(0), Count: reader.GetInt64(1)), cancellationToken);
+        var total = groups.Sum(g => g.Count);
+        var records = groups.Select(g => g.Record).OfType<string>().ToList();
+        return (bound is { } limit && total > limit ? null : total, records);
     }
 
     /// <summary>The resources the page's resources point at through <paramref name="include"/>.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using SeSPHR.FhirServer.Http;
+using SeSPHR.FhirServer.Storage;
 
 namespace SeSPHR.FhirServer.Search;
 
@@ -20,6 +21,8 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
         var query = new SearchQuery { ResourceType = resourceType };
         foreach (var (rawName, value) in parameters)
         {
+            PostgresText.Require(rawName, "search parameter name");
+            PostgresText.Require(value, rawName);
             var colon = rawName.IndexOf(':', StringComparison.Ordinal);
             var name = colon < 0 ? rawName : rawName[..colon];
             var modifier = colon < 0 ? null : rawName[(colon + 1)..];
@@ -216,7 +219,13 @@ public sealed class SearchRequestParser(SearchParameterRegistry registry)
             var base64 = value.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             var cursor = JsonSerializer.Deserialize<PageCursor>(Convert.FromBase64String(base64));
-            return cursor ?? throw Invalid("The paging cursor is not valid.", "_cursor");
+            if (cursor?.Id is null)
+            {
+                throw Invalid("The paging cursor is not valid.", "_cursor");
+            }
+
+            PostgresText.Require(cursor.Id, "_cursor");
+            return cursor;
         }
         catch (Exception unreadable) when (unreadable is FormatException or JsonException)
         {

@@ -315,14 +315,38 @@ public sealed class ResponseShaper(
     /// <summary>One record per protected resource, durable before the response is written; failure is a 503.</summary>
     public async System.Threading.Tasks.Task AuditAsync(Caller caller, IReadOnlyList<Disclosed> items, string action, AccessOutcome outcome, CancellationToken cancellationToken)
     {
-        if (items.Count == 0)
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(items);
+        await CommitAsync(items.Select(i => new AccessRecord(
+            access.At, caller.UserId, caller.Role.ToCode(), caller.FhirUser, i.Patient!,
+            $"{i.ResourceType}/{i.LogicalId}", i.VersionId, i.Section, action, outcome, access.RequestId)).ToList(), cancellationToken);
+    }
+
+    /// <summary>
+    /// A count (<c>_summary=count</c>, <c>_total</c>) tells how many resources of each record the caller
+    /// may see without serving one: one <c>count</c> record per patient's record it counted in, durable
+    /// before the answer, as for a read.
+    /// </summary>
+    public async System.Threading.Tasks.Task AuditCountAsync(IReadOnlyList<string> countedRecords, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(countedRecords);
+        if (access.Caller is not { } caller)
         {
             return;
         }
 
-        var records = items.Select(i => new AccessRecord(
-            access.At, caller.UserId, caller.Role.ToCode(), caller.FhirUser, i.Patient!,
-            $"{i.ResourceType}/{i.LogicalId}", i.VersionId, i.Section, action, outcome, access.RequestId)).ToList();
+        await CommitAsync(countedRecords.Select(patient => new AccessRecord(
+            access.At, caller.UserId, caller.Role.ToCode(), caller.FhirUser, patient,
+            patient, null, null, "count", AccessOutcome.Success, access.RequestId)).ToList(), cancellationToken);
+    }
+
+    private async System.Threading.Tasks.Task CommitAsync(List<AccessRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         try
         {
             await audit.RecordAsync(records, cancellationToken);

@@ -58,6 +58,11 @@ public sealed class BundleProcessor(
             {
                 results.Add(EntryResult.Failed(failure));
             }
+            catch (Exception refused) when (PostgresText.IsRefusedValue(refused))
+            {
+                // The entry's own unit of work was rolled back; the other entries go on.
+                results.Add(EntryResult.Failed(EntryFailure.At(index, entries[index].Resource?.TypeName, PostgresText.RefusedValue())));
+            }
         }
 
         return results;

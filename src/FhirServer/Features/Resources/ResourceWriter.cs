@@ -104,6 +104,7 @@ public sealed class ResourceWriter(
 
     private ResourceWrite Stamp(Resource resource, string id, long version, bool replacesExisting, string? previousJson = null)
     {
+        PostgresText.Require(resource);
         validation.Check(resource);
         var now = Now();
         resource.Id = id;

@@ -195,4 +195,22 @@ public sealed class ProtectedSectionsTests(ProtectedFhirServerFixture server) : 
         bundle.GetProperty("total").GetInt32().ShouldBe(1);
         JsonSerializer.Serialize(bundle).ShouldNotContain(Canary);
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Given_a_protected_element_in_clear_When_validated_Then_an_error_names_the_element_and_never_echoes_the_value()
+    {
+        var response = await server.Client.PostAsync("/fhir/Patient/$validate", FhirHttp.Json(_json.SerializeToString(PatientNamed(NewId()))));
+        var sealedResponse = await server.Client.PostAsync("/fhir/Patient/$validate", FhirHttp.Json(_json.SerializeToString(Seal(PatientNamed(NewId())))));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var text = await response.Content.ReadAsStringAsync();
+        text.ShouldNotContain(Canary);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("issue").EnumerateArray()
+            .Where(issue => issue.GetProperty("severity").GetString() == "error").ToList();
+        errors.ShouldContain(issue => issue.GetProperty("code").GetString() == "security"
+            && issue.GetProperty("expression").EnumerateArray().Any(e => e.GetString() == "Patient.name"));
+        var sealedText = await sealedResponse.Content.ReadAsStringAsync();
+        sealedText.ShouldNotContain("\"security\"");
+        sealedText.ShouldNotContain(Canary);
+    }
 }

@@ -36,6 +36,7 @@ public sealed class AccessAuditEvents(IOptions<AuditOptions> options)
         ["read"] = ("read", "R"),
         ["vread"] = ("vread", "R"),
         ["search"] = ("search-type", "E"),
+        ["count"] = ("search-type", "E"),
         ["history"] = ("history-instance", "R"),
         ["everything"] = ("operation", "E"),
         ["create"] = ("create", "C"),

@@ -3,7 +3,8 @@ namespace SeSPHR.FhirServer.Features.Access.Audit;
 /// <summary>
 /// One access to protected data, as the AuditEvent will tell it: who (SRS user id, role,
 /// fhirUser), which patient, which resource (<c>Type/id</c>, version when known) and section, what
-/// was done (<c>read</c>, <c>vread</c>, <c>search</c>, <c>history</c>, <c>everything</c>,
+/// was done (<c>read</c>, <c>vread</c>, <c>search</c>, <c>count</c> (the resource is then the
+/// Patient whose record was counted in), <c>history</c>, <c>everything</c>,
 /// <c>create</c>, <c>update</c>, <c>patch</c>, <c>delete</c>), the outcome and when.
 /// </summary>
 public sealed record AccessRecord(

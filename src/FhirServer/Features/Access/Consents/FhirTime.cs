@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using SeSPHR.FhirServer.Search;
 
 namespace SeSPHR.FhirServer.Features.Access.Consents;
 
@@ -6,6 +7,7 @@ namespace SeSPHR.FhirServer.Features.Access.Consents;
 /// FHIR dateTime values as the instants they cover. A value covers its whole precision: a period
 /// ending <c>2026-03-31</c> includes all of that day, one starting <c>2026-03</c> starts with the
 /// month. A value without an offset is read in UTC: the server cannot know the patient's zone.
+/// The range is the one search uses (<see cref="FhirDateRange"/>), clamped to the calendar.
 /// </summary>
 internal static class FhirTime
 {
@@ -14,14 +16,13 @@ internal static class FhirTime
     {
         from = long.MinValue;
         until = long.MaxValue;
-        if (value is null || !new FhirDateTime(value).TryToSystemDateTime(out var parsed))
+        if (!FhirDateRange.TryParse(value, out var range))
         {
             return false;
         }
 
-        var range = parsed.GetRange(TimeSpan.Zero);
-        from = range.Start?.UtcTicks ?? long.MinValue;
-        until = range.End?.UtcTicks ?? long.MaxValue;
+        from = range.Low.Ticks;
+        until = range.High.Ticks;
         return true;
     }
 

@@ -43,6 +43,8 @@ public sealed class PatientEverythingHandler(
 
         var (everything, linkParameters) = Parse(request);
         var page = await query.PageAsync(id, everything, cancellationToken);
+        // The Bundle's total counts the whole record, beyond the page served: audited as a count.
+        await shaper.AuditCountAsync([$"{resourceType}/{id}"], cancellationToken);
 
         var baseUrl = FhirRequest.BaseUrl(request, options.Value);
         var self = QueryHelpers.AddQueryString($"{baseUrl}/{resourceType}/{id}/$everything", linkParameters);

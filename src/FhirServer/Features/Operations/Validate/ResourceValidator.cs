@@ -10,7 +10,8 @@ namespace SeSPHR.FhirServer.Features.Operations.Validate;
 /// <summary>
 /// Full validation against the FHIR R4 base definitions (the core package of
 /// Hl7.Fhir.Specification.Data.R4) with the Firely validator: structure, cardinality, types,
-/// required bindings and invariants, each problem with its FHIRPath location. Profiles named in
+/// required bindings and invariants, each problem with its FHIRPath location and never with the
+/// value that broke the rule (<see cref="ValidationFindings"/>). Profiles named in
 /// <c>meta.profile</c> are not followed; the server promises the base definitions only.
 /// </summary>
 /// <remarks>
@@ -34,6 +35,8 @@ public sealed class ResourceValidator
         {
             outcome = _validator.Value.Validate(resource, profile);
         }
+
+        outcome = ValidationFindings.WithoutValues(outcome);
 
         if (outcome.Issue.Count == 0)
         {

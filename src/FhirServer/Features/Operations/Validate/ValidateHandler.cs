@@ -5,6 +5,7 @@ using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
 using SeSPHR.FhirServer.Features.Access;
 using SeSPHR.FhirServer.Features.Resources;
+using SeSPHR.FhirServer.Features.Resources.Protection;
 using SeSPHR.FhirServer.Http;
 using SeSPHR.FhirServer.Storage;
 
@@ -14,7 +15,8 @@ namespace SeSPHR.FhirServer.Features.Operations.Validate;
 /// <c>$validate</c> (FHIR R4 resource-operation-validate): <c>POST [base]/[type]/$validate</c> with
 /// the resource, or a Parameters holding it as <c>resource</c>, and <c>GET [base]/[type]/[id]/$validate</c>
 /// for a stored one. The answer is 200 with an OperationOutcome whenever validation ran, valid or
-/// not; its issues carry FHIRPath locations in <c>expression</c>. A body that is not JSON or XML
+/// not; its issues carry FHIRPath locations in <c>expression</c> and never a submitted value, and in
+/// the protected configuration a protected element sent in clear is an error, as a write refuses it. A body that is not JSON or XML
 /// at all is a bad request (400).
 /// </summary>
 public sealed class ValidateHandler(
@@ -23,6 +25,8 @@ public sealed class ValidateHandler(
     FhirSerialization serialization,
     OperationRegistry operations,
     DisclosurePolicy disclosure,
+    ProtectedSectionGuard guard,
+    ResponseShaper shaper,
     IOptions<FhirServerOptions> options)
 {
     private static readonly FhirJsonDeserializer LenientJson = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
@@ -76,6 +80,7 @@ public sealed class ValidateHandler(
         }
 
         var outcome = validator.Validate(resource);
+        outcome = WithProtectionFindings(outcome, resource);
         if (parserFindings is not null)
         {
             var located = parserFindings.Issue.SelectMany(issue => issue.Expression).ToHashSet(StringComparer.Ordinal);
@@ -104,7 +109,24 @@ public sealed class ValidateHandler(
             throw StoredResponses.Gone(resourceType, id);
         }
 
-        return FhirResult.Of(StatusCodes.Status200OK, validator.Validate(serialization.ParseStored(stored.Json!)));
+        // What is validated is what the caller may read of it, and validating it is a read: shaped and audited.
+        var readable = await shaper.ShapeAsync(stored, "read", cancellationToken);
+        return FhirResult.Of(StatusCodes.Status200OK, validator.Validate(serialization.ParseStored(readable.Json!)));
+    }
+
+    /// <summary>The write rule for protected elements, as findings: a resource $validate passes is one a write accepts.</summary>
+    private OperationOutcome WithProtectionFindings(OperationOutcome outcome, Resource resource)
+    {
+        var findings = guard.FindingsOf(resource);
+        if (findings.Count == 0)
+        {
+            return outcome;
+        }
+
+        return new OperationOutcome
+        {
+            Issue = [.. findings, .. outcome.Issue.Where(issue => issue.Severity != OperationOutcome.IssueSeverity.Information)],
+        };
     }
 
     /// <summary>What the recoverable parser makes of a body the strict one refused, or null.</summary>

@@ -21,13 +21,7 @@ public sealed class ProtectedSectionGuard(IOptions<FhirServerOptions> options, F
 {
     public void Check(Resource resource, string? previousJson)
     {
-        if (!options.Value.ProtectedSections || !SectionPolicy.IsSupported(resource.TypeName))
-        {
-            return;
-        }
-
-        var policy = SectionPolicy.For(resource.TypeName);
-        if (!policy.HasProtectedSection || resource is not DomainResource domain)
+        if (!Applies(resource, out var policy) || resource is not DomainResource domain)
         {
             return;
         }
@@ -83,6 +77,33 @@ public sealed class ProtectedSectionGuard(IOptions<FhirServerOptions> options, F
                 "moved from another resource or epoch, or a bound clear field changed without a re-signed envelope.",
                 []);
         }
+    }
+
+    /// <summary>
+    /// The protected elements <paramref name="resource"/> holds in clear, which a write refuses, as
+    /// error issues each naming its element (never its value): what <c>$validate</c> reports.
+    /// </summary>
+    public IReadOnlyList<OperationOutcome.IssueComponent> FindingsOf(Resource resource) =>
+        !Applies(resource, out _)
+            ? []
+            : SectionPolicy.FindProtectedInClear(resource).Select(element => new OperationOutcome.IssueComponent
+            {
+                Severity = OperationOutcome.IssueSeverity.Error,
+                Code = OperationOutcome.IssueType.Security,
+                Diagnostics = $"{element} is a protected element sent in clear; a write refuses it. Seal it in an encrypted-section envelope (SeSPHR client SDK).",
+                Expression = [element],
+            }).ToList();
+
+    private bool Applies(Resource resource, out ResourcePolicy policy)
+    {
+        policy = null!;
+        if (!options.Value.ProtectedSections || !SectionPolicy.IsSupported(resource.TypeName))
+        {
+            return false;
+        }
+
+        policy = SectionPolicy.For(resource.TypeName);
+        return policy.HasProtectedSection;
     }
 
     /// <summary>Whether a write brings sealed sections (these need a client-chosen id, so no server-assigned create).</summary>

@@ -84,6 +84,7 @@ public sealed class SearchHandler(
     public async Task<string> SearchBundleAsync(SearchQuery query, string baseUrl, CancellationToken cancellationToken)
     {
         var page = await queries.SearchAsync(query, cancellationToken);
+        await shaper.AuditCountAsync(page.CountedRecords, cancellationToken);
         var included = new List<FoundResource>();
         if (page.Matches.Count > 0)
         {
