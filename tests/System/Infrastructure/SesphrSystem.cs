@@ -22,6 +22,7 @@ public sealed class SesphrSystem : IAsyncLifetime
         new[] { "Login", "LoginPerUsername", "Registration", "Token" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
 
     private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
+    private readonly string _adminConnectionString;
     private TestDatabase? _fhirDatabase;
     private TestDatabase? _srsDatabase;
 
@@ -35,7 +36,17 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// of the harness's own (a test build, e.g. with the Consent check off). Internal: xunit builds a
     /// fixture through its only public constructor.
     /// </summary>
-    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings) => _extraFhirSettings = extraFhirSettings;
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings)
+        : this(extraFhirSettings, TestPostgres.AdminConnectionString)
+    {
+    }
+
+    /// <summary>A system whose databases are in the cluster of <paramref name="adminConnectionString"/> (a test's private cluster).</summary>
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings, string adminConnectionString)
+    {
+        _extraFhirSettings = extraFhirSettings;
+        _adminConnectionString = adminConnectionString;
+    }
 
     /// <summary>The FhirServer settings this system added to the harness's own.</summary>
     public IReadOnlyDictionary<string, string> ExtraFhirSettings => _extraFhirSettings;
@@ -70,8 +81,8 @@ public sealed class SesphrSystem : IAsyncLifetime
             File.SetUnixFileMode(srsData.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir");
-        _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs");
+        _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir", _adminConnectionString);
+        _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs", _adminConnectionString);
         ServiceSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var serviceSecret = ServiceSecret;
 
