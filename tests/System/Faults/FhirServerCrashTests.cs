@@ -164,8 +164,7 @@ public sealed class FhirServerCrashTests(SesphrSystem system)
 
         private async Task<bool> TransactionAsync(string id)
         {
-            var pulses = Enumerable.Range(0, 3).Select(i => Pulse($"{id}-b{i}", out _)).ToList();
-            var values = pulses.ToDictionary(p => p.Id, p => ((Quantity)p.Value).Value!.Value);
+            var pulses = Enumerable.Range(0, 3).Select(i => (Id: $"{id}-b{i}", Resource: Pulse($"{id}-b{i}", out var value), Value: value)).ToList();
             Bundles.Add([.. pulses.Select(p => p.Id)]);
             var bundle = new Bundle
             {
@@ -173,7 +172,7 @@ public sealed class FhirServerCrashTests(SesphrSystem system)
                 Entry = [.. pulses.Select(p => new Bundle.EntryComponent
                 {
                     FullUrl = $"urn:uuid:{Guid.NewGuid()}",
-                    Resource = record.Seal(p),
+                    Resource = record.Seal(p.Resource),
                     Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"Observation/{p.Id}" },
                 })],
             };
@@ -185,8 +184,9 @@ public sealed class FhirServerCrashTests(SesphrSystem system)
 
             for (var i = 0; i < pulses.Count; i++)
             {
-                var version = answered.Entry[i].Response.Etag.Trim('W', '/', '"');
-                Acknowledged.Add(new AcknowledgedWrite(pulses[i].Id, version, values[pulses[i].Id]));
+                var etag = answered.Entry[i].Response?.Etag ?? throw new InvalidOperationException($"the transaction's answer has no ETag for {pulses[i].Id}");
+                var version = etag.Trim('W', '/', '"');
+                Acknowledged.Add(new AcknowledgedWrite(pulses[i].Id, version, pulses[i].Value));
             }
 
             return true;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using SeSPHR.SystemTests.Driver.Grants;
 using SeSPHR.SystemTests.Driver.Records;
 using SeSPHR.SystemTests.Infrastructure;
@@ -26,8 +26,12 @@ public sealed class PostgresRestartTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _cluster.CreateAsync();
-        _system = new SesphrSystem(new Dictionary<string, string>(), _cluster.AdminConnectionString);
+        await _cluster.InitializeAsync();
+        // The SRS's background sweep of pending kfrags runs every second, so that it meets the outage too.
+        _system = new SesphrSystem(
+            new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["Srs__PendingGrantSweepInterval"] = "00:00:01" },
+            _cluster.AdminConnectionString);
         await _system.InitializeAsync();
     }
 
@@ -75,7 +79,7 @@ public sealed class PostgresRestartTests : IAsyncLifetime
         public static readonly string[] Names = ["fhir-read", "fhir-write", "srs-kdf", "srs-token"];
 
         private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
-        private readonly string _pulseJson = new Hl7.Fhir.Serialization.FhirJsonSerializer().SerializeToString(sealedPulse);
+        private readonly string _pulseJson = new FhirJsonSerializer().SerializeToString(sealedPulse);
         private readonly ConcurrentDictionary<string, int> _last = new();
 
         public ConcurrentBag<string> ServerErrors { get; } = [];

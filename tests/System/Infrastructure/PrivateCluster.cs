@@ -11,7 +11,7 @@ namespace SeSPHR.SystemTests.Infrastructure;
 /// <c>./sesphr test</c> makes the run's shared cluster, so that the test may stop and start it
 /// without disturbing any other test.
 /// </summary>
-public sealed class PrivateCluster : IAsyncDisposable
+public sealed class PrivateCluster : IAsyncLifetime
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "sesphr-pg-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly int _port = FreeLoopbackPort();
@@ -29,7 +29,7 @@ public sealed class PrivateCluster : IAsyncDisposable
     }.ConnectionString;
 
     /// <summary>Makes the cluster, starts it and creates its superuser for password login.</summary>
-    public async Task CreateAsync()
+    public async Task InitializeAsync()
     {
         // The cluster's OS owner (postgres, when the tests run as root) walks into the folder.
         Directory.CreateDirectory(_folder);
@@ -48,7 +48,7 @@ public sealed class PrivateCluster : IAsyncDisposable
     /// <summary>A fast shutdown, as an operator's restart does: open connections are cut.</summary>
     public Task StopAsync() => PgShAsync("pg_stop \"$1/data\"");
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         if (Directory.Exists(_folder))
         {

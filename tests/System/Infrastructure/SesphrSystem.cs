@@ -23,6 +23,7 @@ public sealed class SesphrSystem : IAsyncLifetime
 
     private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
     private readonly string _adminConnectionString;
+    private readonly IReadOnlyDictionary<string, string> _extraSrsSettings;
     private TestDatabase? _fhirDatabase;
     private TestDatabase? _srsDatabase;
 
@@ -37,14 +38,18 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// fixture through its only public constructor.
     /// </summary>
     internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings)
-        : this(extraFhirSettings, TestPostgres.AdminConnectionString)
+        : this(extraFhirSettings, new Dictionary<string, string>(), TestPostgres.AdminConnectionString)
     {
     }
 
-    /// <summary>A system whose databases are in the cluster of <paramref name="adminConnectionString"/> (a test's private cluster).</summary>
-    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings, string adminConnectionString)
+    /// <summary>
+    /// A system whose databases are in the cluster of <paramref name="adminConnectionString"/> (a
+    /// test's private cluster), with extra settings for either server.
+    /// </summary>
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings, IReadOnlyDictionary<string, string> extraSrsSettings, string adminConnectionString)
     {
         _extraFhirSettings = extraFhirSettings;
+        _extraSrsSettings = extraSrsSettings;
         _adminConnectionString = adminConnectionString;
     }
 
@@ -104,6 +109,11 @@ public sealed class SesphrSystem : IAsyncLifetime
         foreach (var (name, value) in _extraFhirSettings)
         {
             fhirEnvironment[name] = value;
+        }
+
+        foreach (var (name, value) in _extraSrsSettings)
+        {
+            srsEnvironment[name] = value;
         }
 
         Srs = new ServerProcess("srs", "Srs", "SeSPHR.Srs", WorkFolder, srsEnvironment);
