@@ -41,6 +41,7 @@ say() { printf 'flood: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 results=${FLOOD_RESULTS:-"$repo/benchmarks/results"}
 if [ "$(id -u)" -eq 0 ]; then
   work=$(mktemp -d /tmp/sesphr-flood.XXXXXX)
@@ -195,9 +196,10 @@ doctor_run() {
   awk -v name="$name" -v requests="$requests" -v non2xx="$non2xx" -v errors="$errors" \
     -v p50="$(result p50_us "$out")" -v p99="$(result p99_us "$out")" -v seconds="$(result duration_us "$out")" \
     -v flood_rate="$flood_rate" -v flood_statuses="$flood_statuses" 'BEGIN {
-      ok = requests - non2xx
-      printf "| %s | %d | %.1f | %d | %.1f%% | %.1f | %.1f | %s | %s |\n", name, requests, requests / (seconds / 1e6), non2xx + errors,
-        100 * ok / (requests > 0 ? requests : 1), p50 / 1000, p99 / 1000, (flood_rate == "" ? "none" : flood_rate), (flood_statuses == "" ? "" : flood_statuses) }' >> "$work/rows.md"
+      success = requests > 0 ? sprintf("%.1f%%", 100 * (requests - non2xx) / requests) : "none finished"
+      latency = requests > 0 ? sprintf("%.1f | %.1f", p50 / 1000, p99 / 1000) : "- | -"
+      printf "| %s | %d | %.1f | %d | %s | %s | %s | %s |\n", name, requests, requests / (seconds / 1e6), non2xx + errors,
+        success, latency, (flood_rate == "" ? "none" : flood_rate), flood_statuses }' >> "$work/rows.md"
   say "$(tail -1 "$work/rows.md")"
   next_offset=$(( offset + requests + DOCTOR_CONNECTIONS ))
 }
@@ -229,12 +231,14 @@ report="$results/flood-anonymous.md"
   echo "Written by \`benchmarks/flood/run.sh\` (replaced by its next run)."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M') UTC; tree: $(cat "$work/tree.txt")"
-  echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, kernel $(uname -r); load before the run $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, kernel $(uname -r); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
   echo "- $("$PGBIN/postgres" --version), $(dotnet --list-runtimes | awk '/^Microsoft.NETCore.App/ { v = $2 } END { print "Microsoft.NETCore.App " v }'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
   echo "- the doctor: $DOCTOR_CONNECTIONS connections for $DURATION s a round, each read of an Observation it never read ($pool new ids, $next_offset used), so every read needs a call to the SRS's /api/reencrypt"
   echo "- the flood: $CONNECTIONS connections without a token to the SRS, in turn POST /api/reencrypt {} (twice), GET /api/accounts/kdf, POST /account/login, POST /connect/token; the SRS's own re-encryption limit"
   echo
-  echo "Latencies are wrk's over all the doctor's answers; a refused read counts as a failure."
+  echo "Latencies are wrk's over all the doctor's answers; a refused read (503) or a socket error counts as"
+  echo "a failure. A read still waiting when its round ends is not counted at all: a round in which the"
+  echo "doctor's reads wait behind the flood shows few reads, or none finished."
   echo
   echo "| run | doctor's reads | reads/s | failed | success | p50 ms | p99 ms | flood calls/s | flood answers (status:count) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
