@@ -1,15 +1,14 @@
--- wrk script: the anonymous flood of benchmarks/flood/run.sh. Each connection sends, in turn, the
--- SRS calls anyone can make without an account: re-encryption with an empty JSON body (twice as
--- often as the others), the KDF settings of an unknown user, a sign-in with a wrong secret and a
--- token request with an unknown client.
+-- wrk script: the anonymous flood of benchmarks/flood/run.sh. Each connection sends, in turn, SRS
+-- calls anyone can make without an account: re-encryption with an empty JSON body (three times in
+-- four), the KDF settings of an unknown user and the signing keys. Not sign-in, registration or
+-- tokens: run.sh raises their per-address limits for its seeder, so a flood of them would measure
+-- limits no deployment has.
 --
 --   wrk -t T -c C -d D -s anonymous.lua http://127.0.0.1:SRS_PORT
 --
 -- done() prints one RESULT line (as benchmarks/load/requests.lua) plus the count of each status.
 
 local json = { ["Content-Type"] = "application/json" }
-local form = { ["Content-Type"] = "application/x-www-form-urlencoded" }
-local zero_secret = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 local threads = {}
 local counter = 0
@@ -25,16 +24,13 @@ statuses = {}
 
 function request()
    calls = calls + 1
-   local user = "nobody-" .. thread_index .. "-" .. calls
-   local kind = calls % 5
-   if kind <= 1 then
-      return wrk.format("POST", "/api/reencrypt", json, "{}")
-   elseif kind == 2 then
-      return wrk.format("GET", "/api/accounts/kdf?username=" .. user, nil, nil)
-   elseif kind == 3 then
-      return wrk.format("POST", "/account/login", json, '{"username":"' .. user .. '","authSecret":"' .. zero_secret .. '"}')
+   local kind = calls % 8
+   if kind == 6 then
+      return wrk.format("GET", "/api/accounts/kdf?username=nobody-" .. thread_index .. "-" .. calls, nil, nil)
+   elseif kind == 7 then
+      return wrk.format("GET", "/.well-known/jwks", nil, nil)
    end
-   return wrk.format("POST", "/connect/token", form, "grant_type=client_credentials&client_id=" .. user .. "&client_secret=x")
+   return wrk.format("POST", "/api/reencrypt", json, "{}")
 end
 
 function response(status, headers, body)

@@ -12,8 +12,8 @@
 # 4. Rounds, side by side so the machine's noise hits both alike: the doctor reads (wrk) ids it has
 #    never read, so every read makes the FhirServer call the SRS's /api/reencrypt (no cfrag to
 #    replay), first alone ("quiet"), then while unauthenticated callers send the SRS
-#    /api/reencrypt with {}, KDF look-ups, sign-ins and token requests as fast as they can
-#    ("flood", anonymous.lua).
+#    /api/reencrypt with {}, KDF look-ups and JWKS requests as fast as they can ("flood",
+#    anonymous.lua; not sign-ins or tokens, whose limits are raised here for the seeder).
 # 5. Writes the report: per round the doctor's success rate, p50 and p99, and what the flood got.
 #
 # Everything goes to 127.0.0.1 only. Settings (environment):
@@ -234,7 +234,7 @@ report="$results/flood-anonymous.md"
   echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, kernel $(uname -r); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
   echo "- $("$PGBIN/postgres" --version), $(dotnet --list-runtimes | awk '/^Microsoft.NETCore.App/ { v = $2 } END { print "Microsoft.NETCore.App " v }'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
   echo "- the doctor: $DOCTOR_CONNECTIONS connections for $DURATION s a round, each read of an Observation it never read ($pool new ids, $next_offset used), so every read needs a call to the SRS's /api/reencrypt"
-  echo "- the flood: $CONNECTIONS connections without a token to the SRS, in turn POST /api/reencrypt {} (twice), GET /api/accounts/kdf, POST /account/login, POST /connect/token; the SRS's own re-encryption limit"
+  echo "- the flood: $CONNECTIONS connections without a token to the SRS, in turn POST /api/reencrypt {} (six in eight), GET /api/accounts/kdf, GET /.well-known/jwks; the SRS's own re-encryption limit"
   echo
   echo "Latencies are wrk's over all the doctor's answers; a refused read (503) or a socket error counts as"
   echo "a failure. A read still waiting when its round ends is not counted at all: a round in which the"
