@@ -16,24 +16,27 @@ public static class TestPostgres
                 "SESPHR_TEST_PG is not set: run the tests with ./sesphr test, or point SESPHR_TEST_PG at a " +
                 "PostgreSQL superuser connection string (e.g. Host=127.0.0.1;Port=5432;Username=postgres;Password=...).");
 
-    public static async Task<TestDatabase> CreateDatabaseAsync(string purpose)
+    public static Task<TestDatabase> CreateDatabaseAsync(string purpose) => CreateDatabaseAsync(purpose, AdminConnectionString);
+
+    /// <summary>A database in the cluster of <paramref name="adminConnectionString"/> (a test's private cluster).</summary>
+    public static async Task<TestDatabase> CreateDatabaseAsync(string purpose, string adminConnectionString)
     {
         var tag = new string(purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
         var name = $"t_{tag}_{Guid.NewGuid():N}";
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync();
         await using (var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection))
         {
             await command.ExecuteNonQueryAsync();
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name };
-        return new TestDatabase(name, builder.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name };
+        return new TestDatabase(name, builder.ConnectionString, adminConnectionString);
     }
 }
 
 /// <summary>A database of its own for one test class; dropped when the class is done.</summary>
-public sealed class TestDatabase(string name, string connectionString) : IAsyncDisposable
+public sealed class TestDatabase(string name, string connectionString, string adminConnectionString) : IAsyncDisposable
 {
     public string Name { get; } = name;
 
@@ -51,7 +54,7 @@ public sealed class TestDatabase(string name, string connectionString) : IAsyncD
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(TestPostgres.AdminConnectionString);
+        await using var connection = new NpgsqlConnection(adminConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync();

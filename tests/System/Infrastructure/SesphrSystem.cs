@@ -22,6 +22,8 @@ public sealed class SesphrSystem : IAsyncLifetime
         new[] { "Login", "LoginPerUsername", "Registration", "Token" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
 
     private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
+    private readonly string _adminConnectionString;
+    private readonly IReadOnlyDictionary<string, string> _extraSrsSettings;
     private TestDatabase? _fhirDatabase;
     private TestDatabase? _srsDatabase;
 
@@ -35,7 +37,21 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// of the harness's own (a test build, e.g. with the Consent check off). Internal: xunit builds a
     /// fixture through its only public constructor.
     /// </summary>
-    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings) => _extraFhirSettings = extraFhirSettings;
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings)
+        : this(extraFhirSettings, new Dictionary<string, string>(), TestPostgres.AdminConnectionString)
+    {
+    }
+
+    /// <summary>
+    /// A system whose databases are in the cluster of <paramref name="adminConnectionString"/> (a
+    /// test's private cluster), with extra settings for either server.
+    /// </summary>
+    internal SesphrSystem(IReadOnlyDictionary<string, string> extraFhirSettings, IReadOnlyDictionary<string, string> extraSrsSettings, string adminConnectionString)
+    {
+        _extraFhirSettings = extraFhirSettings;
+        _extraSrsSettings = extraSrsSettings;
+        _adminConnectionString = adminConnectionString;
+    }
 
     /// <summary>The FhirServer settings this system added to the harness's own.</summary>
     public IReadOnlyDictionary<string, string> ExtraFhirSettings => _extraFhirSettings;
@@ -70,8 +86,8 @@ public sealed class SesphrSystem : IAsyncLifetime
             File.SetUnixFileMode(srsData.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir");
-        _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs");
+        _fhirDatabase = await TestPostgres.CreateDatabaseAsync("sys_fhir", _adminConnectionString);
+        _srsDatabase = await TestPostgres.CreateDatabaseAsync("sys_srs", _adminConnectionString);
         ServiceSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var serviceSecret = ServiceSecret;
 
@@ -95,6 +111,11 @@ public sealed class SesphrSystem : IAsyncLifetime
         foreach (var (name, value) in _extraFhirSettings)
         {
             fhirEnvironment[name] = value;
+        }
+
+        foreach (var (name, value) in _extraSrsSettings)
+        {
+            srsEnvironment[name] = value;
         }
 
         Srs = new ServerProcess("srs", "Srs", "SeSPHR.Srs", WorkFolder, srsEnvironment);

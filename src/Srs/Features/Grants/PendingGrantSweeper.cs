@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using SeSPHR.Srs.Security;
 using SeSPHR.Srs.Storage;
 
 namespace SeSPHR.Srs.Features.Grants;
@@ -36,9 +37,10 @@ public sealed partial class PendingGrantSweeper(
                 if (deleted > 0)
                     LogSwept(logger, deleted);
             }
-            catch (DbException ex)
+            catch (Exception ex) when (ex is DbException || DatabaseUnavailableHandler.IsUnavailable(ex))
             {
-                // The database is down or not yet set up: try again at the next tick rather than stop the host.
+                // The database is down or not yet set up: try again at the next tick rather than stop the
+                // host. EF's retrying strategy wraps the Npgsql failure in an InvalidOperationException.
                 LogSweepFailed(logger, ex.GetType().Name);
             }
         }
