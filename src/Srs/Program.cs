@@ -17,6 +17,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 builder.Services.AddSrsOptions(builder.Configuration);
 builder.Services.AddSrsStorage(connectionString);
 builder.Services.AddSrsProblems();
+builder.Services.AddStorableInput();
 builder.Services.AddSrsRateLimits(builder.Configuration);
 builder.Services.AddSrsOAuth();
 builder.Services.AddSrsAuthorization();
@@ -32,9 +33,14 @@ app.UseHealthChecks("/healthz");
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
-app.UseRateLimiter();
-app.UseAuthentication();
+// Each policy authenticates its own bearer scheme here, so a call without a valid token is refused
+// (401) before any limiter, and the limiters key authenticated endpoints on the validated caller.
 app.UseAuthorization();
+app.UseRateLimiter();
+app.UseStorableInput();
+// The OAuth server handles /connect/* here: after the per-address limits, so a flood of guessed
+// client secrets or codes spends its sender's own bucket before any secret is checked.
+app.UseAuthentication();
 
 app.MapOpenApi();
 app.MapAccounts();

@@ -1,18 +1,29 @@
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 
 namespace SeSPHR.Srs.Security;
 
 /// <summary>
-/// Fixed-window limits per client address on login, registration/enrolment and the token endpoint,
-/// and per username on login, so guessing at authentication secrets or filling the directory is
-/// slow. Configured under <c>Srs:RateLimits:{Login|LoginPerUsername|Registration|Token}</c>
-/// (<c>PermitLimit</c>, <c>WindowSeconds</c>). A refused request gets 429 problem+json.
+/// The SRS's rate limits, fixed windows of <c>Srs:RateLimits:{name}</c> (<c>PermitLimit</c>,
+/// <c>WindowSeconds</c>). Anonymous endpoints are limited per client address: login, registration
+/// and enrolment, the key-derivation settings, and the OAuth endpoints (authorize, token), which run
+/// before any secret is checked. Every call authenticated as a user is limited per user (the
+/// validated <c>sub</c>), after authorization: a call without a valid token is refused with 401
+/// before it reaches a limiter, so it never spends a caller's permits. The FhirServer's
+/// re-encryption calls have their own bucket per validated client (<c>GrantsModule</c>).
+/// Sign-in attempts per username are <see cref="SignInThrottle"/>'s. A refused request gets 429
+/// problem+json with <c>Retry-After</c>.
 /// </summary>
 public static class SrsRateLimits
 {
     public const string Login = "login";
     public const string Registration = "registration";
     public const string Token = "token";
+    public const string Authorize = "authorize";
+    public const string Kdf = "kdf";
+
+    /// <summary>The global limit per signed-in user (configuration name <c>Caller</c>).</summary>
+    public const string Caller = "caller";
 
     public sealed class Limit
     {
@@ -39,9 +50,12 @@ public static class SrsRateLimits
         var login = Read("Login", 20);
         var registration = Read("Registration", 10);
         var token = Read("Token", 60);
-        var perUsername = Read("LoginPerUsername", 5);
+        var authorize = Read("Authorize", 60);
+        var kdf = Read("Kdf", 60);
+        var caller = Read("Caller", 600);
 
-        services.AddSingleton(new LoginAttemptLimiter(perUsername.ToOptions()));
+        services.AddSingleton(configuration.GetSection("Srs:SignInThrottle").Get<SignInThrottleOptions>() ?? new SignInThrottleOptions());
+        services.AddSingleton<SignInThrottle>();
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -50,37 +64,38 @@ public static class SrsRateLimits
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 await TooManyRequests(context.HttpContext);
             };
-            options.AddPolicy(Login, http => PerAddress(http, login));
-            options.AddPolicy(Registration, http => PerAddress(http, registration));
-            options.AddPolicy(Token, http => PerAddress(http, token));
+            options.AddPolicy(Login, http => PerAddress(Login, http, login));
+            options.AddPolicy(Registration, http => PerAddress(Registration, http, registration));
+            options.AddPolicy(Token, http => PerAddress(Token, http, token));
+            options.AddPolicy(Authorize, http => PerAddress(Authorize, http, authorize));
+            options.AddPolicy(Kdf, http => PerAddress(Kdf, http, kdf));
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => UserOf(http) is { } user
+                ? RateLimitPartition.GetFixedWindowLimiter($"{Caller}:{user}", _ => caller.ToOptions())
+                : RateLimitPartition.GetNoLimiter(string.Empty));
         });
         return services;
     }
 
-    public static async Task TooManyRequests(HttpContext http)
+    /// <summary>
+    /// The user an authenticated call is made for (<c>sub</c>, a user id), whose calls share one
+    /// window on every endpoint; null for an anonymous call (limited per address by its endpoint's
+    /// policy) and for the FhirServer's service token (its <c>sub</c> is its client id), whose
+    /// re-encryption calls have their own bucket.
+    /// </summary>
+    public static string? UserOf(HttpContext http) =>
+        http?.User.Identity?.IsAuthenticated == true && Guid.TryParse(http.User.FindFirstValue("sub"), out var user) ? user.ToString() : null;
+
+    /// <summary>The client address as this process sees it (the connection's peer).</summary>
+    public static string AddressOf(HttpContext http) =>
+        http?.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    public static async Task TooManyRequests(HttpContext http, TimeSpan? retryAfter = null)
     {
         ArgumentNullException.ThrowIfNull(http);
-        http.Response.Headers.RetryAfter = "60";
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(60)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await Problems.Of(StatusCodes.Status429TooManyRequests, "Too many requests; try again later.").ExecuteAsync(http);
     }
 
-    private static RateLimitPartition<string> PerAddress(HttpContext http, Limit limit) =>
-        RateLimitPartition.GetFixedWindowLimiter(
-            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            _ => limit.ToOptions());
-}
-
-/// <summary>Login attempts per username, counted before the secret is checked.</summary>
-public sealed class LoginAttemptLimiter(FixedWindowRateLimiterOptions options) : IDisposable
-{
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(
-        username => RateLimitPartition.GetFixedWindowLimiter(username, _ => options));
-
-    public bool TryAcquire(string username)
-    {
-        using var lease = _limiter.AttemptAcquire(username);
-        return lease.IsAcquired;
-    }
-
-    public void Dispose() => _limiter.Dispose();
+    private static RateLimitPartition<string> PerAddress(string policy, HttpContext http, Limit limit) =>
+        RateLimitPartition.GetFixedWindowLimiter($"{policy}:{AddressOf(http)}", _ => limit.ToOptions());
 }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace SeSPHR.Srs.Tests.Infrastructure;
@@ -12,6 +15,12 @@ namespace SeSPHR.Srs.Tests.Infrastructure;
 public sealed class SrsHost : WebApplicationFactory<Program>
 {
     public const string FhirServiceSecret = "test-fhir-service-secret-0123456789";
+
+    /// <summary>
+    /// The test server has no sockets, so no client address: a request names the address the SRS
+    /// should see in this header, read by a middleware at the very front of the pipeline (tests only).
+    /// </summary>
+    public const string ClientAddressHeader = "X-Test-Client-Address";
 
     private readonly string _connectionString;
     private readonly IReadOnlyDictionary<string, string?> _settings;
@@ -29,6 +38,14 @@ public sealed class SrsHost : WebApplicationFactory<Program>
 
     public string EnrolmentCodeFile => Path.Combine(DataDirectory, "enrolment-code");
 
+    /// <summary>A client whose requests come from <paramref name="address"/> as the SRS sees it.</summary>
+    public HttpClient ClientAt(string address, HttpClient? client = null)
+    {
+        client ??= CreateClient();
+        client.DefaultRequestHeaders.Add(ClientAddressHeader, address);
+        return client;
+    }
+
     /// <summary>A client that keeps cookies and does not follow redirects (the flows read them).</summary>
     public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
@@ -38,11 +55,27 @@ public sealed class SrsHost : WebApplicationFactory<Program>
         builder.UseSetting("Srs:DataDirectory", DataDirectory);
         builder.UseSetting("Srs:FhirServiceSecret", FhirServiceSecret);
         builder.UseSetting("Srs:FhirBaseUrl", "http://fhir.test/fhir");
-        foreach (var limit in new[] { "Login", "LoginPerUsername", "Registration", "Token" })
+        foreach (var limit in new[] { "Login", "Registration", "Token", "Authorize", "Kdf", "Caller" })
             builder.UseSetting($"Srs:RateLimits:{limit}:PermitLimit", "10000");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFromHeader>());
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Log)));
+    }
+
+    private sealed class ClientAddressFromHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress = IPAddress.TryParse(context.Request.Headers[ClientAddressHeader], out var address)
+                    ? address
+                    : IPAddress.Loopback;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider

@@ -28,7 +28,7 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/api/accounts").WithTags("Accounts");
-        accounts.MapGet("/kdf", Kdf).AllowAnonymous();
+        accounts.MapGet("/kdf", Kdf).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Kdf);
         accounts.MapPost("/", Register).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration);
         accounts.MapPost("/{userId:guid}/approval", (Guid userId, SrsDbContext db, CancellationToken ct) =>
             SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
@@ -153,13 +153,25 @@ public static class AccountEndpoints
             ? TypedResults.Ok(DirectoryEntryResponse.From(account))
             : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
 
+    /// <summary>
+    /// Finds users by the exact username or <c>fhirUser</c> a caller typed, or lists a role: any
+    /// signed-in user may list the professional roles (to find a doctor to grant), only an admin
+    /// may list patients and related persons, so no account can enumerate the patients.
+    /// </summary>
     private static async Task<Results<Ok<DirectoryEntryResponse[]>, ProblemHttpResult>> Search(
-        string? fhirUser, string? role, SrsDbContext db, CancellationToken cancellationToken)
+        string? username, string? fhirUser, string? role, ClaimsPrincipal user, SrsDbContext db, CancellationToken cancellationToken)
     {
-        if ((fhirUser is null) == (role is null))
-            return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of fhirUser or role.");
+        if (new[] { username, fhirUser, role }.Count(criterion => criterion is not null) != 1)
+            return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of username, fhirUser or role.");
+        if (role is not null && !Roles.IsKnown(role))
+            return Problems.Of(StatusCodes.Status400BadRequest, "role is not one of patient, practitioner, related-person, insurer, pharmacist, researcher, admin.");
+        if (role is not null && !Roles.IsListable(role)
+            && await db.Accounts.AsNoTracking().Where(a => a.Id == UserIdOf(user)).Select(a => a.Role).SingleOrDefaultAsync(cancellationToken) != Roles.Admin)
+            return Problems.Of(StatusCodes.Status403Forbidden, "Only an admin may list this role; find a user by their exact username or fhirUser.");
         var query = db.Accounts.AsNoTracking();
-        query = fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser) : query.Where(a => a.Role == role);
+        query = username is not null ? query.Where(a => a.Username == username)
+            : fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser)
+            : query.Where(a => a.Role == role);
         var found = await query.OrderBy(a => a.Username).Take(500).ToListAsync(cancellationToken);
         return TypedResults.Ok(found.Select(DirectoryEntryResponse.From).ToArray());
     }

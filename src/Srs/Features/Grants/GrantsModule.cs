@@ -11,7 +11,7 @@ namespace SeSPHR.Srs.Features.Grants;
 /// <summary>Wiring of the grant feature: kfrag upload, Consent reconciliation, re-encryption.</summary>
 public static class GrantsModule
 {
-    /// <summary>Rate-limiting policy of <c>POST /api/reencrypt</c>, a token bucket per calling client.</summary>
+    /// <summary>Rate-limiting policy of <c>POST /api/reencrypt</c>, a token bucket per validated calling client.</summary>
     public const string ReencryptRateLimit = "srs-reencrypt";
 
     /// <summary>
@@ -43,7 +43,9 @@ public static class GrantsModule
         services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(ReencryptRateLimit, context =>
         {
             var perSecond = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<GrantOptions>>().Value.ReencryptRequestsPerSecond);
-            var caller = context.User.FindFirstValue("client_id") ?? context.User.FindFirstValue("sub") ?? "anonymous";
+            // Authorization ran first (Program.cs), so the claim is a validated client's; an endpoint
+            // that let an unauthenticated call this far would limit it by address, apart from every client.
+            var caller = context.User.FindFirstValue("client_id") is { } client ? "client:" + client : "address:" + SrsRateLimits.AddressOf(context);
             return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = 2 * perSecond,

@@ -93,7 +93,7 @@ public static class OAuthSetup
         app.MapPost("/account/login", LoginEndpoint.LoginAsync)
             .AllowAnonymous().RequireRateLimiting(SrsRateLimits.Login).WithTags("Login");
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.AuthorizeAsync)
-            .AllowAnonymous().ExcludeFromDescription();
+            .AllowAnonymous().RequireRateLimiting(SrsRateLimits.Authorize).ExcludeFromDescription();
         app.MapPost("/connect/token", TokenEndpoint.ExchangeAsync)
             .AllowAnonymous().RequireRateLimiting(SrsRateLimits.Token).ExcludeFromDescription();
         app.MapPost("/api/clients", ClientRegistration.RegisterAsync)
