@@ -17,8 +17,9 @@ namespace SeSPHR.Srs.Security;
 /// </summary>
 /// <remarks>
 /// The counters live in this process's memory: they restart with the SRS and are not shared
-/// between SRS processes. At most <see cref="SignInThrottleOptions.MaxPairs"/> pairs are kept;
-/// beyond that, pairs whose delay has passed are forgotten first.
+/// between SRS processes. A pair idle for <see cref="SignInThrottleOptions.ForgetAfter"/> starts
+/// afresh; when <see cref="SignInThrottleOptions.MaxPairs"/> pairs are held, those idle that long
+/// are dropped.
 /// </remarks>
 public sealed class SignInThrottle(SignInThrottleOptions options, TimeProvider clock)
 {
@@ -46,6 +47,9 @@ public sealed class SignInThrottle(SignInThrottleOptions options, TimeProvider c
                 return false;
             }
 
+            // A pair left alone long enough starts afresh: the owner who mistyped last month is not slowed today.
+            if (now >= pair.NextAttemptAt + options.ForgetAfter)
+                pair.Attempts = 0;
             pair.Attempts++;
             var free = underAttack ? 0 : options.FreeAttempts;
             pair.NextAttemptAt = pair.Attempts <= free ? now : now + Delay(pair.Attempts - free);
@@ -92,7 +96,7 @@ public sealed class SignInThrottle(SignInThrottleOptions options, TimeProvider c
             return;
         foreach (var (key, pair) in _pairs)
         {
-            if (pair.NextAttemptAt + options.MaxDelay <= now)
+            if (pair.NextAttemptAt + options.ForgetAfter <= now)
                 _pairs.TryRemove(new KeyValuePair<(string, string), Pair>(key, pair));
         }
 
@@ -120,8 +124,8 @@ public sealed class SignInThrottle(SignInThrottleOptions options, TimeProvider c
 
 /// <summary>
 /// Settings of <see cref="SignInThrottle"/> under <c>Srs:SignInThrottle</c>: free attempts per
-/// (username, address) pair, the first delay and its ceiling, and the per-username ceiling of
-/// failures within its window past which no pair has free attempts.
+/// (username, address) pair, the first delay and its ceiling, the per-username ceiling of failures
+/// within its window past which no pair has free attempts, and when an idle pair is forgotten.
 /// </summary>
 public sealed class SignInThrottleOptions
 {
@@ -134,6 +138,9 @@ public sealed class SignInThrottleOptions
     public int UsernameCeiling { get; set; } = 50;
 
     public TimeSpan UsernameWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long after its last allowed attempt a pair is forgotten (starts afresh).</summary>
+    public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromDays(1);
 
     public int MaxPairs { get; set; } = 100_000;
 }

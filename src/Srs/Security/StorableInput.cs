@@ -5,7 +5,8 @@ namespace SeSPHR.Srs.Security;
 
 /// <summary>
 /// One rule for every string the SRS accepts: no NUL (PostgreSQL's text cannot hold it), no lone
-/// surrogate (not encodable as UTF-8), and no longer than the largest field of its kind. It is
+/// surrogate (not encodable as UTF-8; in a URL or form, bytes that were not UTF-8), and no longer
+/// than the largest field of its kind. It is
 /// checked where strings enter, not per endpoint: the path, every query and form value (the OAuth
 /// endpoints read forms before any endpoint runs) by <see cref="UseStorableInput"/>, and every
 /// string of a JSON body by the serializer's string converter. A refused request gets 400
@@ -57,10 +58,15 @@ public static class StorableInput
             await Problems.Of(StatusCodes.Status400BadRequest, Refusal).ExecuteAsync(http);
         });
 
+    // A URL or form value is percent-encoded UTF-8; bytes that are not UTF-8 (such as an encoded
+    // lone surrogate) decode to U+FFFD, which no identifier, secret or token of the SRS holds.
+    private static bool IsUrlValue(string? value) =>
+        IsStorable(value, MaxUrlValueLength) && value?.Contains('\uFFFD', StringComparison.Ordinal) != true;
+
     private static async Task<bool> IsStorableAsync(HttpRequest request)
     {
-        if (!IsStorable(request.Path.Value, MaxUrlValueLength)
-            || !request.Query.All(pair => IsStorable(pair.Key, MaxUrlValueLength) && pair.Value.All(v => IsStorable(v, MaxUrlValueLength))))
+        if (!IsUrlValue(request.Path.Value)
+            || !request.Query.All(pair => IsUrlValue(pair.Key) && pair.Value.All(IsUrlValue)))
             return false;
         if (!request.HasFormContentType)
             return true;
@@ -74,7 +80,7 @@ public static class StorableInput
             return false;
         }
 
-        return form.All(pair => IsStorable(pair.Key, MaxUrlValueLength) && pair.Value.All(v => IsStorable(v, MaxUrlValueLength)));
+        return form.All(pair => IsUrlValue(pair.Key) && pair.Value.All(IsUrlValue));
     }
 
     /// <summary>Reads JSON strings as the default does, and refuses one that <see cref="IsStorable"/> refuses as malformed JSON (400).</summary>

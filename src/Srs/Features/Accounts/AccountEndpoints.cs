@@ -55,8 +55,8 @@ public static class AccountEndpoints
     private static async Task<Results<Ok<KdfResponse>, ProblemHttpResult>> Kdf(
         string? username, SrsDbContext db, ServerKeyStore keys, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(username) || username.Length > 64)
-            return Problems.Of(StatusCodes.Status400BadRequest, "username is required (at most 64 characters).");
+        if (!RegistrationValidator.IsUsername(username))
+            return Problems.Of(StatusCodes.Status400BadRequest, "username is required: 3 to 64 characters, lowercase letters, digits, '.', '_' or '-'.");
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Username == username, cancellationToken);
         if (account is not null)
             return TypedResults.Ok(new KdfResponse(
@@ -163,6 +163,10 @@ public static class AccountEndpoints
     {
         if (new[] { username, fhirUser, role }.Count(criterion => criterion is not null) != 1)
             return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of username, fhirUser or role.");
+        if (username is not null && !RegistrationValidator.IsUsername(username))
+            return Problems.Of(StatusCodes.Status400BadRequest, "username must be 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'.");
+        if (fhirUser is not null && !RegistrationValidator.IsFhirUser(fhirUser))
+            return Problems.Of(StatusCodes.Status400BadRequest, "fhirUser must be a relative reference such as Practitioner/doc.");
         if (role is not null && !Roles.IsKnown(role))
             return Problems.Of(StatusCodes.Status400BadRequest, "role is not one of patient, practitioner, related-person, insurer, pharmacist, researcher, admin.");
         if (role is not null && !Roles.IsListable(role)

@@ -29,8 +29,7 @@ public static class LoginEndpoint
         CancellationToken cancellationToken)
     {
         var secret = RegistrationValidator.Decode(request.AuthSecret);
-        if (string.IsNullOrEmpty(request.Username) || request.Username.Length > 64 ||
-            secret is not { Length: PasswordMasterKey.AuthenticationSecretSize })
+        if (!RegistrationValidator.IsUsername(request.Username) || secret is not { Length: PasswordMasterKey.AuthenticationSecretSize })
             return Problems.Of(StatusCodes.Status400BadRequest, "username and authSecret (32 bytes of base64) are required.");
         var address = SrsRateLimits.AddressOf(http);
         if (!throttle.TryAttempt(request.Username, address, out var retryAfter))
