@@ -33,14 +33,14 @@ app.UseHealthChecks("/healthz");
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
-// Each policy authenticates its own bearer scheme here, so a call without a valid token is refused
-// (401) before any limiter, and the limiters key authenticated endpoints on the validated caller.
-app.UseAuthorization();
-app.UseRateLimiter();
+// Anonymous endpoints per address before authentication, where the OAuth server checks client
+// secrets and codes; callers after authorization, keyed on what their token proved, so a call
+// without a valid token is refused (401) before it can spend anyone's permits.
+app.UseAddressRateLimits();
 app.UseStorableInput();
-// The OAuth server handles /connect/* here: after the per-address limits, so a flood of guessed
-// client secrets or codes spends its sender's own bucket before any secret is checked.
 app.UseAuthentication();
+app.UseAuthorization();
+app.UseCallerRateLimits();
 
 app.MapOpenApi();
 app.MapAccounts();

@@ -28,8 +28,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/api/accounts").WithTags("Accounts");
-        accounts.MapGet("/kdf", Kdf).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Kdf);
-        accounts.MapPost("/", Register).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration);
+        accounts.MapGet("/kdf", Kdf).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Kdf);
+        accounts.MapPost("/", Register).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Registration);
         accounts.MapPost("/{userId:guid}/approval", (Guid userId, SrsDbContext db, CancellationToken ct) =>
             SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
         accounts.MapPost("/{userId:guid}/suspension", (Guid userId, MemberDeparture departure, CancellationToken ct) =>
@@ -40,7 +40,7 @@ public static class AccountEndpoints
         accounts.MapGet("/me", Me).RequireAuthorization(SrsPolicies.SignedIn);
         accounts.MapGet("/me/backup", Backup).RequireAuthorization(SrsPolicies.SignedIn);
 
-        app.MapPost("/api/enrolment", Enrol).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration).WithTags("Accounts");
+        app.MapPost("/api/enrolment", Enrol).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Registration).WithTags("Accounts");
 
         var directory = app.MapGroup("/api/directory").WithTags("Key directory").RequireAuthorization(SrsPolicies.SignedIn);
         directory.MapGet("/users/{userId:guid}", FindUser);

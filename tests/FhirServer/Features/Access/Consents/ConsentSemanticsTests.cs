@@ -284,7 +284,7 @@ public sealed class ConsentSemanticsTests
         // A deny binds the person, whatever key they use.
         var denied = new[]
         {
-            ConsentWith(PermitRole(UserRole.Practitioner).Reads()),
+            ConsentWith(Permit().Reads()),
             ConsentWith(new Consent.provisionComponent { Type = Consent.ConsentProvisionType.Deny, Actor = [Actor(People.Doctor, People.SubstitutedKey)] }),
         };
         Notation.Of(People.Doctor, denied).ShouldBe(Nothing);
