@@ -20,7 +20,12 @@ public sealed class UnstorableInputTests(SrsFixture srs) : IClassFixture<SrsFixt
         foreach (var endpoint in Endpoints.Keys)
         {
             foreach (var value in new[] { "nul", "surrogate", Overlong })
-                data.Add(endpoint, value);
+            {
+                // The server's URL decoder refuses a NUL in the path itself, before any middleware
+                // (Kestrel answers 400; the test server's client throws).
+                if (!(endpoint.EndsWith(" path", StringComparison.Ordinal) && value == "nul"))
+                    data.Add(endpoint, value);
+            }
         }
 
         return data;
@@ -85,7 +90,7 @@ public sealed class UnstorableInputTests(SrsFixture srs) : IClassFixture<SrsFixt
         new(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
 
     private static HttpRequestMessage Form(string path, string form) =>
-        new(HttpMethod.Post, path) { Content = new StringContent(form, Encoding.ASCII, "application/x-www-form-urlencoded") };
+        new(HttpMethod.Post, path) { Content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded") };
 
     // A registration body that would be accepted but for the one bad field (and a code for enrolment).
     private static string Registration(string field, Bad bad)
