@@ -79,6 +79,14 @@ public sealed class UnstorableInputTests(SrsFixture srs) : IClassFixture<SrsFixt
         using var response = await http.SendAsync(request);
 
         var body = await response.Content.ReadAsStringAsync();
+        if (endpoint.StartsWith("token client", StringComparison.Ordinal) && value == "surrogate")
+        {
+            // A form value is not UTF-8-decoded where its bytes are not UTF-8: the client presents
+            // the percent-escapes themselves, a wrong but storable credential (OAuth's invalid_client).
+            response.StatusCode.ShouldBeOneOf(HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized);
+            return;
+        }
+
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body);
         if (!endpoint.StartsWith("token", StringComparison.Ordinal) && !endpoint.StartsWith("authorize", StringComparison.Ordinal))
             response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
