@@ -7,6 +7,7 @@ using SeSPHR.SystemTests.Driver.Grants;
 using SeSPHR.SystemTests.Driver.Reading;
 using SeSPHR.SystemTests.Driver.Records;
 using SeSPHR.SystemTests.Infrastructure;
+using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
 
 namespace SeSPHR.SystemTests.RoleGrants;

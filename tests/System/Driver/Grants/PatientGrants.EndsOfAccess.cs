@@ -1,4 +1,5 @@
 using SeSPHR.Phr.Sections;
+using SeSPHR.SystemTests.Driver.Accounts;
 
 namespace SeSPHR.SystemTests.Driver.Grants;
 
