@@ -244,7 +244,8 @@ start_servers() {
     Srs__DataDirectory="$work/srs-data" \
     Srs__FhirBaseUrl="$fhir_url/fhir" \
     Srs__RateLimits__Login__PermitLimit=10000 \
-    Srs__RateLimits__LoginPerUsername__PermitLimit=10000 \
+    Srs__RateLimits__Authorize__PermitLimit=10000 \
+    Srs__RateLimits__Caller__PermitLimit=1000000 \
     Srs__RateLimits__Registration__PermitLimit=10000 \
     Srs__RateLimits__Token__PermitLimit=10000 \
     Srs__ReencryptRequestsPerSecond=1000000 \

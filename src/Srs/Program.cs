@@ -18,6 +18,7 @@ builder.Services.AddSrsOptions(builder.Configuration);
 builder.Services.AddForwardedProxies(builder.Configuration);
 builder.Services.AddSrsStorage(connectionString);
 builder.Services.AddSrsProblems();
+builder.Services.AddStorableInput();
 builder.Services.AddSrsRateLimits(builder.Configuration);
 builder.Services.AddServerKeys(builder.Configuration);
 builder.Services.AddSrsOAuth();
@@ -35,9 +36,14 @@ app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
-app.UseRateLimiter();
+// Anonymous endpoints per address before authentication, where the OAuth server checks client
+// secrets and codes; callers after authorization, keyed on what their token proved, so a call
+// without a valid token is refused (401) before it can spend anyone's permits.
+app.UseAddressRateLimits();
+app.UseStorableInput();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseCallerRateLimits();
 
 app.MapOpenApi();
 app.MapAccounts();

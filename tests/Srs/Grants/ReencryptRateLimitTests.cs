@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using SeSPHR.Srs.Features.Grants;
+using SeSPHR.Srs.Security;
 
 namespace SeSPHR.Srs.Tests.Grants;
 
@@ -20,10 +21,10 @@ public sealed class ReencryptRateLimitTests
         builder.Services.AddGrants(builder.Configuration);
         // AddGrants expects the SRS's data source (the re-encryption log's writer); never opened here.
         builder.Services.AddSingleton(Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Database=none"));
-        builder.Services.AddRateLimiter(limiter => limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        builder.Services.AddSrsRateLimits(builder.Configuration);
         await using var app = builder.Build();
-        app.UseRateLimiter();
-        app.MapPost("/api/reencrypt", () => Results.Ok()).RequireRateLimiting(GrantsModule.ReencryptRateLimit);
+        app.UseCallerRateLimits();
+        app.MapPost("/api/reencrypt", () => Results.Ok()).WithMetadata(GrantsModule.ReencryptBucket);
         await app.StartAsync();
         using var client = app.GetTestClient();
 

@@ -58,6 +58,35 @@ public sealed class RoleGrantHttpTests(SrsFixture srs) : IClassFixture<SrsFixtur
         unknown.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
     }
 
+    [Fact]
+    public async Task Given_a_stranger_imitating_the_patient_in_a_granted_role_When_the_patient_lists_pending_members_Then_username_fingerprint_and_registration_time_are_shown_and_the_fhirUser_is_marked_self_chosen()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var patient = await SrsFlows.RegisterAsync(srs.Host.CreateClient(), SrsFixture.Unique("pat"), "patient", "Patient/" + id);
+        using var asPatient = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, patient, PatientScope)).AccessToken);
+        using var asFhirServer = SrsFlows.WithBearer(srs.Host, (await SrsFlows.ReadTokenAsync(
+            await SrsFlows.ClientSecretAsync(srs.Host.CreateClient(), "sesphr-fhir", SrsHost.FhirServiceSecret, "srs.revoke"))).AccessToken);
+        var consent = "c" + Guid.NewGuid().ToString("N");
+        await SrsFlows.ExpectAsync(await asFhirServer.PutAsJsonAsync($"/api/consents/{consent}/grants", new
+        {
+            patient = "Patient/" + id,
+            grants = new[] { new { role = "related-person", section = "vitals", actions = new[] { "read" }, start = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O") } },
+        }), HttpStatusCode.OK);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+        var stranger = await SrsFlows.RegisterAsync(srs.Host.CreateClient(), SrsFixture.Unique("rel"), "related-person", "RelatedPerson/" + id);
+
+        var pending = await asPatient.GetFromJsonAsync<JsonElement[]>("/api/grants/pending-members");
+
+        var listed = pending!.Single(p => p.GetProperty("userId").GetGuid() == stranger.UserId);
+        listed.GetProperty("username").GetString().ShouldBe(stranger.Username);
+        listed.GetProperty("fingerprint").GetString().ShouldBe(stranger.Fingerprint);
+        listed.GetProperty("registeredAt").GetDateTimeOffset().ShouldBeGreaterThan(before);
+        listed.TryGetProperty("fhirUser", out _).ShouldBeFalse("the self-chosen fhirUser must not look like a checked one");
+        var selfChosen = listed.GetProperty("selfChosen");
+        selfChosen.GetProperty("fhirUser").GetString().ShouldBe("RelatedPerson/" + id);
+        selfChosen.GetProperty("resemblesYours").GetBoolean().ShouldBeTrue();
+    }
+
     private async Task<SeSPHR.Srs.Tests.Infrastructure.TestUser> ApprovedAsync(string role, string fhirType)
     {
         var user = await SrsFlows.RegisterAsync(srs.Host.CreateClient(), SrsFixture.Unique(role[..3]), role, $"{fhirType}/{Guid.NewGuid():N}");

@@ -19,7 +19,7 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// alone signs in eight users); the SRS's own limits are for the internet.
     /// </summary>
     private static readonly Dictionary<string, string> RelaxedRateLimits =
-        new[] { "Login", "LoginPerUsername", "Registration", "Token" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
+        new[] { "Login", "Registration", "Token", "Authorize", "Kdf", "Caller" }.ToDictionary(name => $"Srs__RateLimits__{name}__PermitLimit", _ => "10000");
 
     private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
     private readonly string _adminConnectionString;

@@ -54,11 +54,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         listed.Fingerprint.ShouldBe(Hex(late.Keys.Fingerprint));
         listed.Sections.ShouldBe(["vitals"]);
 
-        // Past the FhirServer's policy (the role is granted), but the SRS has no kfrag for them.
-        var served = await late.Fhir.ReadAsync("Observation", old.Id!);
-        served.Status.ShouldBe(HttpStatusCode.OK, "the role grant should let every member past the FhirServer's policy check");
-        ServedResource.HasCfrag(served.Resource!).ShouldBeFalse("a pending member received a cfrag");
-        ServedResource.HasEnvelope(served.Resource!).ShouldBeFalse("a refused envelope should leave the response");
+        // Not past the FhirServer's policy until approved (the role alone admits nobody), and the SRS has no kfrag for them.
+        (await late.Fhir.ReadAsync("Observation", old.Id!)).Status.ShouldNotBe(HttpStatusCode.OK, "a pending member saw the vital sign before approval");
         (await ReencryptDirectlyAsync(late, patient, (await patient.Fhir.ReadAsync("Observation", old.Id!)).Resource!))
             .ShouldBe(["no-grant"]);
         (await SrsKfragRows.OfGranteeAsync(system, late.RequireUserId)).ShouldBeEmpty();

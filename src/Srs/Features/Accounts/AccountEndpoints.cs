@@ -28,8 +28,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/api/accounts").WithTags("Accounts");
-        accounts.MapGet("/kdf", Kdf).AllowAnonymous();
-        accounts.MapPost("/", Register).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration);
+        accounts.MapGet("/kdf", Kdf).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Kdf);
+        accounts.MapPost("/", Register).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Registration);
         accounts.MapPost("/{userId:guid}/approval", (Guid userId, SrsDbContext db, CancellationToken ct) =>
             SetStatus(userId, AccountStatus.Active, db, ct)).RequireAuthorization(SrsPolicies.Admin);
         accounts.MapPost("/{userId:guid}/suspension", (Guid userId, MemberDeparture departure, CancellationToken ct) =>
@@ -40,7 +40,7 @@ public static class AccountEndpoints
         accounts.MapGet("/me", Me).RequireAuthorization(SrsPolicies.SignedIn);
         accounts.MapGet("/me/backup", Backup).RequireAuthorization(SrsPolicies.SignedIn);
 
-        app.MapPost("/api/enrolment", Enrol).AllowAnonymous().RequireRateLimiting(SrsRateLimits.Registration).WithTags("Accounts");
+        app.MapPost("/api/enrolment", Enrol).AllowAnonymous().RequireAddressLimit(SrsRateLimits.Registration).WithTags("Accounts");
 
         var directory = app.MapGroup("/api/directory").WithTags("Key directory").RequireAuthorization(SrsPolicies.SignedIn);
         directory.MapGet("/users/{userId:guid}", FindUser);
@@ -55,8 +55,8 @@ public static class AccountEndpoints
     private static async Task<Results<Ok<KdfResponse>, ProblemHttpResult>> Kdf(
         string? username, SrsDbContext db, ServerKeyStore keys, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(username) || username.Length > 64)
-            return Problems.Of(StatusCodes.Status400BadRequest, "username is required (at most 64 characters).");
+        if (!RegistrationValidator.IsUsername(username))
+            return Problems.Of(StatusCodes.Status400BadRequest, "username is required: 3 to 64 characters, lowercase letters, digits, '.', '_' or '-'.");
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Username == username, cancellationToken);
         if (account is not null)
             return TypedResults.Ok(new KdfResponse(
@@ -153,13 +153,29 @@ public static class AccountEndpoints
             ? TypedResults.Ok(DirectoryEntryResponse.From(account))
             : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
 
+    /// <summary>
+    /// Finds users by the exact username or <c>fhirUser</c> a caller typed, or lists a role: any
+    /// signed-in user may list the professional roles (to find a doctor to grant), only an admin
+    /// may list patients and related persons, so no account can enumerate the patients.
+    /// </summary>
     private static async Task<Results<Ok<DirectoryEntryResponse[]>, ProblemHttpResult>> Search(
-        string? fhirUser, string? role, SrsDbContext db, CancellationToken cancellationToken)
+        string? username, string? fhirUser, string? role, ClaimsPrincipal user, SrsDbContext db, CancellationToken cancellationToken)
     {
-        if ((fhirUser is null) == (role is null))
-            return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of fhirUser or role.");
+        if (new[] { username, fhirUser, role }.Count(criterion => criterion is not null) != 1)
+            return Problems.Of(StatusCodes.Status400BadRequest, "Give exactly one of username, fhirUser or role.");
+        if (username is not null && !RegistrationValidator.IsUsername(username))
+            return Problems.Of(StatusCodes.Status400BadRequest, "username must be 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'.");
+        if (fhirUser is not null && !RegistrationValidator.IsFhirUser(fhirUser))
+            return Problems.Of(StatusCodes.Status400BadRequest, "fhirUser must be a relative reference such as Practitioner/doc.");
+        if (role is not null && !Roles.IsKnown(role))
+            return Problems.Of(StatusCodes.Status400BadRequest, "role is not one of patient, practitioner, related-person, insurer, pharmacist, researcher, admin.");
+        if (role is not null && !Roles.IsListable(role)
+            && await db.Accounts.AsNoTracking().Where(a => a.Id == UserIdOf(user)).Select(a => a.Role).SingleOrDefaultAsync(cancellationToken) != Roles.Admin)
+            return Problems.Of(StatusCodes.Status403Forbidden, "Only an admin may list this role; find a user by their exact username or fhirUser.");
         var query = db.Accounts.AsNoTracking();
-        query = fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser) : query.Where(a => a.Role == role);
+        query = username is not null ? query.Where(a => a.Username == username)
+            : fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser)
+            : query.Where(a => a.Role == role);
         var found = await query.OrderBy(a => a.Username).Take(500).ToListAsync(cancellationToken);
         return TypedResults.Ok(found.Select(DirectoryEntryResponse.From).ToArray());
     }

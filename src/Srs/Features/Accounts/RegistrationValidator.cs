@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using FluentValidation;
 using SeSPHR.Crypto.Passwords;
@@ -51,6 +52,12 @@ public sealed partial class RegistrationValidator : AbstractValidator<Registrati
             .WithName("wrappedBackup")
             .WithMessage("wrappedBackup was not wrapped with the kdf settings sent.");
     }
+
+    /// <summary>Whether <paramref name="username"/> has the shape every username has (so a look-up by anything else is refused, not tried).</summary>
+    public static bool IsUsername([NotNullWhen(true)] string? username) => username is not null && UsernameShape().IsMatch(username);
+
+    /// <summary>Whether <paramref name="fhirUser"/> has the shape every account's <c>fhirUser</c> has.</summary>
+    public static bool IsFhirUser([NotNullWhen(true)] string? fhirUser) => fhirUser is not null && FhirUserShape().IsMatch(fhirUser);
 
     public static byte[]? Decode(string? base64)
     {

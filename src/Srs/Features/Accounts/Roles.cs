@@ -30,6 +30,13 @@ public static class Roles
     /// <summary>Practitioners, insurers, pharmacists and researchers wait for an admin.</summary>
     public static bool NeedsApproval(string role) => role is Practitioner or Insurer or Pharmacist or Researcher;
 
+    /// <summary>
+    /// Roles any signed-in user may list in the directory: the professional ones a patient grants
+    /// to. Patients and related persons are found only by exact username or <c>fhirUser</c> (or
+    /// listed by an admin).
+    /// </summary>
+    public static bool IsListable(string role) => role is Practitioner or Insurer or Pharmacist or Researcher;
+
     public static bool FitsFhirUser(string role, string fhirUser) =>
         FhirUserTypes.TryGetValue(role, out var types) &&
         fhirUser.IndexOf('/', StringComparison.Ordinal) is var slash and > 0 &&

@@ -1,7 +1,5 @@
 using System.Security.Claims;
-using System.Threading.RateLimiting;
 using FluentValidation;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SeSPHR.Srs.Security;
@@ -11,14 +9,18 @@ namespace SeSPHR.Srs.Features.Grants;
 /// <summary>Wiring of the grant feature: kfrag upload, Consent reconciliation, re-encryption.</summary>
 public static class GrantsModule
 {
-    /// <summary>Rate-limiting policy of <c>POST /api/reencrypt</c>, a token bucket per calling client.</summary>
+    /// <summary>Rate-limiting policy of <c>POST /api/reencrypt</c>, a token bucket per validated calling client.</summary>
     public const string ReencryptRateLimit = "srs-reencrypt";
+
+    /// <summary>The bucket of <see cref="ReencryptRateLimit"/>: <c>Srs:ReencryptRequestsPerSecond</c> per validated client, after authorization.</summary>
+    public static readonly SrsRateLimits.PerClientBucket ReencryptBucket = new(
+        ReencryptRateLimit, services => services.GetRequiredService<IOptions<GrantOptions>>().Value.ReencryptRequestsPerSecond);
 
     /// <summary>
     /// Registers the grant services. Expects the <c>SrsDbContext</c>, an <c>NpgsqlDataSource</c> over the
     /// same database (the re-encryption path reads and logs with plain Npgsql) and an <c>IKeyDirectory</c>
-    /// from the accounts feature, and <c>AddRateLimiter</c>/<c>UseRateLimiter</c> in Program.cs for the
-    /// re-encryption policy added here.
+    /// from the accounts feature, and the SRS's caller rate limits (<c>SrsRateLimits</c>) in Program.cs
+    /// for the re-encryption bucket the endpoint names.
     /// </summary>
     public static IServiceCollection AddGrants(this IServiceCollection services, IConfiguration configuration)
     {
@@ -40,18 +42,6 @@ public static class GrantsModule
         // per re-encryption call when it was built per request; it holds no state between calls.
         services.AddSingleton<IValidator<ReencryptRequest>, ReencryptRequestValidator>();
         services.AddHostedService<PendingGrantSweeper>();
-        services.Configure<RateLimiterOptions>(limiter => limiter.AddPolicy(ReencryptRateLimit, context =>
-        {
-            var perSecond = Math.Max(1, context.RequestServices.GetRequiredService<IOptions<GrantOptions>>().Value.ReencryptRequestsPerSecond);
-            var caller = context.User.FindFirstValue("client_id") ?? context.User.FindFirstValue("sub") ?? "anonymous";
-            return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = 2 * perSecond,
-                TokensPerPeriod = perSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-            });
-        }));
         return services;
     }
 
@@ -85,7 +75,7 @@ public static class GrantsModule
                 GrantEndpoints.WithJsonBodyAsync<ReencryptRequest>(http, body => GrantEndpoints.ReencryptAsync(body, validator, reencryption, cancellationToken)))
             .Accepts<ReencryptRequest>("application/json")
             .RequireAuthorization(SrsPolicies.Reencrypt)
-            .RequireRateLimiting(ReencryptRateLimit)
+            .WithMetadata(ReencryptBucket)
             .Produces<ReencryptResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status429TooManyRequests);

@@ -48,17 +48,30 @@ internal sealed class RoleGrantRecordConfiguration : IEntityTypeConfiguration<Ro
 /// <summary>
 /// A member of a role the patient granted who holds no kfrag of that Consent for some of its
 /// sections: the directory's current keys, for the patient's client to compare and approve (make
-/// kfrags and a new statement) or leave waiting. Until then the SRS re-encrypts nothing for them.
+/// kfrags and a new statement) or leave waiting. Until then the SRS re-encrypts nothing for them
+/// and the FhirServer shows them nothing. What the SRS vouches for (unique username, keys and their
+/// fingerprint, registration time) is apart from what the member chose freely
+/// (<see cref="SelfChosen"/>), so an account that imitates the patient or someone they know by
+/// its <c>fhirUser</c> shows as such.
 /// </summary>
 public sealed record PendingMemberResponse(
     string ConsentId,
     string Role,
     IReadOnlyList<string> Sections,
     Guid UserId,
-    string FhirUser,
+    string Username,
+    DateTimeOffset RegisteredAt,
     string UmbralPublicKey,
     string SigningPublicKey,
-    string Fingerprint);
+    string Fingerprint,
+    SelfChosenNames SelfChosen);
+
+/// <summary>
+/// Names a member gave themselves at registration, which nobody checked: their <c>fhirUser</c>, and
+/// whether it or their username looks like the asking patient's own (the same id or username,
+/// ignoring case).
+/// </summary>
+public sealed record SelfChosenNames(string FhirUser, bool ResemblesYours);
 
 /// <summary>
 /// Lists, for the patient who asks and only for their own Consents, the active members of every role
@@ -72,9 +85,11 @@ public sealed class PendingMembers(SrsDbContext db, TimeProvider clock)
 
     public async Task<IReadOnlyList<PendingMemberResponse>> ListAsync(Guid patientUserId, string? consentId, CancellationToken cancellationToken)
     {
-        var patient = await db.Accounts.AsNoTracking().Where(a => a.Id == patientUserId).Select(a => a.FhirUser).SingleOrDefaultAsync(cancellationToken);
-        if (patient is null)
+        var self = await db.Accounts.AsNoTracking().Where(a => a.Id == patientUserId)
+            .Select(a => new { a.FhirUser, a.Username }).SingleOrDefaultAsync(cancellationToken);
+        if (self is null)
             return [];
+        var patient = self.FhirUser;
         var now = clock.GetUtcNow();
         var grants = (await db.RoleGrants.AsNoTracking()
                 .Where(r => r.PatientFhirUser == patient && (consentId == null || r.ConsentId == consentId))
@@ -114,13 +129,23 @@ public sealed class PendingMembers(SrsDbContext db, TimeProvider clock)
                 if (missing.Count == 0)
                     continue;
                 pending.Add(new PendingMemberResponse(
-                    grant.Key.ConsentId, grant.Key.Role, missing, member.Id, member.FhirUser,
-                    Convert.ToBase64String(member.UmbralPublicKey), Convert.ToBase64String(member.SigningPublicKey), member.Fingerprint));
+                    grant.Key.ConsentId, grant.Key.Role, missing, member.Id, member.Username, member.CreatedAt,
+                    Convert.ToBase64String(member.UmbralPublicKey), Convert.ToBase64String(member.SigningPublicKey), member.Fingerprint,
+                    new SelfChosenNames(member.FhirUser, Resembles(member, self.FhirUser, self.Username))));
             }
         }
 
         return pending;
     }
+
+    private static bool Resembles(Account member, string patientFhirUser, string patientUsername)
+    {
+        string[] own = [IdOf(patientFhirUser), patientUsername];
+        return own.Contains(IdOf(member.FhirUser), StringComparer.OrdinalIgnoreCase)
+               || own.Contains(member.Username, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string IdOf(string reference) => reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..];
 }
 
 /// <summary>

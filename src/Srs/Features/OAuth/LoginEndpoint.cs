@@ -14,7 +14,9 @@ public sealed record LoginRequest(string? Username, string? AuthSecret);
 /// <summary>
 /// <c>POST /account/login</c>: checks the authentication secret against its slow hash and sets the
 /// HttpOnly login cookie that <c>/connect/authorize</c> reads. Unknown users, wrong secrets, and
-/// pending or suspended accounts all get the same 401 after the same amount of work.
+/// pending or suspended accounts all get the same 401 after the same amount of work. Attempts are
+/// throttled per (username, client address) pair with growing delays (<see cref="SignInThrottle"/>),
+/// so guessing one user's secret is slow and a stranger cannot lock the owner out.
 /// </summary>
 public static class LoginEndpoint
 {
@@ -23,17 +25,17 @@ public static class LoginEndpoint
         HttpContext http,
         SrsDbContext db,
         AuthSecretHasher hasher,
-        LoginAttemptLimiter attempts,
+        SignInThrottle throttle,
         CancellationToken cancellationToken)
     {
         var secret = RegistrationValidator.Decode(request.AuthSecret);
-        if (string.IsNullOrEmpty(request.Username) || request.Username.Length > 64 ||
-            secret is not { Length: PasswordMasterKey.AuthenticationSecretSize })
+        if (!RegistrationValidator.IsUsername(request.Username) || secret is not { Length: PasswordMasterKey.AuthenticationSecretSize })
             return Problems.Of(StatusCodes.Status400BadRequest, "username and authSecret (32 bytes of base64) are required.");
-        if (!attempts.TryAcquire(request.Username))
+        var address = SrsRateLimits.AddressOf(http);
+        if (!throttle.TryAttempt(request.Username, address, out var retryAfter))
         {
-            http.Response.Headers.RetryAfter = "60";
-            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many requests; try again later.");
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts for this user from this address; try again later.");
         }
 
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Username == request.Username, cancellationToken);
@@ -42,6 +44,7 @@ public static class LoginEndpoint
         if (!verified || account is not { IsActive: true })
             return Problems.Of(StatusCodes.Status401Unauthorized, "Login failed: unknown user, wrong secret, or account not active.");
 
+        throttle.Succeeded(request.Username, address);
         var identity = new ClaimsIdentity(OAuthSetup.LoginScheme);
         identity.AddClaim(new Claim("sub", account.Id.ToString()));
         await http.SignInAsync(OAuthSetup.LoginScheme, new ClaimsPrincipal(identity));

@@ -90,11 +90,11 @@ public static class OAuthSetup
     public static IEndpointRouteBuilder MapOAuth(this IEndpointRouteBuilder app)
     {
         app.MapPost("/account/login", LoginEndpoint.LoginAsync)
-            .AllowAnonymous().RequireRateLimiting(SrsRateLimits.Login).WithTags("Login");
+            .AllowAnonymous().RequireAddressLimit(SrsRateLimits.Login).WithTags("Login");
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.AuthorizeAsync)
-            .AllowAnonymous().ExcludeFromDescription();
+            .AllowAnonymous().RequireAddressLimit(SrsRateLimits.Authorize).ExcludeFromDescription();
         app.MapPost("/connect/token", TokenEndpoint.ExchangeAsync)
-            .AllowAnonymous().RequireRateLimiting(SrsRateLimits.Token).ExcludeFromDescription();
+            .AllowAnonymous().RequireAddressLimit(SrsRateLimits.Token).ExcludeFromDescription();
         app.MapPost("/api/clients", ClientRegistration.RegisterAsync)
             .RequireAuthorization(SrsPolicies.Admin).WithTags("Clients");
         return app;

@@ -132,6 +132,20 @@ public sealed class SrsClient : IDisposable
         return entries.SingleOrDefault();
     }
 
+    /// <summary>The directory entry of a user id; null when the SRS knows no such user.</summary>
+    public async Task<DirectoryEntry?> FindUserAsync(string userId, string accessToken)
+    {
+        var response = await SendAsync(HttpMethod.Get, $"api/directory/users/{Uri.EscapeDataString(userId)}", accessToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            response.Dispose();
+            return null;
+        }
+
+        return await ReadAsync<DirectoryEntry>(response, "directory lookup");
+    }
+
+    /// <summary>Lists a professional role (only an admin may list patients and related persons).</summary>
     public async Task<IReadOnlyList<DirectoryEntry>> FindByRoleAsync(string role, string accessToken) =>
         await ReadAsync<List<DirectoryEntry>>(await SendAsync(HttpMethod.Get, $"api/directory?role={Uri.EscapeDataString(role)}", accessToken), "directory lookup");
 

@@ -1,4 +1,5 @@
 using SeSPHR.Phr.Sections;
+using SeSPHR.SystemTests.Driver.Accounts;
 
 namespace SeSPHR.SystemTests.Driver.Grants;
 
@@ -83,7 +84,15 @@ public sealed partial class PatientGrants
             return [];
         }
 
-        var current = (await ActiveMembersAsync(grant.Role)).ToDictionary(e => e.UserId, StringComparer.OrdinalIgnoreCase);
+        var current = new Dictionary<string, DirectoryEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var member in grant.Members)
+        {
+            if (await _patient.Srs.FindUserAsync(member.GranteeUserId, _patient.RequireSrsAccessToken) is { Status: "active" } entry && entry.Role == grant.Role)
+            {
+                current[entry.UserId] = entry;
+            }
+        }
+
         var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, _patient.RequireSrsAccessToken);
         bool HoldsActiveKfrags(GranteeRecord member) => member.Sections.All(section => kfrags.Any(k =>
             Guid.TryParse(k.GranteeId, out var id) && id == Guid.Parse(member.GranteeUserId) && k.Section == section.ToCode() && k.State == "active"));

@@ -13,10 +13,14 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 /// </summary>
 public sealed partial class PatientGrants
 {
+    /// <summary>The roles the SRS directory lists to a patient (API.md): the professional ones.</summary>
+    private static readonly string[] ListableRoles = [SrsRoles.Practitioner, SrsRoles.Insurer, SrsRoles.Pharmacist, SrsRoles.Researcher];
+
     /// <summary>
     /// Grants <paramref name="sections"/> to every user of <paramref name="role"/> (a SeSPHR role code).
-    /// The role's active members, as the directory lists them now, get kfrags when
-    /// <paramref name="approve"/> accepts them (every one when it is null); the patient's own account never.
+    /// The role's active members, as the directory lists them now (professional roles only), get kfrags
+    /// when <paramref name="approve"/> accepts them (every one when it is null); the patient's own account
+    /// never. Members of a role the directory does not list wait as pending members.
     /// </summary>
     public async Task<RoleGrant> GrantRoleAsync(string role, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null, Func<DirectoryEntry, bool>? approve = null)
     {
@@ -69,7 +73,7 @@ public sealed partial class PatientGrants
             foreach (var pending in consent.Where(approve))
             {
                 if (grant.Members.Any(m => m.GranteeUserId == pending.UserId)
-                    || MemberOf(grant, pending.UserId, pending.FhirUser, pending.UmbralPublicKey, pending.SigningPublicKey, pending.Fingerprint) is not { } member)
+                    || MemberOf(grant, pending.UserId, pending.SelfChosen.FhirUser, pending.UmbralPublicKey, pending.SigningPublicKey, pending.Fingerprint) is not { } member)
                 {
                     continue;
                 }
@@ -146,9 +150,13 @@ public sealed partial class PatientGrants
         EnsureWritten(response, "Consent/" + grant.ConsentId);
     }
 
+    // Only professional roles can be listed; members of the others (related persons) are approved
+    // one by one from the pending list once the grant exists.
     private async Task<IReadOnlyList<DirectoryEntry>> ActiveMembersAsync(string role) =>
-        [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireSrsAccessToken))
-            .Where(entry => entry.Status == "active" && entry.UserId != _patient.RequireUserId)];
+        ListableRoles.Contains(role)
+            ? [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireSrsAccessToken))
+                .Where(entry => entry.Status == "active" && entry.UserId != _patient.RequireUserId)]
+            : [];
 
     // The fingerprint is computed here from the keys the kfrags will be made for; an entry whose
     // listed fingerprint disagrees with its own keys is not approved.

@@ -62,7 +62,7 @@ public static class ConsentGrants
         var grants = new List<ImpliedGrant>();
         foreach (var grantee in Grantees(rule))
         {
-            var subject = new Subject(grantee.Reference, grantee.Role, grantee.Fingerprint);
+            var subject = grantee is { Reference: null, Role: { } role } ? Subject.WholeRole(role) : new Subject(grantee.Reference, grantee.Role, grantee.Fingerprint);
             var open = new Dictionary<(PhrSection Section, GrantActions Actions, ulong Cells), long>();
             for (var i = 0; i < starts.Length; i++)
             {

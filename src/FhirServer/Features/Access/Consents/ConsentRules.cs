@@ -6,10 +6,16 @@ namespace SeSPHR.FhirServer.Features.Access.Consents;
 /// <summary>
 /// Whom a rule is evaluated for. A null <see cref="Role"/> is a role not known (a grantee named by
 /// reference in <see cref="ConsentGrants"/>): role permits never match it, role denies always do.
+/// <see cref="IsWholeRole"/> is the role itself as a grantee (<see cref="ConsentGrants"/>' bookkeeping
+/// of what a role was granted), never a user: a role permit matches only that, so no user gets in
+/// through a role alone; a member gets in when the patient approved them, which the Consent records
+/// by naming them by reference with their approved key.
 /// </summary>
-internal readonly record struct Subject(string? FhirUser, UserRole? Role, KeyFingerprint? Fingerprint)
+internal readonly record struct Subject(string? FhirUser, UserRole? Role, KeyFingerprint? Fingerprint, bool IsWholeRole = false)
 {
     public static Subject Of(Caller caller) => new(FhirReference.Normalize(caller.FhirUser), caller.Role, caller.KeyFingerprint);
+
+    public static Subject WholeRole(UserRole role) => new(null, role, null, IsWholeRole: true);
 }
 
 /// <summary>One actor of a provision: a reference (with the key fingerprint the patient approved) or a role.</summary>
@@ -19,8 +25,9 @@ internal sealed record ActorRule(string? Reference, UserRole? Role, KeyFingerpri
 /// The conditions of a provision in one of two readings. Every provision is read twice: narrowly, for
 /// what it permits, and widely, for what it denies. The two differ only where the evaluator does not
 /// understand something or needs more than a name: a narrow reading matches nothing it does not
-/// understand and a referenced actor only with the approved key; a wide reading matches everything
-/// it does not understand and an actor by name whatever their key. So nothing the evaluator misreads
+/// understand, a referenced actor only with the approved key, and a role only as a whole (never one
+/// of its users); a wide reading matches everything it does not understand, an actor by name
+/// whatever their key, and every user of a role. So nothing the evaluator misreads
 /// or a key directory swaps ever widens access, and the narrow reading is always within the wide one.
 /// </summary>
 internal sealed class Conditions
@@ -60,7 +67,7 @@ internal sealed class Conditions
                     return true;
                 }
             }
-            else if (subject.Role is { } role ? role == actor.Role : !Narrow)
+            else if (Narrow ? subject.IsWholeRole && subject.Role == actor.Role : subject.Role is not { } role || role == actor.Role)
             {
                 return true;
             }

@@ -44,6 +44,11 @@ public sealed class ConsentMatrixTests
         ],
         ["role-grants"] =
         [
+            ConsentWith(PermitRole(UserRole.Researcher).Reads().Sections(Vitals).With(p => p.Actor.Add(Actor(People.Researcher)))),
+            ConsentWith(PermitRole(UserRole.Insurer).Reads().Sections(Insurance).With(p => p.Actor.Add(Actor(People.Insurer)))),
+        ],
+        ["role-grants-unapproved"] =
+        [
             ConsentWith(PermitRole(UserRole.Researcher).Reads().Sections(Vitals)),
             ConsentWith(PermitRole(UserRole.Insurer).Reads().Sections(Insurance)),
         ],
@@ -167,6 +172,15 @@ public sealed class ConsentMatrixTests
         { "role-grants",            "pharmacist",    Nothing },
         { "role-grants",            "researcher",    "- - r - -" },
         { "role-grants",            "admin",         Nothing },
+
+        { "role-grants-unapproved", "patient",       Everything },
+        { "role-grants-unapproved", "other-patient", Nothing },
+        { "role-grants-unapproved", "family",        Nothing },
+        { "role-grants-unapproved", "doctor",        Nothing },
+        { "role-grants-unapproved", "insurer",       Nothing },
+        { "role-grants-unapproved", "pharmacist",    Nothing },
+        { "role-grants-unapproved", "researcher",    Nothing },
+        { "role-grants-unapproved", "admin",         Nothing },
 
         { "deny-overrides",         "patient",       Everything },
         { "deny-overrides",         "other-patient", Nothing },

@@ -284,7 +284,7 @@ public sealed class ConsentSemanticsTests
         // A deny binds the person, whatever key they use.
         var denied = new[]
         {
-            ConsentWith(PermitRole(UserRole.Practitioner).Reads()),
+            ConsentWith(Permit().Reads()),
             ConsentWith(new Consent.provisionComponent { Type = Consent.ConsentProvisionType.Deny, Actor = [Actor(People.Doctor, People.SubstitutedKey)] }),
         };
         Notation.Of(People.Doctor, denied).ShouldBe(Nothing);
@@ -303,13 +303,16 @@ public sealed class ConsentSemanticsTests
     }
 
     [Fact]
-    public void Given_a_role_grant_When_users_of_that_role_read_whatever_their_keys_Then_the_policy_lets_them_past()
+    public void Given_a_role_grant_with_one_approved_member_When_users_of_that_role_read_Then_only_the_approved_member_with_their_key_reads()
     {
-        var consent = ConsentWith(PermitRole(UserRole.RelatedPerson).Reads().Sections(Personal));
+        var consent = ConsentWith(PermitRole(UserRole.RelatedPerson).Reads().Sections(Personal).With(p => p.Actor.Add(Actor(People.Family))));
+        var stranger = People.Family with { UserId = "u-stranger", FhirUser = "RelatedPerson/someone-else", KeyFingerprint = People.Key(42) };
 
         Notation.Of(People.Family, consent).ShouldBe("r - - - -");
-        Notation.Of(People.Family with { FhirUser = "RelatedPerson/someone-else", KeyFingerprint = null }, consent).ShouldBe("r - - - -");
+        Notation.Of(stranger, consent).ShouldBe(Nothing);
+        Notation.Of(People.Family with { KeyFingerprint = People.SubstitutedKey }, consent).ShouldBe(Nothing);
         Notation.Of(People.Doctor, consent).ShouldBe(Nothing);
+        PatientConsents.Compile(People.Record, [consent]).AccessFor(stranger, People.Now).MaySeePatient.ShouldBeFalse();
     }
 
     [Theory]
@@ -320,18 +323,22 @@ public sealed class ConsentSemanticsTests
     [InlineData(ConsentCodings.V3RoleClassSystem, "PAYOR", "insurer")]
     [InlineData(ConsentCodings.V3RoleClassSystem, "PAT", "other-patient")]
     [InlineData(ConsentCodings.RoleSystem, "admin", "admin")]
-    public void Given_a_role_code_that_maps_to_a_sesphr_role_When_its_users_read_Then_exactly_they_are_permitted(string system, string code, string permitted)
+    public void Given_a_role_code_that_maps_to_a_sesphr_role_When_granted_Then_it_grants_that_role_and_admits_no_user_until_approved(string system, string code, string member)
     {
-        var consent = ConsentWith(new Consent.provisionComponent
+        var provision = new Consent.provisionComponent
         {
             Type = Consent.ConsentProvisionType.Permit,
             Actor = [new Consent.provisionActorComponent { Role = new CodeableConcept(system, code) }],
-        }.Reads().Sections(Medical));
+        }.Reads().Sections(Medical);
 
+        ConsentGrants.Of(ConsentWith(provision)).ShouldHaveSingleItem().Grantee.ShouldBe(ConsentGrantee.OfRole(People.ByName[member].Role));
         foreach (var (name, caller) in People.ByName.Where(pair => pair.Key != "patient"))
         {
-            Notation.Of(caller, consent).ShouldBe(name == permitted ? "- r - - -" : Nothing, name);
+            Notation.Of(caller, ConsentWith(provision)).ShouldBe(Nothing, name);
         }
+
+        var approved = ConsentWith(provision.With(p => p.Actor.Add(Actor(People.ByName[member]))));
+        Notation.Of(People.ByName[member], approved).ShouldBe("- r - - -");
     }
 
     public static TheoryData<string> Odd => new(Oddities.All);

@@ -18,7 +18,8 @@ namespace SeSPHR.FhirServer.Tests.Features.Access.Enforcement;
 /// <list type="bullet">
 /// <item>the doctor reads medical and vitals, except <c>Observation/m2</c> (a resource-level deny), and writes medical;</item>
 /// <item>the family member reads vitals;</item>
-/// <item>every insurer reads insurance (a role grant);</item>
+/// <item>the insurer reads insurance through a role grant to insurers that approved them; an
+/// insurer the patient did not approve (the stranger) gets nothing;</item>
 /// <item>the pharmacist and the other patient get nothing.</item>
 /// </list>
 /// Vital and non-vital observations are written interleaved, so every page mixes permitted and withheld rows.
@@ -39,7 +40,10 @@ public class AccessData : AccessServerFixture
     public static TestUser Pharmacist { get; } = UserOf(People.Pharmacist);
     public static TestUser Admin { get; } = UserOf(People.Admin);
 
-    /// <summary>The user a test case names: alice, bob, doctor, family, insurer, pharmacist or admin.</summary>
+    /// <summary>An insurer who registered with the role but whom Alice never approved.</summary>
+    public static TestUser StrangerInsurer { get; } = UserOf(People.Insurer with { UserId = "u-ins-stranger", FhirUser = "Organization/ins-stranger", KeyFingerprint = People.Key(77) });
+
+    /// <summary>The user a test case names: alice, bob, doctor, family, insurer, pharmacist, admin or stranger (an unapproved insurer).</summary>
     public static TestUser UserNamed(string name) => name switch
     {
         "alice" => Alice,
@@ -49,6 +53,7 @@ public class AccessData : AccessServerFixture
         "insurer" => Insurer,
         "pharmacist" => Pharmacist,
         "admin" => Admin,
+        "stranger" => StrangerInsurer,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -116,7 +121,8 @@ public class AccessData : AccessServerFixture
         await PutAsync(alice, ConsentOf(Pat,
             Permit(People.Doctor).Actions(ConsentCodings.Collect, ConsentCodings.Correct).Sections(PhrSection.Medical)).With(c => c.Id = "c-doc-write"));
         await PutAsync(alice, ConsentOf(Pat, Permit(People.Family).Reads().Sections(PhrSection.Vitals)).With(c => c.Id = "c-fam"));
-        await PutAsync(alice, ConsentOf(Pat, PermitRole(UserRole.Insurer).Reads().Sections(PhrSection.Insurance)).With(c => c.Id = "c-ins"));
+        await PutAsync(alice, ConsentOf(Pat, PermitRole(UserRole.Insurer).Reads().Sections(PhrSection.Insurance)
+            .With(p => p.Actor.Add(Actor(People.Insurer)))).With(c => c.Id = "c-ins"));
         ResetFakes();
     }
 
