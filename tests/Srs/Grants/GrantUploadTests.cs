@@ -131,7 +131,7 @@ public sealed class GrantUploadTests : IClassFixture<GrantsDatabase>, IAsyncDisp
 
         var result = await _bed.UploadAsync(_patient, Consent, statement, _bed.Kfrag(_patient, _doctor, "medical", 0));
 
-        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "does not grant");
+        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "granting this grantee read");
     }
 
     [Fact]
