@@ -20,7 +20,7 @@ public abstract class GrantStatementException : CryptographicException
 }
 
 /// <summary>
-/// The bytes are not a canonical version-1 grant statement (wrong magic or version, truncated,
+/// The bytes are not a canonical version-2 grant statement header, entry or opening (wrong magic or version, truncated,
 /// trailing bytes, out-of-order or repeated entries, values out of range), so there is no single
 /// meaning a signature over them could vouch for.
 /// </summary>
@@ -91,6 +91,18 @@ public sealed class ConflictingGrantStatementException : GrantStatementException
     }
 
     public long Number { get; }
+}
+
+/// <summary>
+/// A grant entry's opening does not lead to the signed root: the entry or its salt was altered, the
+/// path belongs to another statement, or the entry is someone else's claim. The entry is not trusted.
+/// </summary>
+public sealed class GrantOpeningException : GrantStatementException
+{
+    public GrantOpeningException(string message)
+        : base(message)
+    {
+    }
 }
 
 /// <summary>The statement is signed by the expected key but speaks about another patient.</summary>

@@ -1,18 +1,16 @@
 using System.Collections.ObjectModel;
 using System.Text;
 using SeSPHR.Crypto.Envelopes;
-using SeSPHR.Crypto.Primitives;
-using SeSPHR.Crypto.Umbral;
 
 namespace SeSPHR.Crypto.Grants;
 
 /// <summary>
-/// The patient's own account of who may do what, the source of truth clients trust instead of the
-/// servers: the statement number, per section the current epoch and public key, and per grantee the
-/// key fingerprint, the actions per section and their period. It has exactly one byte encoding
-/// (<see cref="ToCanonicalBytes"/>, described in <c>src/Crypto/Grants/README.md</c>), and only the
-/// patient's signature over those bytes, under the grant-statement domain tag, makes it count
-/// (<see cref="Sign"/>, <see cref="SignedGrantStatement.Verify"/>).
+/// The patient's own, complete account of who may do what, kept on the patient's device: the
+/// statement number, per section the current epoch and public key, and per grantee the key
+/// fingerprint, the actions per section and their period. It is never published whole: the patient
+/// signs only its header (<see cref="Commit"/>, <see cref="GrantStatementHeader"/>), which commits to
+/// the per-grantee, per-section entries through a salted Merkle root, and gives each grantee only its
+/// own entries with their openings, so a grantee learns its own grant and no one else's.
 /// </summary>
 /// <remarks>
 /// The constructor validates and puts every list into canonical order (sections by code, grantees by
@@ -21,18 +19,20 @@ namespace SeSPHR.Crypto.Grants;
 public sealed class GrantStatement
 {
     /// <summary>The domain tag every grant-statement signature is made under, distinct from envelope and kfrag tags.</summary>
-    public const string SignatureDomainTag = "SeSPHR/grant-statement/v1";
+    public const string SignatureDomainTag = "SeSPHR/grant-statement/v2";
 
-    public const byte FormatVersion = 1;
+    /// <summary>Version 2: a signed header over a commitment, instead of a statement naming every grantee.</summary>
+    public const byte FormatVersion = 2;
 
     public const int MaxIdBytes = 1024;
 
     /// <summary>Section codes follow the envelope's rule: 1 to 32 of <c>a-z 0-9 -</c>.</summary>
     public const int MaxSectionCodeLength = EnvelopeContext.MaxSectionCodeLength;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    /// <summary>The size of the patient's grant-salt key, the HMAC key salts and padding leaves derive from.</summary>
+    public const int SaltKeySize = 32;
 
-    private readonly byte[] _canonicalBytes;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public GrantStatement(
         string patientId,
@@ -51,11 +51,7 @@ public sealed class GrantStatement
         IssuedAt = ToMilliseconds(issuedAt);
         Sections = NormalizeSections(sections);
         Grantees = NormalizeGrantees(grantees, Sections);
-        _canonicalBytes = Encode();
     }
-
-    /// <summary>Magic at the start of the canonical bytes.</summary>
-    public static ReadOnlySpan<byte> Magic => "SPGS"u8;
 
     public string PatientId { get; }
 
@@ -68,44 +64,50 @@ public sealed class GrantStatement
 
     public IReadOnlyList<GranteeGrants> Grantees { get; }
 
-    /// <summary>The canonical encoding (a copy): what is signed, hashed and compared.</summary>
-    public byte[] ToCanonicalBytes() => (byte[])_canonicalBytes.Clone();
-
-    internal ReadOnlySpan<byte> CanonicalBytes => _canonicalBytes;
+    /// <summary>Every entry: one per grantee and granted section.</summary>
+    public IEnumerable<GrantEntry> Entries() =>
+        Grantees.SelectMany(g => g.Grants.Select(grant => new GrantEntry(g.Fingerprint, g.GranteeId, grant)));
 
     /// <summary>
-    /// Parses a canonical encoding. Anything that is not exactly what <see cref="ToCanonicalBytes"/>
-    /// would produce for the statement it describes is refused. Parsing proves nothing about who wrote
-    /// it: use <see cref="SignedGrantStatement.Verify"/>.
+    /// Builds the Merkle tree over the salted entries and its padding, and the header that commits to
+    /// it. Salts and padding derive from <paramref name="saltKey"/> (a secret of the patient's, never
+    /// shared) and the number, so the same statement always gives the same header, and no grantee can
+    /// test a guess about another entry against a sibling hash.
     /// </summary>
-    /// <exception cref="GrantStatementFormatException">Not a canonical version-1 grant statement.</exception>
-    public static GrantStatement FromCanonicalBytes(ReadOnlySpan<byte> bytes)
+    public CommittedGrantStatement Commit(ReadOnlySpan<byte> saltKey)
     {
-        GrantStatement statement;
-        try
+        if (saltKey.Length != SaltKeySize)
+            throw new ArgumentException($"The grant-salt key is {SaltKeySize} bytes.", nameof(saltKey));
+        var entries = Entries().ToList();
+        var width = GrantTree.WidthFor(entries.Count);
+        if (width > 1 << GrantTree.MaxDepth)
+            throw new InvalidOperationException("Too many grant entries for one statement.");
+
+        var leaves = new List<(byte[] Leaf, GrantEntry? Entry, byte[]? Salt)>(width);
+        foreach (var entry in entries)
         {
-            statement = Decode(bytes);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new GrantStatementFormatException("The grant statement holds an invalid value.", ex);
-        }
-        catch (UmbralException ex)
-        {
-            throw new GrantStatementFormatException("The grant statement holds an invalid section public key.", ex);
+            var bytes = entry.ToCanonicalBytes();
+            var salt = GrantTree.Salt(saltKey, Number, bytes);
+            leaves.Add((GrantTree.LeafHash(salt, bytes), entry, salt));
         }
 
-        if (!statement.CanonicalBytes.SequenceEqual(bytes))
-            throw new GrantStatementFormatException("The grant statement is not in canonical form.");
-        return statement;
-    }
+        for (var i = entries.Count; i < width; i++)
+        {
+            leaves.Add((GrantTree.PaddingLeaf(saltKey, Number, i), null, null));
+        }
 
-    /// <summary>Signs the canonical bytes with the patient's signing key under <see cref="SignatureDomainTag"/>.</summary>
-    public SignedGrantStatement Sign(Signer patientSigner, IRandomSource? rng = null)
-    {
-        ArgumentNullException.ThrowIfNull(patientSigner);
-        var signature = patientSigner.Sign(SignedGrantStatement.SignedMessage(_canonicalBytes), rng);
-        return new SignedGrantStatement(_canonicalBytes, signature);
+        // Ordered by hash: a leaf's position says nothing about its grantee or section.
+        leaves.Sort((a, b) => a.Leaf.AsSpan().SequenceCompareTo(b.Leaf));
+        var levels = GrantTree.Levels([.. leaves.Select(l => l.Leaf)]);
+        var header = new GrantStatementHeader(PatientId, Number, IssuedAt, (ReadOnlyCollection<SectionKey>)Sections, (uint)width, levels[^1][0]);
+        var openings = new List<GrantOpening>(entries.Count);
+        for (var i = 0; i < leaves.Count; i++)
+        {
+            if (leaves[i] is { Entry: { } entry, Salt: { } salt })
+                openings.Add(new GrantOpening(entry, salt, (uint)i, Array.AsReadOnly(GrantTree.Path(levels, i))));
+        }
+
+        return new CommittedGrantStatement(header, openings);
     }
 
     public SectionKey? FindSection(string section) => Sections.FirstOrDefault(s => s.Section == section);
@@ -118,7 +120,7 @@ public sealed class GrantStatement
 
     public override string ToString() => $"GrantStatement({PatientId} #{Number}, {Sections.Count} sections, {Grantees.Count} grantees)";
 
-    private static ReadOnlyCollection<SectionKey> NormalizeSections(IEnumerable<SectionKey> sections)
+    internal static ReadOnlyCollection<SectionKey> NormalizeSections(IEnumerable<SectionKey> sections)
     {
         var list = new List<SectionKey>();
         foreach (var section in sections)
@@ -175,10 +177,18 @@ public sealed class GrantStatement
         return list.AsReadOnly();
     }
 
-    private static SectionGrant NormalizeGrant(SectionGrant grant, HashSet<string> sectionCodes)
+    /// <summary>An entry read off the wire, checked as the constructor checks a grant (apart from the section list, which the header holds).</summary>
+    internal static GrantEntry ValidEntry(GrantEntry entry)
+    {
+        ValidateId(entry.GranteeId, nameof(entry));
+        ValidateSectionCode(entry.Section, nameof(entry));
+        return entry with { Grant = NormalizeGrant(entry.Grant, null) };
+    }
+
+    private static SectionGrant NormalizeGrant(SectionGrant grant, HashSet<string>? sectionCodes)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        if (!sectionCodes.Contains(grant.Section))
+        if (sectionCodes is not null && !sectionCodes.Contains(grant.Section))
             throw new ArgumentException($"A grant names section '{grant.Section}', which the statement does not list.", nameof(grant));
         if (grant.Actions is not (GrantActions.Read or GrantActions.Write or (GrantActions.Read | GrantActions.Write)))
             throw new ArgumentException("A grant's actions must be read, write or both.", nameof(grant));
@@ -192,7 +202,7 @@ public sealed class GrantStatement
     private static DateTimeOffset ToMilliseconds(DateTimeOffset value) =>
         DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 
-    private static void ValidateId(string id, string paramName)
+    internal static void ValidateId(string id, string paramName)
     {
         ArgumentException.ThrowIfNullOrEmpty(id, paramName);
         int length;
@@ -215,98 +225,7 @@ public sealed class GrantStatement
             throw new ArgumentException($"'{code}' is not a valid section code (1-32 of a-z, 0-9, '-').", paramName);
     }
 
-    private byte[] Encode()
-    {
-        var writer = new CanonicalWriter();
-        writer.WriteBytes(Magic);
-        writer.WriteByte(FormatVersion);
-        writer.WriteString(PatientId);
-        writer.WriteUInt64((ulong)Number);
-        writer.WriteInt64(IssuedAt.ToUnixTimeMilliseconds());
-        writer.WriteUInt32((uint)Sections.Count);
-        foreach (var section in Sections)
-        {
-            writer.WriteString(section.Section);
-            writer.WriteUInt32(section.Epoch);
-            writer.WriteBytes(section.PublicKey.ToCompressedBytes());
-        }
-
-        writer.WriteUInt32((uint)Grantees.Count);
-        foreach (var grantee in Grantees)
-        {
-            writer.WriteBytes(grantee.Fingerprint.Bytes);
-            writer.WriteString(grantee.GranteeId);
-            writer.WriteUInt32((uint)grantee.Grants.Count);
-            foreach (var grant in grantee.Grants)
-            {
-                writer.WriteString(grant.Section);
-                writer.WriteByte((byte)grant.Actions);
-                writer.WriteInt64(grant.Start.ToUnixTimeMilliseconds());
-                if (grant.End is { } end)
-                {
-                    writer.WriteByte(1);
-                    writer.WriteInt64(end.ToUnixTimeMilliseconds());
-                }
-                else
-                {
-                    writer.WriteByte(0);
-                }
-            }
-        }
-
-        return writer.ToArray();
-    }
-
-    private static GrantStatement Decode(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new CanonicalReader(bytes);
-        if (!reader.ReadBytes(Magic.Length).SequenceEqual(Magic))
-            throw new GrantStatementFormatException("Not a grant statement (wrong magic).");
-        if (reader.ReadByte() != FormatVersion)
-            throw new GrantStatementFormatException("Unknown grant statement format version.");
-
-        var patientId = reader.ReadString(MaxIdBytes);
-        var number = reader.ReadUInt64();
-        if (number > long.MaxValue)
-            throw new GrantStatementFormatException("The statement number is out of range.");
-        var issuedAt = ReadTime(ref reader);
-
-        var sections = new List<SectionKey>();
-        for (int i = 0, count = reader.ReadCount(minItemSize: 4 + 1 + 4 + PublicKey.CompressedSize); i < count; i++)
-        {
-            var code = reader.ReadString(MaxSectionCodeLength);
-            var epoch = reader.ReadUInt32();
-            sections.Add(new SectionKey(code, epoch, PublicKey.FromBytes(reader.ReadBytes(PublicKey.CompressedSize))));
-        }
-
-        var grantees = new List<GranteeGrants>();
-        for (int i = 0, count = reader.ReadCount(minItemSize: KeyFingerprint.Size + 4 + 1 + 4); i < count; i++)
-        {
-            var fingerprint = KeyFingerprint.FromBytes(reader.ReadBytes(KeyFingerprint.Size));
-            var granteeId = reader.ReadString(MaxIdBytes);
-            var grants = new List<SectionGrant>();
-            for (int j = 0, grantCount = reader.ReadCount(minItemSize: 4 + 1 + 1 + 8 + 1); j < grantCount; j++)
-            {
-                var section = reader.ReadString(MaxSectionCodeLength);
-                var actions = (GrantActions)reader.ReadByte();
-                var start = ReadTime(ref reader);
-                DateTimeOffset? end = reader.ReadByte() switch
-                {
-                    0 => null,
-                    1 => ReadTime(ref reader),
-                    _ => throw new GrantStatementFormatException("A grant's end marker is neither 0 nor 1."),
-                };
-                grants.Add(new SectionGrant(section, actions, start, end));
-            }
-
-            grantees.Add(new GranteeGrants(granteeId, fingerprint, grants));
-        }
-
-        reader.EnsureEnd();
-        return new GrantStatement(patientId, (long)number, issuedAt, sections, grantees);
-    }
-
-    private static DateTimeOffset ReadTime(ref CanonicalReader reader)
+    internal static DateTimeOffset ReadTime(ref CanonicalReader reader)
     {
         var milliseconds = reader.ReadInt64();
         try

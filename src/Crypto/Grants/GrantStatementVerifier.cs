@@ -53,7 +53,7 @@ public sealed class GrantStatementVerifier
     /// <exception cref="GrantStatementPatientMismatchException">About another patient.</exception>
     /// <exception cref="StaleGrantStatementException">Numbered lower than the last accepted.</exception>
     /// <exception cref="ConflictingGrantStatementException">Same number as the last accepted, different content.</exception>
-    public GrantStatement Accept(SignedGrantStatement signedStatement)
+    public GrantStatementHeader Accept(SignedGrantStatement signedStatement)
     {
         ArgumentNullException.ThrowIfNull(signedStatement);
         var statement = signedStatement.Verify(PatientSigningKey);

@@ -5,10 +5,10 @@ using SeSPHR.Crypto.Umbral;
 namespace SeSPHR.Crypto.Grants;
 
 /// <summary>
-/// A grant statement's canonical bytes with the patient's signature, as stored beside the Consent.
+/// A grant statement header's canonical bytes with the patient's signature, as stored beside the Consent.
 /// Its content is reachable only through <see cref="Verify"/>, so no caller can act on a statement
 /// whose signature it has not checked. The signature covers
-/// <c>LP("SeSPHR/grant-statement/v1") || statement bytes</c>, so a signature the same key made for an
+/// <c>LP("SeSPHR/grant-statement/v2") || header bytes</c>, so a signature the same key made for an
 /// envelope or a kfrag never verifies as a grant statement.
 /// </summary>
 /// <remarks>Wire form: <c>u32be(len statement) || statement || signature r(32) || s(32)</c>.</remarks>
@@ -66,17 +66,17 @@ public sealed class SignedGrantStatement
 
     /// <summary>
     /// Checks the signature under the patient's signing key and the grant-statement domain tag, then
-    /// parses the statement. This checks authenticity only; use <see cref="GrantStatementVerifier"/> to
+    /// parses the header. This checks authenticity only; use <see cref="GrantStatementVerifier"/> to
     /// also refuse statements older than one already seen.
     /// </summary>
     /// <exception cref="GrantStatementSignatureException">Altered, signed by another key, or signed for another purpose.</exception>
-    /// <exception cref="GrantStatementFormatException">Validly signed bytes that are not a canonical statement.</exception>
-    public GrantStatement Verify(PublicKey patientSigningKey)
+    /// <exception cref="GrantStatementFormatException">Validly signed bytes that are not a canonical statement header.</exception>
+    public GrantStatementHeader Verify(PublicKey patientSigningKey)
     {
         ArgumentNullException.ThrowIfNull(patientSigningKey);
         if (!Signature.Verify(patientSigningKey, SignedMessage(_statementBytes)))
             throw new GrantStatementSignatureException();
-        return GrantStatement.FromCanonicalBytes(_statementBytes);
+        return GrantStatementHeader.FromCanonicalBytes(_statementBytes);
     }
 
     internal static byte[] SignedMessage(ReadOnlySpan<byte> statementBytes)

@@ -13,14 +13,15 @@ namespace SeSPHR.Phr.Envelopes;
 /// them out), the writer's signing public key (33 bytes, compressed) the signature verifies
 /// against, the writer's Umbral public key (33 bytes; with the signing key it gives the writer's
 /// key fingerprint, which a server compares with the caller's and a reader with the patient's grant
-/// statement), and, on reads, the re-encryption fragments (cfrags) for the requester. Nothing here
-/// needs a key.
+/// statement), on an envelope a grantee wrote the proof of its write grant in that section (the
+/// patient's signed statement header with the opening of that one entry), and, on reads, the
+/// re-encryption fragments (cfrags) for the requester. Nothing here needs a key.
 /// </summary>
 /// <remarks>
 /// Shape: <c>extension[url=EncryptedSectionExtension.Url]</c> with sub-extensions <c>section</c>
 /// (code), <c>epoch</c> (unsignedInt), <c>algorithm</c> (string), <c>envelope</c> (base64Binary),
-/// <c>writer</c> (base64Binary), at most one <c>writer-umbral-key</c> (base64Binary) and zero or more
-/// <c>cfrag</c> (base64Binary). The epoch is the
+/// <c>writer</c> (base64Binary), at most one <c>writer-umbral-key</c> (base64Binary), at most one
+/// <c>write-grant</c> (base64Binary) and zero or more <c>cfrag</c> (base64Binary). The epoch is the
 /// crypto layer's uint; FHIR's unsignedInt stops at 2^31 - 1, so larger epochs are refused.
 /// </remarks>
 public sealed record EncryptedSectionExtension(
@@ -39,12 +40,20 @@ public sealed record EncryptedSectionExtension(
     public const string WriterUrl = "writer";
     public const string CapsuleFragmentUrl = "cfrag";
     public const string WriterUmbralKeyUrl = "writer-umbral-key";
+    public const string WriteGrantUrl = "write-grant";
 
     /// <summary>
     /// The writer's Umbral (decryption) public key, compressed; null on envelopes sealed without it.
     /// The signature does not cover it and need not: a wrong key only yields a fingerprint nobody has.
     /// </summary>
     public byte[]? WriterUmbralKey { get; init; }
+
+    /// <summary>
+    /// A grantee writer's proof of its write grant in this section (<c>GrantEntryProof</c> wire
+    /// form); null on the patient's own envelopes. Self-authenticating (the patient signed it), so the
+    /// envelope's signature need not cover it; it travels with the envelope, so it is withheld with it.
+    /// </summary>
+    public byte[]? WriteGrant { get; init; }
 
     /// <summary>The writer's key fingerprint over (Umbral key, signing key); null without an Umbral key or with a malformed key.</summary>
     public KeyFingerprint? WriterFingerprint()
@@ -93,6 +102,11 @@ public sealed record EncryptedSectionExtension(
             extension.Extension.Add(new Extension(WriterUmbralKeyUrl, new Base64Binary(WriterUmbralKey)));
         }
 
+        if (WriteGrant is not null)
+        {
+            extension.Extension.Add(new Extension(WriteGrantUrl, new Base64Binary(WriteGrant)));
+        }
+
         foreach (var fragment in CapsuleFragments)
         {
             extension.Extension.Add(new Extension(CapsuleFragmentUrl, new Base64Binary(fragment)));
@@ -118,6 +132,12 @@ public sealed record EncryptedSectionExtension(
             [{ Value: Base64Binary { Value: { } bytes } }] => bytes,
             _ => throw new FormatException($"The encrypted-section extension has at most one '{WriterUmbralKeyUrl}' of type Base64Binary."),
         };
+        var writeGrant = extension.Extension.Where(part => part.Url == WriteGrantUrl).ToList() switch
+        {
+            [] => null,
+            [{ Value: Base64Binary { Value: { } bytes } }] => bytes,
+            _ => throw new FormatException($"The encrypted-section extension has at most one '{WriteGrantUrl}' of type Base64Binary."),
+        };
         return new EncryptedSectionExtension(
             PhrSectionCodes.Parse(Required(Single<Code>(extension, SectionUrl).Value, SectionUrl)),
             epoch >= 0 ? (uint)epoch : throw new FormatException("The epoch is negative."),
@@ -129,6 +149,7 @@ public sealed record EncryptedSectionExtension(
                 .ToList())
         {
             WriterUmbralKey = writerUmbralKey,
+            WriteGrant = writeGrant,
         };
     }
 

@@ -70,7 +70,7 @@ public sealed class GrantStatementTests : IDisposable
     [Fact]
     public void Given_a_signed_statement_When_verified_with_the_patients_key_Then_its_content_comes_back()
     {
-        var signed = _data.Statement().Sign(_data.PatientSigner);
+        var signed = _data.Committed().Sign(_data.PatientSigner);
 
         var statement = SignedGrantStatement.FromBytes(signed.ToBytes()).Verify(_data.PatientKey.PublicKey);
 
@@ -79,17 +79,18 @@ public sealed class GrantStatementTests : IDisposable
         statement.IssuedAt.ShouldBe(GrantTestData.IssuedAt);
         statement.FindSection("vitals")!.Epoch.ShouldBe(3u);
         statement.FindSection("vitals")!.PublicKey.ShouldBe(_data.Vitals.PublicKey);
-        statement.FindGrantee(_data.Doctor.Fingerprint)!.GranteeId.ShouldBe("practitioner-7");
-        statement.ToCanonicalBytes().ShouldBe(_data.Statement().ToCanonicalBytes());
+        statement.Width.ShouldBe(16u);
+        statement.Open(_data.Committed().OpeningFor(_data.Doctor.Fingerprint, "vitals")!).GranteeId.ShouldBe("practitioner-7");
+        statement.ToCanonicalBytes().ShouldBe(_data.Header().ToCanonicalBytes());
     }
 
     [Theory]
     [MemberData(nameof(FieldTampers))]
     public void Given_a_signature_When_any_single_field_of_the_statement_is_changed_Then_verification_fails(string field)
     {
-        var original = _data.Statement();
+        var original = _data.Header();
         var signature = original.Sign(_data.PatientSigner).Signature;
-        var tampered = Tampered(field);
+        var tampered = Tampered(field).Commit(GrantTestData.SaltKey).Header;
         tampered.ToCanonicalBytes().ShouldNotBe(original.ToCanonicalBytes());
 
         var forged = SignedGrantStatement.FromParts(tampered.ToCanonicalBytes(), signature);
@@ -100,7 +101,7 @@ public sealed class GrantStatementTests : IDisposable
     [Fact]
     public void Given_a_signed_statement_When_any_bit_of_its_wire_form_is_flipped_Then_it_is_refused()
     {
-        var wire = _data.Statement().Sign(_data.PatientSigner).ToBytes();
+        var wire = _data.Header().Sign(_data.PatientSigner).ToBytes();
 
         for (var bit = 0; bit < wire.Length * 8; bit++)
         {
@@ -116,7 +117,7 @@ public sealed class GrantStatementTests : IDisposable
     {
         using var mallory = SecretKey.Random();
 
-        var forged = _data.Statement().Sign(new Signer(mallory));
+        var forged = _data.Header().Sign(new Signer(mallory));
 
         Should.Throw<GrantStatementSignatureException>(() => forged.Verify(_data.PatientKey.PublicKey));
         forged.Verify(mallory.PublicKey).Number.ShouldBe(5);
@@ -127,10 +128,10 @@ public sealed class GrantStatementTests : IDisposable
     [InlineData("SeSPHR/envelope/v1")]
     [InlineData("SeSPHR/envelope-signature/v1")]
     [InlineData("SeSPHR/kfrag/v1")]
-    [InlineData("SeSPHR/grant-statement/v2")]
+    [InlineData("SeSPHR/grant-statement/v1")]
     public void Given_the_patients_signature_over_the_same_bytes_for_another_purpose_When_verified_as_a_grant_statement_Then_it_fails(string otherTag)
     {
-        var bytes = _data.Statement().ToCanonicalBytes();
+        var bytes = _data.Header().ToCanonicalBytes();
         var tag = Encoding.ASCII.GetBytes(otherTag);
         var framed = new byte[4 + tag.Length + bytes.Length];
         BinaryPrimitives.WriteUInt32BigEndian(framed, (uint)tag.Length);
@@ -150,7 +151,7 @@ public sealed class GrantStatementTests : IDisposable
     public void Given_the_patients_key_signs_an_envelope_style_message_over_the_statement_bytes_When_verified_as_a_grant_statement_Then_it_fails()
     {
         // The envelope's own framing: u32be-length-prefixed domain tag, then the signed fields.
-        var bytes = _data.Statement().ToCanonicalBytes();
+        var bytes = _data.Header().ToCanonicalBytes();
         var tag = SectionEnvelope.SignatureDomain.ToArray();
         byte[] envelopeStyle = [0, 0, 0, (byte)tag.Length, .. tag, .. bytes];
 
@@ -168,16 +169,16 @@ public sealed class GrantStatementTests : IDisposable
 
         var reordered = new GrantStatement("patient-0001", 5, GrantTestData.IssuedAt, [d.Medical, d.Vitals], [d.Insurer, doctorReordered]);
 
-        reordered.ToCanonicalBytes().ShouldBe(d.Statement().ToCanonicalBytes());
+        reordered.Commit(GrantTestData.SaltKey).Header.ToCanonicalBytes().ShouldBe(d.Header().ToCanonicalBytes());
         reordered.Sections.Select(s => s.Section).ShouldBe(["medical", "vitals"]);
     }
 
     [Fact]
     public void Given_canonical_bytes_When_parsed_and_encoded_again_Then_they_are_unchanged()
     {
-        var bytes = _data.Statement().ToCanonicalBytes();
+        var bytes = _data.Header().ToCanonicalBytes();
 
-        GrantStatement.FromCanonicalBytes(bytes).ToCanonicalBytes().ShouldBe(bytes);
+        GrantStatementHeader.FromCanonicalBytes(bytes).ToCanonicalBytes().ShouldBe(bytes);
     }
 
     [Fact]
@@ -185,28 +186,31 @@ public sealed class GrantStatementTests : IDisposable
     {
         var a = new SectionKey("aaa", 1, SecretKey.Random().PublicKey);
         var b = new SectionKey("bbb", 1, SecretKey.Random().PublicKey);
-        var bytes = new GrantStatement("p", 1, GrantTestData.IssuedAt, [a, b], []).ToCanonicalBytes();
+        var bytes = new GrantStatement("p", 1, GrantTestData.IssuedAt, [a, b], []).Commit(GrantTestData.SaltKey).Header.ToCanonicalBytes();
         const int entry = 4 + 3 + 4 + 33;
         var firstEntry = 4 + 1 + 4 + 1 + 8 + 8 + 4;
         var swapped = (byte[])bytes.Clone();
         bytes.AsSpan(firstEntry, entry).CopyTo(swapped.AsSpan(firstEntry + entry));
         bytes.AsSpan(firstEntry + entry, entry).CopyTo(swapped.AsSpan(firstEntry));
 
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes(swapped)).Message.ShouldContain("canonical");
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes(swapped)).Message.ShouldContain("canonical");
     }
 
     [Fact]
     public void Given_wrong_magic_version_trailing_or_missing_bytes_When_parsed_Then_a_format_error_is_raised()
     {
-        var bytes = _data.Statement().ToCanonicalBytes();
-        var version2 = (byte[])bytes.Clone();
-        version2[4] = 2;
+        var bytes = _data.Header().ToCanonicalBytes();
+        var version1 = (byte[])bytes.Clone();
+        version1[4] = 1;
+        var width = (byte[])bytes.Clone();
+        width[^33] ^= 0x01;
 
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes([(byte)'X', .. bytes[1..]]));
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes(version2)).Message.ShouldContain("version");
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes([.. bytes, 0]));
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes(bytes.AsSpan(..^1)));
-        Should.Throw<GrantStatementFormatException>(() => GrantStatement.FromCanonicalBytes([]));
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes([(byte)'X', .. bytes[1..]]));
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes(version1)).Message.ShouldContain("version");
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes(width)).Message.ShouldContain("width");
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes([.. bytes, 0]));
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes(bytes.AsSpan(..^1)));
+        Should.Throw<GrantStatementFormatException>(() => GrantStatementHeader.FromCanonicalBytes([]));
         Should.Throw<GrantStatementFormatException>(() => SignedGrantStatement.FromBytes([0, 0, 0]));
     }
 

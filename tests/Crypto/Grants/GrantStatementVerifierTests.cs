@@ -12,7 +12,7 @@ public sealed class GrantStatementVerifierTests : IDisposable
     private GrantStatementVerifier NewVerifier(GrantStatementCheckpoint? checkpoint = null) =>
         new("patient-0001", _data.PatientKey.PublicKey, checkpoint);
 
-    private SignedGrantStatement Signed(long number) => _data.Statement(number).Sign(_data.PatientSigner);
+    private SignedGrantStatement Signed(long number) => _data.Header(number).Sign(_data.PatientSigner);
 
     [Fact]
     public void Given_increasing_statement_numbers_When_accepted_Then_each_is_taken_and_remembered()
@@ -60,7 +60,7 @@ public sealed class GrantStatementVerifierTests : IDisposable
     {
         var verifier = NewVerifier();
         verifier.Accept(Signed(4));
-        var fork = new GrantStatement("patient-0001", 4, GrantTestData.IssuedAt, [_data.Vitals, _data.Medical], [_data.Doctor]).Sign(_data.PatientSigner);
+        var fork = new GrantStatement("patient-0001", 4, GrantTestData.IssuedAt, [_data.Vitals, _data.Medical], [_data.Doctor]).Commit(GrantTestData.SaltKey).Sign(_data.PatientSigner);
 
         Should.Throw<ConflictingGrantStatementException>(() => verifier.Accept(fork)).Number.ShouldBe(4);
     }
@@ -83,7 +83,7 @@ public sealed class GrantStatementVerifierTests : IDisposable
         var verifier = NewVerifier();
         using var mallory = SecretKey.Random();
 
-        Should.Throw<GrantStatementSignatureException>(() => verifier.Accept(_data.Statement(100).Sign(new Signer(mallory))));
+        Should.Throw<GrantStatementSignatureException>(() => verifier.Accept(_data.Header(100).Sign(new Signer(mallory))));
 
         verifier.LastSeen.ShouldBeNull();
         verifier.Accept(Signed(1)).Number.ShouldBe(1);
@@ -94,6 +94,6 @@ public sealed class GrantStatementVerifierTests : IDisposable
     {
         var verifier = NewVerifier();
 
-        Should.Throw<GrantStatementPatientMismatchException>(() => verifier.Accept(_data.Statement(1, "patient-0002").Sign(_data.PatientSigner)));
+        Should.Throw<GrantStatementPatientMismatchException>(() => verifier.Accept(_data.Header(1, "patient-0002").Sign(_data.PatientSigner)));
     }
 }

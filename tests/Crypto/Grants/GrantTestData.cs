@@ -39,8 +39,15 @@ internal sealed class GrantTestData : IDisposable
 
     public static KeyFingerprint NewFingerprint() => KeyFingerprint.Compute(SecretKey.Random().PublicKey, SecretKey.Random().PublicKey);
 
+    /// <summary>The patient's grant-salt key; fixed, so one statement always commits to one root.</summary>
+    public static byte[] SaltKey { get; } = Enumerable.Repeat((byte)0x5a, GrantStatement.SaltKeySize).ToArray();
+
     public GrantStatement Statement(long number = 5, string patientId = "patient-0001") =>
         new(patientId, number, IssuedAt, [Vitals, Medical], [Doctor, Insurer]);
+
+    public CommittedGrantStatement Committed(long number = 5, string patientId = "patient-0001") => Statement(number, patientId).Commit(SaltKey);
+
+    public GrantStatementHeader Header(long number = 5, string patientId = "patient-0001") => Committed(number, patientId).Header;
 
     public void Dispose() => PatientKey.Dispose();
 }

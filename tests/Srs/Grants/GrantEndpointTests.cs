@@ -186,7 +186,7 @@ public sealed class GrantEndpointTests : IClassFixture<GrantsDatabase>, IAsyncDi
     {
         var statement = _bed.Statement(_patient, 1, [("vitals", 3)], [(_doctor, "vitals", null)]);
         var kfrag = _bed.Kfrag(_patient, _doctor, "vitals", 3, signer: signer);
-        return new GrantUploadRequest("Consent/c1", Convert.ToBase64String(statement),
+        return new GrantUploadRequest("Consent/c1", Convert.ToBase64String(statement.SignedHeader), [.. statement.Openings.Select(Convert.ToBase64String)],
         [
             new KfragUploadItem(kfrag.Section, kfrag.Epoch, kfrag.GranteeId.ToString(), Convert.ToBase64String(kfrag.DelegatingPublicKey),
                 Convert.ToBase64String(kfrag.KeyFrag), kfrag.Start.ToString("O"), null),

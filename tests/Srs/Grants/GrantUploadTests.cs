@@ -131,7 +131,7 @@ public sealed class GrantUploadTests : IClassFixture<GrantsDatabase>, IAsyncDisp
 
         var result = await _bed.UploadAsync(_patient, Consent, statement, _bed.Kfrag(_patient, _doctor, "medical", 0));
 
-        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "does not grant");
+        ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "granting this grantee read");
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public sealed class GrantUploadTests : IClassFixture<GrantsDatabase>, IAsyncDisp
             [new SeSPHR.Crypto.Grants.GranteeGrants(_doctor.Id.ToString(), _doctor.Fingerprint,
                 [new SeSPHR.Crypto.Grants.SectionGrant("vitals", SeSPHR.Crypto.Grants.GrantActions.Read, GrantsTestBed.Start)])]);
 
-        var result = await _bed.UploadAsync(_patient, Consent, statement.Sign(_patient.Signer).ToBytes(), _bed.Kfrag(_patient, _doctor, "vitals", 3));
+        var result = await _bed.UploadAsync(_patient, Consent, StatementUpload.Of(statement, _patient.Signer), _bed.Kfrag(_patient, _doctor, "vitals", 3));
 
         ShouldBeRefused(result, StatusCodes.Status422UnprocessableEntity, "another patient");
     }

@@ -143,8 +143,11 @@ public sealed class GrantsTestBed : IAsyncDisposable
         return key;
     }
 
-    /// <summary>A signed statement naming the given current epochs and read grants to the grantees, from <see cref="Start"/> with no end unless given.</summary>
-    public byte[] Statement(
+    /// <summary>
+    /// A signed statement header naming the given current epochs, committing to read grants to the
+    /// grantees (from <see cref="Start"/>, no end unless given), with every grantee's openings.
+    /// </summary>
+    public StatementUpload Statement(
         TestUser patient, long number, IEnumerable<(string Section, uint Epoch)> sections, IEnumerable<(TestUser Grantee, string Section, DateTimeOffset? End)> grants,
         Signer? signer = null)
     {
@@ -153,7 +156,7 @@ public sealed class GrantsTestBed : IAsyncDisposable
             g.Key.ToString(), g.First().Grantee.Fingerprint,
             [.. g.Select(x => new SectionGrant(x.Section, GrantActions.Read, Start, x.End))]));
         var statement = new GrantStatement(patient.Id.ToString(), number, Clock.GetUtcNow(), sectionKeys, grantees);
-        return statement.Sign(signer ?? patient.Signer).ToBytes();
+        return StatementUpload.Of(statement, signer ?? patient.Signer);
     }
 
     public KfragOffer Kfrag(
@@ -165,11 +168,11 @@ public sealed class GrantsTestBed : IAsyncDisposable
         return new KfragOffer(section, epoch, grantee.Id, delegating.PublicKey.ToCompressedBytes(), kfrag.ToBytes(), Start, end);
     }
 
-    public async Task<GrantUploadResult> UploadAsync(TestUser patient, string consentId, byte[] statement, params KfragOffer[] kfrags)
+    public async Task<GrantUploadResult> UploadAsync(TestUser patient, string consentId, StatementUpload statement, params KfragOffer[] kfrags)
     {
         await using var scope = _services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<GrantService>()
-            .UploadAsync(patient.Id, new GrantUpload(consentId, statement, kfrags), CancellationToken.None);
+            .UploadAsync(patient.Id, new GrantUpload(consentId, statement.SignedHeader, statement.Openings, kfrags), CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<GrantRecordResponse>> ListAsync(TestUser patient, string consentId)
@@ -210,5 +213,20 @@ public sealed class GrantsTestBed : IAsyncDisposable
         await _dataSource.DisposeAsync();
         foreach (var key in _sectionKeys.Values)
             key.Dispose();
+    }
+}
+
+/// <summary>What a patient's client uploads of a statement: the signed header and the openings of the grantees' entries.</summary>
+public sealed record StatementUpload(byte[] SignedHeader, IReadOnlyList<byte[]> Openings)
+{
+    /// <summary>A fixed grant-salt key: the tests need no secrecy, only the same tree for the same statement.</summary>
+    private static readonly byte[] SaltKey = new byte[GrantStatement.SaltKeySize];
+
+    public static StatementUpload Of(GrantStatement statement, Signer signer)
+    {
+        var committed = statement.Commit(SaltKey);
+        return new StatementUpload(
+            committed.Sign(signer).ToBytes(),
+            [.. statement.Grantees.SelectMany(g => committed.OpeningsFor(g.Fingerprint)).Select(o => o.ToBytes())]);
     }
 }

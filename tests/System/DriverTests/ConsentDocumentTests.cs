@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
 using SeSPHR.SystemTests.Driver.Accounts;
 using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.SystemTests.Driver.Reading;
 
 namespace SeSPHR.SystemTests.DriverTests;
 
@@ -47,11 +48,13 @@ public sealed class ConsentDocumentTests : IDisposable
         var consent = Build(grantee);
 
         var statement = ConsentDocument.ReadGrantStatement(consent)!.Verify(_patient.SigningPublicKey);
+        var trust = new PatientTrust("Patient/pat", new Crypto.Grants.GrantStatementVerifier("pat-user-id", _patient.SigningPublicKey), _doctor);
+        trust.Learn(consent);
 
         statement.Number.ShouldBe(1);
         statement.PatientId.ShouldBe("pat-user-id");
-        statement.Allows(_doctor.Fingerprint, "vitals", Crypto.Grants.GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeTrue();
-        statement.Allows(_doctor.Fingerprint, "medical", Crypto.Grants.GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeFalse();
+        trust.Allows("vitals", Crypto.Grants.GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeTrue();
+        trust.Allows("medical", Crypto.Grants.GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeFalse();
         statement.FindSection("vitals")!.PublicKey.ShouldBe(_patient.Sections.PublicKey("vitals", 1));
         Should.Throw<Crypto.Grants.GrantStatementSignatureException>(() => ConsentDocument.ReadGrantStatement(consent)!.Verify(_doctor.SigningPublicKey));
     }
@@ -75,7 +78,22 @@ public sealed class ConsentDocumentTests : IDisposable
     {
         Grantee(PhrSection.Vitals);
 
-        GrantStatements.Build(_book, _patient).ToCanonicalBytes().ShouldBe(GrantStatements.Build(_book, _patient).ToCanonicalBytes());
+        GrantStatements.Issue(_book, _patient).SignedHeader.StatementBytes().ShouldBe(GrantStatements.Issue(_book, _patient).SignedHeader.StatementBytes());
+    }
+
+    [Fact]
+    public void Given_two_grantees_When_the_Consent_of_one_is_built_Then_it_carries_only_that_grantees_openings()
+    {
+        using var insurer = UserKeys.CreateRandom();
+        Grantee(PhrSection.Medical);
+        var insurerGrant = new GranteeRecord("grant-2", "insurer-user-id", "Organization/ins", Convert.ToHexStringLower(insurer.Fingerprint.ToBytes()),
+            Convert.ToBase64String(insurer.DecryptionPublicKey.ToCompressedBytes()), [PhrSection.Insurance], DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), null);
+        _book.Grantees.Add(insurerGrant);
+        _book.AdvanceStatement(DateTimeOffset.UtcNow);
+
+        var consent = Build(insurerGrant);
+
+        ConsentDocument.ReadOpenings(consent, insurer.Decryption).Select(o => (o.Entry.GranteeId, o.Entry.Section)).ShouldBe([("insurer-user-id", "insurance")]);
     }
 
     private GranteeRecord Grantee(params PhrSection[] sections)
@@ -95,5 +113,5 @@ public sealed class ConsentDocumentTests : IDisposable
     }
 
     private Consent Build(GranteeRecord grantee) =>
-        ConsentDocument.Build(_book, grantee, GrantStatements.BuildSigned(_book, _patient), (s, e) => _patient.Sections.PublicKey(s.ToCode(), e));
+        ConsentDocument.Build(_book, grantee, GrantStatements.Issue(_book, _patient), (s, e) => _patient.Sections.PublicKey(s.ToCode(), e));
 }

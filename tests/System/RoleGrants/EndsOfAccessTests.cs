@@ -66,8 +66,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         (await grants.PendingMembersAsync()).ShouldNotContain(p => p.UserId == late.RequireUserId);
         var lateReader = new GranteeReader(late);
         var trust = await lateReader.LearnAsync(patient.FhirUser);
-        trust.Statement.ShouldNotBeNull("the approved member cannot read the role Consent's statement")
-            .FindGrantee(late.Keys.Fingerprint).ShouldNotBeNull("the statement does not name the approved member");
+        trust.Statement.ShouldNotBeNull("the approved member cannot read the role Consent's statement");
+        trust.OwnEntries.ShouldContain(e => e.Section == PhrSection.Vitals.ToCode(), "the statement does not name the approved member");
         var opened = await lateReader.ReadAndOpenAsync(late, patient.FhirUser, "Observation", old.Id!);
         ((Quantity)((Observation)opened.Resource).Value!).Value.ShouldBe(61);
         (await earlyReader.ReadAndOpenAsync(early, patient.FhirUser, "Observation", old.Id!)).Opened.ShouldBe([PhrSection.Vitals]);
@@ -120,7 +120,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         // The member who stayed reads the new epoch: new kfrags and the new statement reached them.
         var stayerReader = new GranteeReader(stayer);
         var trust = await stayerReader.LearnAsync(patient.FhirUser);
-        trust.Statement!.FindGrantee(leaver.Keys.Fingerprint).ShouldBeNull("the new statement still names the member who left");
+        trust.OwnEntries.ShouldContain(e => e.Section == PhrSection.Vitals.ToCode(), "the stayer has no entry in the new statement");
+        GrantStatements.Build(grants.Book, patient.Keys).FindGrantee(leaver.Keys.Fingerprint).ShouldBeNull("the new statement still names the member who left");
         var opened = await stayerReader.ReadAndOpenAsync(stayer, patient.FhirUser, "Observation", after.Id!);
         ((Quantity)((Observation)opened.Resource).Value!).Value.ShouldBe(79);
     }
@@ -195,7 +196,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var reader = new GranteeReader(longTerm);
         var trust = await reader.LearnAsync(patient.FhirUser);
         trust.Statement!.FindSection(PhrSection.Vitals.ToCode())!.Epoch.ShouldBe(GrantBook.FirstEpoch + 1);
-        trust.Statement.FindGrantee(shortTerm.Keys.Fingerprint).ShouldBeNull();
+        GrantStatements.Build(grants.Book, patient.Keys).FindGrantee(shortTerm.Keys.Fingerprint).ShouldBeNull();
         ((Quantity)((Observation)(await reader.ReadAndOpenAsync(longTerm, patient.FhirUser, "Observation", after.Id!)).Resource).Value!).Value.ShouldBe(72);
         ((Quantity)((Observation)(await reader.ReadAndOpenAsync(longTerm, patient.FhirUser, "Observation", before.Id!)).Resource).Value!).Value.ShouldBe(64);
         lasting.ConsentId.ShouldNotBe(expiring.ConsentId);

@@ -45,10 +45,11 @@ public sealed class WriteGrantScenarioTests(SesphrSystem system)
 
         // The Consent says collect/correct for vitals, the statement says write.
         var consent = (await patient.Fhir.ReadAsync("Consent", grant.ConsentId)).As<Consent>();
-        var statement = ConsentDocument.ReadGrantStatement(consent)!.Verify(patient.Keys.SigningPublicKey);
-        statement.Allows(doctor.Keys.Fingerprint, "vitals", GrantActions.Write, DateTimeOffset.UtcNow).ShouldBeTrue();
-        statement.Allows(doctor.Keys.Fingerprint, "vitals", GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeFalse();
-        statement.Allows(doctor.Keys.Fingerprint, "medical", GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeTrue();
+        var trust = new PatientTrust(patient.FhirUser, new GrantStatementVerifier(patient.RequireUserId, patient.Keys.SigningPublicKey), doctor.Keys);
+        trust.Learn(consent);
+        trust.Allows("vitals", GrantActions.Write, DateTimeOffset.UtcNow).ShouldBeTrue();
+        trust.Allows("vitals", GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeFalse();
+        trust.Allows("medical", GrantActions.Read, DateTimeOffset.UtcNow).ShouldBeTrue();
 
         var note = "written-by-doctor-" + Guid.NewGuid().ToString("N")[..10];
         var pulse = Pulse(patient.FhirUser, 77, note);

@@ -8,7 +8,7 @@ namespace SeSPHR.Srs.Features.Grants;
 // arrive as strings so that a malformed one is reported by the validators as a problem+json 400
 // naming the field, instead of failing inside the JSON reader.
 
-public sealed record GrantUploadRequest(string? ConsentId, string? GrantStatement, IReadOnlyList<KfragUploadItem>? Kfrags);
+public sealed record GrantUploadRequest(string? ConsentId, string? GrantStatement, IReadOnlyList<string>? GrantOpenings, IReadOnlyList<KfragUploadItem>? Kfrags);
 
 public sealed record KfragUploadItem(
     string? Section, long? Epoch, string? GranteeId, string? DelegatingPublicKey, string? Kfrag, string? Start, string? End);
@@ -47,8 +47,14 @@ public static class GrantLimits
 
     public const int MaxRefLength = 256;
 
-    /// <summary>A signed statement with many grantees stays far below this.</summary>
+    /// <summary>A signed statement header is a few hundred bytes; this leaves room for many sections.</summary>
     public const int MaxSignedStatementBytes = 256 * 1024;
+
+    /// <summary>One opening per section the upload's grantees hold.</summary>
+    public const int MaxOpeningsPerUpload = 1000;
+
+    /// <summary>An opening is an entry (ids up to 1 KiB each), a salt and a path of at most 20 hashes.</summary>
+    public const int MaxOpeningBytes = 4096;
 
     /// <summary>Above <see cref="Capsule.SerializedSize"/>, so an oversized capsule still gets a per-item <c>bad-capsule</c>, but bounded.</summary>
     public const int MaxCapsuleBytes = 1024;
@@ -62,6 +68,11 @@ internal sealed class GrantUploadRequestValidator : AbstractValidator<GrantUploa
             .WithMessage("consentId must be Consent/{id} with a FHIR id.");
         RuleFor(r => r.GrantStatement).Must(s => GrantVocabulary.IsBase64(s, 1, GrantLimits.MaxSignedStatementBytes))
             .WithMessage("grantStatement must be base64 of a signed grant statement.");
+        RuleFor(r => r.GrantOpenings).NotNull().WithMessage("grantOpenings is required.")
+            .Must(o => o is null || o.Count is > 0 and <= GrantLimits.MaxOpeningsPerUpload)
+            .WithMessage($"grantOpenings must hold 1 to {GrantLimits.MaxOpeningsPerUpload} items.");
+        RuleForEach(r => r.GrantOpenings).Must(o => GrantVocabulary.IsBase64(o, 1, GrantLimits.MaxOpeningBytes))
+            .WithMessage("each grant opening must be base64 of a grant opening.");
         RuleFor(r => r.Kfrags).NotNull().WithMessage("kfrags is required.")
             .Must(k => k is null || k.Count is > 0 and <= GrantLimits.MaxKfragsPerUpload)
             .WithMessage($"kfrags must hold 1 to {GrantLimits.MaxKfragsPerUpload} items.");

@@ -24,6 +24,7 @@ public static class GrantEndpoints
         var upload = new GrantUpload(
             GrantVocabulary.NormalizeConsentId(request.ConsentId)!,
             Convert.FromBase64String(request.GrantStatement!),
+            [.. request.GrantOpenings!.Select(Convert.FromBase64String)],
             [.. request.Kfrags!.Select(k => new KfragOffer(
                 k.Section!, (uint)k.Epoch!.Value, Guid.Parse(k.GranteeId!), Convert.FromBase64String(k.DelegatingPublicKey!),
                 Convert.FromBase64String(k.Kfrag!), GrantVocabulary.ParseInstant(k.Start)!.Value, GrantVocabulary.ParseInstant(k.End)))]);

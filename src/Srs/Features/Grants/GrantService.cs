@@ -11,19 +11,24 @@ namespace SeSPHR.Srs.Features.Grants;
 public sealed record KfragOffer(
     string Section, uint Epoch, Guid GranteeId, byte[] DelegatingPublicKey, byte[] KeyFrag, DateTimeOffset Start, DateTimeOffset? End);
 
-/// <summary>A patient's upload: the Consent the kfrags belong to, the signed grant statement (wire form) and the kfrags.</summary>
-public sealed record GrantUpload(string ConsentId, byte[] SignedStatement, IReadOnlyList<KfragOffer> Kfrags);
+/// <summary>
+/// A patient's upload: the Consent the kfrags belong to, the signed grant statement header (wire
+/// form), the openings of the entries of the grantees the kfrags are for, and the kfrags.
+/// </summary>
+public sealed record GrantUpload(string ConsentId, byte[] SignedStatement, IReadOnlyList<byte[]> Openings, IReadOnlyList<KfragOffer> Kfrags);
 
 /// <summary>The accepted count, or why nothing was stored.</summary>
 public sealed record GrantUploadResult(int Accepted, GrantRefusal? Refusal);
 
 /// <summary>
 /// Accepts a patient's kfrags only when the patient's own signed grant statement vouches for each:
-/// the statement verifies under the patient's directory signing key and is not older than one already
-/// held; the kfrag's delegating key is the key the statement (or an earlier one) names for its section
-/// and epoch; the kfrag verifies as made by the patient for that delegating key and the grantee's
-/// directory Umbral key; the grantee is active, has the fingerprint the patient approved, and holds a
-/// read grant for the section over the kfrag's whole period. Everything is stored pending (unusable)
+/// the statement header verifies under the patient's directory signing key and is not older than one
+/// already held; the kfrag's delegating key is the key the header (or an earlier one) names for its
+/// section and epoch; the kfrag verifies as made by the patient for that delegating key and the
+/// grantee's directory Umbral key; an uploaded opening proves, under the header's root, the
+/// grantee's entry for that section with read over the kfrag's whole period and the fingerprint of
+/// the grantee's directory keys; the grantee is active. The SRS sees only the entries of the grantees
+/// it is given kfrags for, never the rest of the statement. Everything is stored pending (unusable)
 /// until the FhirServer reconciles the Consent, or nothing is stored.
 /// </summary>
 /// <remarks>
@@ -47,7 +52,7 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
             return Refused(GrantRefusal.Forbidden("The caller is not an active patient in the key directory."));
         var signingKey = PublicKey.FromBytes(patient.SigningPublicKey);
 
-        GrantStatement statement;
+        GrantStatementHeader statement;
         try
         {
             statement = SignedGrantStatement.FromBytes(upload.SignedStatement).Verify(signingKey);
@@ -60,6 +65,9 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
         {
             return Refused(GrantRefusal.Unprocessable("grantStatement: not a canonical signed grant statement."));
         }
+
+        if (OpenEntries(statement, upload.Openings) is not { } entries)
+            return Refused(GrantRefusal.Unprocessable("grantOpenings: an opening is malformed or does not lead to the statement's root."));
 
         if (!NamesPatient(statement.PatientId, patient))
             return Refused(GrantRefusal.Unprocessable("grantStatement: the statement is about another patient."));
@@ -97,7 +105,7 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
             var offer = upload.Kfrags[i];
             if (!grantees.TryGetValue(offer.GranteeId, out var grantee))
                 grantees[offer.GranteeId] = grantee = await directory.FindAsync(offer.GranteeId, cancellationToken);
-            var refusal = CheckOffer(offer, statement, signingKey, grantee, sectionKeys);
+            var refusal = CheckOffer(offer, statement, entries, signingKey, grantee, sectionKeys);
             if (refusal is not null)
                 return Refused(refusal with { Title = $"kfrags[{i}]: {refusal.Title}" });
 
@@ -187,9 +195,27 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
                 k.Start, k.End, k.Threshold, k.Shares, k.CreatedAt, k.ActivatedAt))
             .ToListAsync(cancellationToken);
 
+    // Every opening must lead to the signed root; an entry the patient did not sign is refused outright.
+    private static List<GrantEntry>? OpenEntries(GrantStatementHeader statement, IReadOnlyList<byte[]> openings)
+    {
+        var entries = new List<GrantEntry>(openings.Count);
+        try
+        {
+            foreach (var opening in openings)
+                entries.Add(statement.Open(GrantOpening.FromBytes(opening)));
+        }
+        catch (GrantStatementException)
+        {
+            return null;
+        }
+
+        return entries;
+    }
+
     private static GrantRefusal? CheckOffer(
         KfragOffer offer,
-        GrantStatement statement,
+        GrantStatementHeader statement,
+        List<GrantEntry> entries,
         PublicKey patientSigningKey,
         DirectoryEntry? grantee,
         Dictionary<(string Section, long Epoch), byte[]> sectionKeys)
@@ -203,15 +229,16 @@ public sealed class GrantService(SrsDbContext db, IKeyDirectory directory, TimeP
         if (grantee.Status != AccountStatus.Active)
             return GrantRefusal.Unprocessable("the grantee is not active.");
 
-        var granteeGrants = statement.Grantees.FirstOrDefault(g => Guid.TryParse(g.GranteeId, out var id) && id == offer.GranteeId);
-        if (granteeGrants is null)
-            return GrantRefusal.Unprocessable("the statement grants nothing to this grantee.");
+        var granteeEntries = entries.Where(e => Guid.TryParse(e.GranteeId, out var id) && id == offer.GranteeId).ToList();
+        if (granteeEntries.Count == 0)
+            return GrantRefusal.Unprocessable("no opening shows the statement granting anything to this grantee.");
         var receivingKey = PublicKey.FromBytes(grantee.UmbralPublicKey);
-        if (!granteeGrants.Fingerprint.Matches(receivingKey, PublicKey.FromBytes(grantee.SigningPublicKey)))
+        var signingKeyOfGrantee = PublicKey.FromBytes(grantee.SigningPublicKey);
+        if (!granteeEntries.All(e => e.Fingerprint.Matches(receivingKey, signingKeyOfGrantee)))
             return GrantRefusal.Unprocessable("the grantee's directory keys do not match the fingerprint the patient approved.");
-        var grant = granteeGrants.Grants.FirstOrDefault(g => g.Section == offer.Section && (g.Actions & GrantActions.Read) != 0);
+        var grant = granteeEntries.FirstOrDefault(e => e.Section == offer.Section && (e.Grant.Actions & GrantActions.Read) != 0)?.Grant;
         if (grant is null)
-            return GrantRefusal.Unprocessable($"the statement does not grant this grantee read on section {offer.Section}.");
+            return GrantRefusal.Unprocessable($"no opening shows the statement granting this grantee read on section {offer.Section}.");
         if (offer.Start < grant.Start || (grant.End is { } end && (offer.End is null || offer.End > end)))
             return GrantRefusal.Unprocessable("the kfrag's period is not within the statement's grant period.");
 

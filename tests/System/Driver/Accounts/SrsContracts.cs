@@ -62,7 +62,7 @@ public sealed record KeyFragmentUpload(
     DateTimeOffset Start,
     DateTimeOffset? End);
 
-public sealed record GrantUpload(string ConsentId, string GrantStatement, IReadOnlyList<KeyFragmentUpload> Kfrags);
+public sealed record GrantUpload(string ConsentId, string GrantStatement, IReadOnlyList<string> GrantOpenings, IReadOnlyList<KeyFragmentUpload> Kfrags);
 
 public sealed record GrantUploadAnswer(int Accepted);
 

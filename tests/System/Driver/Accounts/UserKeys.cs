@@ -49,6 +49,14 @@ public sealed class UserKeys : IDisposable
 
     public KeyFingerprint Fingerprint => KeyFingerprint.Compute(DecryptionPublicKey, SigningPublicKey);
 
+    /// <summary>
+    /// The patient's key for the salts and padding of its grant statements' Merkle trees, derived
+    /// from the master secret with its own label: secret, so a grantee cannot test a guess about
+    /// another entry against a sibling hash; stable, so a statement rebuilt during repair is the same.
+    /// </summary>
+    public byte[] GrantSaltKey() =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterSecret, GrantStatement.SaltKeySize, salt: [], info: "SeSPHR/grant-salt-key/v1"u8.ToArray());
+
     public static UserKeys CreateRandom()
     {
         var masterSecret = new byte[SecretKeyFactory.SeedSize];

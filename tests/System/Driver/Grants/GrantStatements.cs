@@ -5,10 +5,11 @@ using SeSPHR.SystemTests.Driver.Accounts;
 namespace SeSPHR.SystemTests.Driver.Grants;
 
 /// <summary>
-/// Builds the patient's signed grant statement from the grant book: every section with its current
-/// epoch and delegating public key, every grantee (named alone or an approved role member) with the
+/// Builds the patient's grant statement from the grant book: every section with its current epoch
+/// and delegating public key, every grantee (named alone or an approved role member) with the
 /// fingerprint the patient approved and one grant per section it reads or writes (actions read,
-/// write or both) for the Consent's period.
+/// write or both) for the Consent's period. What leaves the patient's device is only the signed
+/// header and, for each grantee, its own openings (<see cref="IssuedStatement"/>).
 /// </summary>
 public static class GrantStatements
 {
@@ -36,6 +37,20 @@ public static class GrantStatements
         (grantee.Sections.Contains(section) ? GrantActions.Read : GrantActions.None)
         | (grantee.WriteSections.Contains(section) ? GrantActions.Write : GrantActions.None);
 
-    public static SignedGrantStatement BuildSigned(GrantBook book, UserKeys patientKeys) =>
-        Build(book, patientKeys).Sign(patientKeys.Signer);
+    /// <summary>The statement committed under the patient's grant-salt key and its header signed.</summary>
+    public static IssuedStatement Issue(GrantBook book, UserKeys patientKeys)
+    {
+        var committed = Build(book, patientKeys).Commit(patientKeys.GrantSaltKey());
+        return new IssuedStatement(committed.Sign(patientKeys.Signer), committed);
+    }
+}
+
+/// <summary>
+/// A statement as the patient's client hands it out: the signed header, which every Consent and
+/// upload carries, and the openings, of which each grantee gets only its own.
+/// </summary>
+public sealed record IssuedStatement(SignedGrantStatement SignedHeader, CommittedGrantStatement Committed)
+{
+    public IReadOnlyList<GrantOpening> OpeningsFor(string fingerprintHex) =>
+        fingerprintHex.Length == 0 ? [] : Committed.OpeningsFor(KeyFingerprint.FromBytes(Convert.FromHexString(fingerprintHex)));
 }

@@ -111,7 +111,7 @@ public sealed partial class PatientGrants
         await RunAsync(operation);
     }
 
-    private async Task RunRoleGrantAsync(RoleGrant grant, SignedGrantStatement statement)
+    private async Task RunRoleGrantAsync(RoleGrant grant, IssuedStatement statement)
     {
         await StepAsync(GrantSteps.UploadKfrags, grant.ConsentId);
         foreach (var member in grant.Members)
@@ -124,7 +124,7 @@ public sealed partial class PatientGrants
     }
 
     // After an end of access: the remaining members get kfrags of the new epochs, every role Consent the new statement.
-    private async Task RegrantRolesAsync(IReadOnlyList<PhrSection> rekeyed, SignedGrantStatement statement)
+    private async Task RegrantRolesAsync(IReadOnlyList<PhrSection> rekeyed, IssuedStatement statement)
     {
         foreach (var grant in Book.RoleGrants)
         {
@@ -144,7 +144,7 @@ public sealed partial class PatientGrants
         }
     }
 
-    private async Task WriteRoleConsentAsync(RoleGrant grant, SignedGrantStatement statement)
+    private async Task WriteRoleConsentAsync(RoleGrant grant, IssuedStatement statement)
     {
         var response = await _patient.Fhir.PutAsync(RoleConsentDocument.Build(Book, grant, statement, SectionPublicKey));
         EnsureWritten(response, "Consent/" + grant.ConsentId);

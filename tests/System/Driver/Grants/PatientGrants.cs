@@ -104,13 +104,16 @@ public sealed partial class PatientGrants
     {
         var grantee = Book.FindGrantee(consentId) ?? throw new ArgumentException($"No current grant under {consentId}.", nameof(consentId));
         Book.Grantees.Remove(grantee);
-        foreach (var section in grantee.Sections)
+        // A writer's sections move too: readers accept a grantee's envelope only at an epoch its
+        // write grant was signed for, so the revoked writer cannot add to the new one.
+        var rekeyed = grantee.Sections.Union(grantee.WriteSections).ToList();
+        foreach (var section in rekeyed)
         {
             Book.Epochs[section]++;
         }
 
         Book.AdvanceStatement(DateTimeOffset.UtcNow);
-        var operation = new GrantOperation(GrantOperationKind.Revoke, consentId, deleteConsent, grantee.Sections);
+        var operation = new GrantOperation(GrantOperationKind.Revoke, consentId, deleteConsent, rekeyed);
         _journal.Begin(Book, operation);
         await RunAsync(operation);
     }
@@ -131,7 +134,7 @@ public sealed partial class PatientGrants
 
     private async Task RunAsync(GrantOperation operation)
     {
-        var statement = GrantStatements.BuildSigned(Book, _patient.Keys);
+        var statement = GrantStatements.Issue(Book, _patient.Keys);
         if (operation.Kind == GrantOperationKind.Grant)
         {
             if (Book.FindGrantee(operation.ConsentId) is { } grantee)
@@ -184,13 +187,14 @@ public sealed partial class PatientGrants
 
     private Task StepAsync(string step, string consentId) => BeforeStep?.Invoke(step, consentId) ?? Task.CompletedTask;
 
-    private async Task UploadAsync(GranteeRecord grantee, SignedGrantStatement statement, IReadOnlyList<KeyFragmentUpload> uploads)
+    private async Task UploadAsync(GranteeRecord grantee, IssuedStatement statement, IReadOnlyList<KeyFragmentUpload> uploads)
     {
         GrantUploadAnswer answer;
         try
         {
             answer = await _patient.Srs.UploadGrantsAsync(
-                new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.ToBytes()), uploads),
+                new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.SignedHeader.ToBytes()),
+                    [.. statement.OpeningsFor(grantee.FingerprintHex).Select(o => Convert.ToBase64String(o.ToBytes()))], uploads),
                 _patient.RequireSrsAccessToken);
         }
         catch (SrsRequestException ex) when (ex.Status == HttpStatusCode.NotFound)
@@ -204,7 +208,7 @@ public sealed partial class PatientGrants
         }
     }
 
-    private async Task WriteConsentAsync(GranteeRecord grantee, SignedGrantStatement statement)
+    private async Task WriteConsentAsync(GranteeRecord grantee, IssuedStatement statement)
     {
         var response = await _patient.Fhir.PutAsync(ConsentDocument.Build(Book, grantee, statement, SectionPublicKey));
         EnsureWritten(response, "Consent/" + grantee.ConsentId);

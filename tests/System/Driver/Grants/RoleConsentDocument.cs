@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
 
@@ -11,14 +10,15 @@ namespace SeSPHR.SystemTests.Driver.Grants;
 /// itself (<c>actor.role</c> in the SeSPHR role system; R4 wants a reference, so it carries one with
 /// a display only), which lets every user of the role past the FhirServer's policy check; and each
 /// member the patient approved, by reference with their approved key fingerprint, which adds no
-/// access but makes the Consent, and so the statement and the section keys, readable to them.
+/// access but makes the Consent, and so the statement and the section keys, readable to them. Each
+/// member's grant openings are sealed to that member's key, so members learn only their own entries.
 /// </summary>
 public static class RoleConsentDocument
 {
     /// <summary>The FhirServer's ConsentCodings.RoleSystem.</summary>
     public const string RoleSystem = "http://sesphr.org/fhir/CodeSystem/role";
 
-    public static Consent Build(GrantBook book, RoleGrant grant, SignedGrantStatement statement, Func<PhrSection, uint, PublicKey> sectionKey, bool active = true)
+    public static Consent Build(GrantBook book, RoleGrant grant, IssuedStatement statement, Func<PhrSection, uint, PublicKey> sectionKey, bool active = true)
     {
         var shape = new GranteeRecord(grant.ConsentId, "", "", "", "", grant.Sections, grant.Start, grant.End);
         var consent = ConsentDocument.Build(book, shape, statement, sectionKey, active);
@@ -37,6 +37,7 @@ public static class RoleConsentDocument
                 Reference = new ResourceReference(member.GranteeFhirUser),
             }),
         ];
+        ConsentDocument.AddSealedOpenings(consent, grant.Members, statement);
         return consent;
     }
 }

@@ -10,8 +10,9 @@ namespace SeSPHR.SystemTests.Driver.Reading;
 /// <summary>
 /// A grantee's client reading another person's record: it pins the patient's signing key on first
 /// use (from the key directory), learns the section keys from the patient's signed grant statement
-/// (refusing one older than it has seen) and the Consents it may read, and opens each resource with
-/// the cfrags the FhirServer attached, after verifying them and the writer's signature.
+/// header (refusing one older than it has seen) and its own grant from the openings of its own
+/// entries, in the Consents it may read, and opens each resource with the cfrags the FhirServer
+/// attached, after verifying them and the writer's signature.
 /// </summary>
 public sealed class GranteeReader(PhrUser grantee)
 {
@@ -25,7 +26,7 @@ public sealed class GranteeReader(PhrUser grantee)
             var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, grantee.RequireSrsAccessToken)
                 ?? throw new InvalidOperationException($"{patientFhirUser} is not in the key directory.");
             var signingKey = PublicKey.FromBytes(Convert.FromBase64String(entry.SigningPublicKey));
-            trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId, signingKey));
+            trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId, signingKey), grantee.Keys);
             _patients[patientFhirUser] = trust;
         }
 
@@ -44,20 +45,39 @@ public sealed class GranteeReader(PhrUser grantee)
         var trust = _patients.TryGetValue(patientFhirUser, out var known)
             ? known
             : throw new InvalidOperationException($"Learn {patientFhirUser}'s grants first.");
-        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf, trust.Statement).Open(resource);
+        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf).Open(resource);
     }
 }
 
-/// <summary>What a grantee trusts about one patient: the pinned signing key, the newest verified statement, and section keys.</summary>
-public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier verifier)
+/// <summary>
+/// What a grantee trusts about one patient: the pinned signing key, the newest verified statement
+/// header, the grantee's own entries under it (each opened against the signed root), and section keys.
+/// </summary>
+public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier verifier, UserKeys own)
 {
     private readonly Dictionary<(PhrSection, uint), PublicKey> _sectionKeys = [];
+    private readonly Dictionary<string, GrantOpening> _ownOpenings = new(StringComparer.Ordinal);
 
     public string PatientFhirUser { get; } = patientFhirUser;
 
     public PublicKey SigningKey => verifier.PatientSigningKey;
 
-    public GrantStatement? Statement { get; private set; }
+    /// <summary>The newest header accepted.</summary>
+    public GrantStatementHeader? Statement { get; private set; }
+
+    /// <summary>The signed form of <see cref="Statement"/>, to attach to a write.</summary>
+    public SignedGrantStatement? SignedStatement { get; private set; }
+
+    /// <summary>This grantee's own entries under <see cref="Statement"/>, one per section it holds.</summary>
+    public IReadOnlyList<GrantEntry> OwnEntries => [.. _ownOpenings.Values.Select(o => o.Entry)];
+
+    /// <summary>Whether the patient's newest statement lets this grantee do <paramref name="action"/> in <paramref name="section"/> at <paramref name="at"/>.</summary>
+    public bool Allows(string section, GrantActions action, DateTimeOffset at) =>
+        _ownOpenings.TryGetValue(section, out var opening) && opening.Entry.Allows(own.Fingerprint, section, action, at);
+
+    /// <summary>The proof of this grantee's own entry in <paramref name="section"/>, for a reader of what it writes; null when it holds none.</summary>
+    public GrantEntryProof? ProofFor(string section) =>
+        SignedStatement is { } signed && _ownOpenings.TryGetValue(section, out var opening) ? new GrantEntryProof(signed, opening) : null;
 
     public PublicKey? KeyOf(PhrSection section, uint epoch)
     {
@@ -70,17 +90,30 @@ public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier 
     }
 
     /// <summary>
-    /// Takes a Consent's statement if it verifies under the pinned key and is not older than the
-    /// newest seen (an older one is simply not used), and its hints of earlier epochs' keys.
+    /// Takes a Consent's statement header if it verifies under the pinned key and is not older than
+    /// the newest seen (an older one is simply not used), the openings of its own entries that lead
+    /// to that header's root, and its hints of earlier epochs' keys.
     /// </summary>
     public void Learn(Consent consent)
     {
         if (ConsentDocument.ReadGrantStatement(consent) is { } signed)
         {
-            var statement = signed.Verify(SigningKey);
-            if (Statement is null || statement.Number > Statement.Number)
+            var header = signed.Verify(SigningKey);
+            if (Statement is null || header.Number >= Statement.Number)
             {
-                Statement = verifier.Accept(signed);
+                // The same number again must be the same statement (the verifier refuses a fork).
+                var accepted = verifier.Accept(signed);
+                if (Statement is null || accepted.Number > Statement.Number)
+                {
+                    Statement = accepted;
+                    SignedStatement = signed;
+                    _ownOpenings.Clear();
+                }
+
+                foreach (var opening in ConsentDocument.ReadOpenings(consent, own.Decryption).Where(o => o.Entry.Fingerprint.Equals(own.Fingerprint)))
+                {
+                    _ownOpenings[Statement.Open(opening).Section] = opening;
+                }
             }
         }
 

@@ -1,6 +1,5 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Envelopes;
-using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
@@ -14,10 +13,11 @@ public sealed record OpenedResource(Resource Resource, IReadOnlyList<PhrSection>
 /// The grantee's side of decryption, free of HTTP: for each sealed section that arrived with cfrags,
 /// the cfrags are verified (patient's kfrag signature, the section's delegating key for that epoch,
 /// the grantee's own key, the envelope's capsule) and the envelope's writer signature checked against
-/// the writers the patient allows (the patient, and grantees the statement names with write), before
+/// the writers the patient allows (the patient, and grantees that prove a write grant from the
+/// patient's statement, <see cref="StatementWriters"/>), before
 /// anything is decrypted. Sections without cfrags stay sealed.
 /// </summary>
-public sealed class SectionOpener(SecretKey receivingKey, PublicKey patientSigningKey, Func<PhrSection, uint, PublicKey?> sectionKey, GrantStatement? statement = null)
+public sealed class SectionOpener(SecretKey receivingKey, PublicKey patientSigningKey, Func<PhrSection, uint, PublicKey?> sectionKey)
 {
     /// <exception cref="EnvelopeException">an envelope or its signature does not verify.</exception>
     /// <exception cref="UmbralException">a cfrag does not verify.</exception>
@@ -43,7 +43,7 @@ public sealed class SectionOpener(SecretKey receivingKey, PublicKey patientSigni
             .Where(e => EncryptedSectionExtension.IsEncryptedSection(e) && EncryptedSectionExtension.FromExtension(e).CapsuleFragments.Count == 0)
             .ToList();
         openable.Extension.RemoveAll(kept.Contains);
-        var opened = (DomainResource)SectionSealer.Open(openable, Recipient, StatementWriters.For(openable, patientSigningKey, statement));
+        var opened = (DomainResource)SectionSealer.Open(openable, Recipient, StatementWriters.For(openable, patientSigningKey));
         opened.Extension.AddRange(kept);
         return new OpenedResource(opened, withCfrags, without);
     }

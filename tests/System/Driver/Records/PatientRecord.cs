@@ -39,11 +39,11 @@ public sealed class PatientRecord(PhrUser patient, GrantBook book)
     public Resource OpenOwn(Resource clear) => OpenOwn(clear, (_, writer) => writer.Equals(Patient.Keys.SigningPublicKey));
 
     /// <summary>
-    /// As <see cref="OpenOwn(Resource)"/>, also accepting envelopes of grantees that the patient's own
-    /// current grant statement names with write in their section (<see cref="StatementWriters"/>).
+    /// As <see cref="OpenOwn(Resource)"/>, also accepting envelopes of grantees that prove a write
+    /// grant in their section from one of the patient's own signed statements (<see cref="StatementWriters"/>).
     /// </summary>
     public Resource OpenOwnWithGranteeWrites(Resource clear) =>
-        OpenOwn(clear, StatementWriters.For(clear, Patient.Keys.SigningPublicKey, book.StatementNumber < 1 ? null : GrantStatements.Build(book, Patient.Keys)));
+        OpenOwn(clear, StatementWriters.For(clear, Patient.Keys.SigningPublicKey));
 
     private Resource OpenOwn(Resource clear, Func<PhrSection, Crypto.Umbral.PublicKey, bool> isAllowedWriter)
     {
