@@ -5,7 +5,8 @@ namespace SeSPHR.Crypto.Grants;
 
 /// <summary>
 /// What a client remembers of a patient's statements between runs: the highest number it accepted
-/// and the SHA-256 of that statement's canonical bytes (lowercase hex). Persist it with the pinned key.
+/// and the SHA-256 of that statement header's canonical bytes (lowercase hex; the header's root covers
+/// every entry). Persist it with the pinned key.
 /// </summary>
 public sealed record GrantStatementCheckpoint(long Number, string DigestHex);
 
