@@ -159,6 +159,8 @@ public sealed class SesphrSystem : IAsyncLifetime
         var registered = await member.RegisterAsync();
         if (registered.Status == "pending")
         {
+            // The admin signs in once per system; a long run outlives their 15-minute tokens.
+            await Admin.RenewIfExpiringAsync();
             await Admin.Srs.ApproveAsync(registered.UserId, Admin.RequireSrsAccessToken);
         }
 

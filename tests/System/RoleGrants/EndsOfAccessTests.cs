@@ -97,6 +97,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var storedBefore = (await patient.Fhir.ReadAsync("Observation", before.Id!)).Resource!;
         (await ReencryptDirectlyAsync(leaver, patient, storedBefore)).ShouldBe([null]);
 
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         (await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId)).ShouldBeEmpty("the SRS kept kfrags of a member who left");
@@ -137,6 +138,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         (await record.WriteAsync(pulse)).IsSuccess.ShouldBeTrue();
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId == member.RequireUserId);
 
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
         await system.Admin.Srs.ApproveAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
 

@@ -31,6 +31,7 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         var grants = PatientGrants.Open(patient, journal);
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
         var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId));
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         using (var client = GrantClientProcess.Start(Job(patient, password, journal, "ends-of-access")))

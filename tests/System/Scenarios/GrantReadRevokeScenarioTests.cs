@@ -28,6 +28,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
         var registration = await doctor.RegisterAsync();
         registration.Status.ShouldBe("pending");
         await Should.ThrowAsync<SrsRequestException>(() => doctor.LoginAsync());
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.ApproveAsync(registration.UserId, system.Admin.RequireSrsAccessToken);
         await doctor.LoginAsync();
 

@@ -18,12 +18,14 @@ public sealed class SuspensionTests(SesphrSystem system)
         using var doctor = await system.NewMemberAsync("suspended-doctor", SrsRoles.Practitioner);
         (await doctor.Fhir.SearchAsync("Organization", "_count=1")).Status.ShouldBe(HttpStatusCode.OK);
 
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.SuspendAsync(doctor.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         var refused = await StatusWithinAsync(doctor, HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(15));
         refused.Status.ShouldBe(HttpStatusCode.Unauthorized);
         refused.Body.ShouldContain("suspended");
 
+        await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.ApproveAsync(doctor.RequireUserId, system.Admin.RequireSrsAccessToken);
         (await StatusWithinAsync(doctor, HttpStatusCode.OK, TimeSpan.FromSeconds(15))).Status.ShouldBe(HttpStatusCode.OK);
     }

@@ -19,6 +19,7 @@ public sealed class PhrUser : IDisposable
     private readonly string _password;
     private TokenAnswer? _fhirTokens;
     private TokenAnswer? _srsTokens;
+    private DateTimeOffset _tokensObtained;
 
     private PhrUser(SystemEndpoints endpoints, string username, string password, string role, string fhirUser, UserKeys keys)
     {
@@ -136,6 +137,17 @@ public sealed class PhrUser : IDisposable
         var srs = _srsTokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no SRS refresh token.");
         _fhirTokens = await Srs.RefreshAsync(fhir);
         _srsTokens = await Srs.RefreshAsync(srs);
+        _tokensObtained = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Renews both tokens when they have less than a minute left (a user kept signed in for a long run).</summary>
+    public async Task RenewIfExpiringAsync()
+    {
+        var lifetime = TimeSpan.FromSeconds(Math.Min(_fhirTokens?.ExpiresIn ?? 0, _srsTokens?.ExpiresIn ?? 0));
+        if (DateTimeOffset.UtcNow - _tokensObtained > lifetime - TimeSpan.FromMinutes(1))
+        {
+            await RefreshAsync();
+        }
     }
 
     /// <summary>Forgets the tokens (the device logs out); the SRS cookie is gone with a new device anyway.</summary>
@@ -162,6 +174,7 @@ public sealed class PhrUser : IDisposable
             Status = scratch.Status,
             _fhirTokens = scratch._fhirTokens,
             _srsTokens = scratch._srsTokens,
+            _tokensObtained = scratch._tokensObtained,
         };
         scratch.Dispose();
         return restored;
@@ -195,6 +208,7 @@ public sealed class PhrUser : IDisposable
 
         _fhirTokens = await AuthorizeAsync(scope ?? DefaultScope(Role));
         _srsTokens = await AuthorizeAsync(SrsScope(Role));
+        _tokensObtained = DateTimeOffset.UtcNow;
         var me = await Srs.MeAsync(_srsTokens.AccessToken);
         UserId = me.UserId;
         Status = me.Status;
