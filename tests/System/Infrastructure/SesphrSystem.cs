@@ -24,6 +24,8 @@ public sealed class SesphrSystem : IAsyncLifetime
     private readonly IReadOnlyDictionary<string, string> _extraFhirSettings;
     private readonly string _adminConnectionString;
     private readonly IReadOnlyDictionary<string, string> _extraSrsSettings;
+    private readonly TaskCompletionSource _disposing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _adminRefresh = Task.CompletedTask;
     private TestDatabase? _fhirDatabase;
     private TestDatabase? _srsDatabase;
 
@@ -134,6 +136,7 @@ public sealed class SesphrSystem : IAsyncLifetime
         Admin = PhrUser.Create(Endpoints, "admin-" + Unique(), SrsRoles.Admin, "Practitioner/admin-" + Unique());
         await Admin.EnrolAsAdminAsync(await ReadEnrolmentCodeAsync(srsData.FullName));
         await Admin.LoginAsync();
+        _adminRefresh = KeepAdminSignedInAsync();
     }
 
     /// <summary>A patient registered (active at once) and logged in; their <c>fhirUser</c> is <c>Patient/{random id}</c>.</summary>
@@ -187,6 +190,8 @@ public sealed class SesphrSystem : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _disposing.TrySetResult();
+        await _adminRefresh;
         Admin?.Dispose();
         if (FhirServer is not null)
         {
@@ -209,6 +214,23 @@ public sealed class SesphrSystem : IAsyncLifetime
         }
 
         // WorkFolder (logs, journals) is left for inspection after a failed run.
+    }
+
+    // Access tokens live 15 minutes and the tests of one system may take longer on a busy machine:
+    // the admin's token is refreshed well before it expires, as a long-running client would.
+    private async Task KeepAdminSignedInAsync()
+    {
+        while (await Task.WhenAny(Task.Delay(TimeSpan.FromMinutes(5)), _disposing.Task) != _disposing.Task)
+        {
+            try
+            {
+                await Admin.RefreshAsync();
+            }
+            catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or SrsRequestException)
+            {
+                // The SRS is down for a test (SrsOutage): the next round tries again, well within the token's life.
+            }
+        }
     }
 
     private static async Task<string> ReadEnrolmentCodeAsync(string dataDirectory)
