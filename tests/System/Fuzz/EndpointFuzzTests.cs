@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using SeSPHR.SystemTests.Driver.Accounts;
@@ -251,7 +250,7 @@ public sealed class EndpointFuzzTests(FuzzedSystem fuzzed, ITestOutputHelper out
 
     /// <summary>A JSON string's content: usually evil, sometimes a plain value.</summary>
     private static Func<string> JsonString(Mutator m) => () => m.Chance(0.7)
-        ? m.Pick([@"\u0000", @"a\u0000b", @"\ud800", "9999-12-31T23:59:59.999+14:00", "Patient/x", "", " ", "%00", "admin", m.Long(m.Pick([300, 3000]))])
+        ? m.Pick([@"\u0000", @"a\u0000b", @"\ud800", "9999-12-31T23:59:59.999+14:00", "Patient/x", "", " ", "%00", "admin", m.LongText(m.Pick([300, 3000]))])
         : "fz-" + m.Next(1000);
 
     private static string Registration(string username, string? role) =>

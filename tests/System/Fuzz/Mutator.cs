@@ -42,7 +42,7 @@ public sealed partial class Mutator(int seed)
     public bool Chance(double probability) => _random.NextDouble() < probability;
 
     /// <summary>A long value to find length limits, of incompressible text so that indexes see its full size.</summary>
-    public string Long(int length)
+    public string LongText(int length)
     {
         var text = new StringBuilder(length);
         for (var i = 0; i < length; i++)
@@ -53,7 +53,7 @@ public sealed partial class Mutator(int seed)
         return text.ToString();
     }
 
-    public string EvilQueryValue() => Chance(0.1) ? Long(Pick([300, 3000, 9000])) : Pick(EvilQueryValues);
+    public string EvilQueryValue() => Chance(0.1) ? LongText(Pick([300, 3000, 9000])) : Pick(EvilQueryValues);
 
     /// <summary>One to three mutations of a JSON body's text.</summary>
     public string MutateJson(string json)
@@ -63,7 +63,7 @@ public sealed partial class Mutator(int seed)
         {
             json = _random.Next(10) switch
             {
-                0 or 1 or 2 => ReplaceOne(json, JsonString(), m => $"\"{(Chance(0.1) ? Long(Pick([300, 3000, 9000])) : Pick(EvilJsonStrings))}\""),
+                0 or 1 or 2 => ReplaceOne(json, JsonString(), m => $"\"{(Chance(0.1) ? LongText(Pick([300, 3000, 9000])) : Pick(EvilJsonStrings))}\""),
                 3 => ReplaceOne(json, JsonNumber(), _ => Pick(EvilNumbers)),
                 4 => ReplaceOne(json, JsonString(), _ => Pick(["null", "[]", "{}", "1", "true", "[null]", "{\"a\":1}"])),
                 5 => ReplaceOne(json, ResourceType(), _ => $"\"resourceType\":\"{Pick(["Patient", "Observation", "Bundle", "Nothing", "", "Parameters", "AuditEvent", "Consent"])}\""),
@@ -83,7 +83,7 @@ public sealed partial class Mutator(int seed)
         {
             xml = _random.Next(8) switch
             {
-                0 or 1 => ReplaceOne(xml, XmlValue(), _ => $"value=\"{Pick(["&#0;", "&#xD800;", "a&#x1;b", "9999-12-31T23:59:59.999+14:00", "0000", "&amp;&lt;", "&bogus;", "\u0000", Long(3000)])}\""),
+                0 or 1 => ReplaceOne(xml, XmlValue(), _ => $"value=\"{Pick(["&#0;", "&#xD800;", "a&#x1;b", "9999-12-31T23:59:59.999+14:00", "0000", "&amp;&lt;", "&bogus;", "\u0000", LongText(3000)])}\""),
                 2 => "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\"><!ENTITY y \"&x;&x;\">]>" + xml,
                 3 => xml.Replace("xmlns=\"http://hl7.org/fhir\"", Pick(["", "xmlns=\"http://example.org\"", "xmlns=\"http://hl7.org/fhir\" xmlns:x=\"urn:x\" x:y=\"1\""]), StringComparison.Ordinal),
                 4 => ReplaceOne(xml, XmlValue(), _ => "value=\"<![CDATA[x]]>\""),
@@ -125,7 +125,7 @@ public sealed partial class Mutator(int seed)
             2 => ("truncated", "Bearer " + token[..Math.Max(1, _random.Next(token.Length))]),
             3 => ("alg none", "Bearer " + Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + (parts.Length > 1 ? parts[1] : "") + "."),
             4 => ("swapped header and payload", "Bearer " + (parts.Length > 2 ? $"{parts[1]}.{parts[0]}.{parts[2]}" : token)),
-            5 => ("junk", "Bearer " + Pick(["", "x", "a.b.c", "....", Long(9000), "eyJ", "%00", "null"])),
+            5 => ("junk", "Bearer " + Pick(["", "x", "a.b.c", "....", LongText(9000), "eyJ", "%00", "null"])),
             6 => ("other scheme", Pick(["Basic YWRtaW46YWRtaW4=", "bearer", "Bearer  " + token, "Token " + token, token])),
             7 => ("forged payload", "Bearer " + (parts.Length > 2 ? $"{parts[0]}.{Base64Url("{\"sub\":\"admin\",\"aud\":[\"sesphr-fhir\",\"sesphr-srs\"],\"scope\":\"system/*.*\",\"exp\":99999999999}")}.{parts[2]}" : token)),
             _ => ("extra segment", $"Bearer {token}.{token[..Math.Min(10, token.Length)]}"),
