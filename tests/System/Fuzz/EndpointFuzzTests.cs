@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Text;
 using SeSPHR.SystemTests.Driver.Accounts;
 using SeSPHR.SystemTests.Infrastructure;
