@@ -197,7 +197,7 @@ public sealed class EndpointFuzzTests(FuzzedSystem fuzzed, ITestOutputHelper out
     private FuzzRequest SrsRequest(int n, Mutator m)
     {
         var srs = fuzzed.System.Endpoints.Srs.ToString().TrimEnd('/');
-        var patientToken = fuzzed.Patient.RequireAccessToken;
+        var patientToken = fuzzed.Patient.RequireSrsAccessToken;
         var (tokenKind, garbled) = m.GarbleToken(patientToken);
         var (kind, authorization) = m.Chance(0.6) ? ("patient token", "Bearer " + patientToken) : ("token " + tokenKind, garbled);
         var username = m.Chance(0.5) ? fuzzed.Patient.Username : m.EvilQueryValue();
