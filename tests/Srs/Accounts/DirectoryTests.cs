@@ -101,5 +101,5 @@ public sealed class DirectoryTests(SrsFixture srs) : IClassFixture<SrsFixture>
     private async Task<HttpClient> SignedInAsync(string role) =>
         role == "admin"
             ? SrsFlows.WithBearer(srs.Host, srs.AdminToken)
-            : SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, await RegisterAsync(role), "openid")).AccessToken);
+            : SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, await RegisterAsync(role), "openid srs.account")).AccessToken);
 }

@@ -53,8 +53,8 @@ public sealed class RateLimitTests
         var http = srs.Host.CreateClient();
         var busy = await SrsFlows.RegisterAsync(http, "busy", "patient", "Patient/busy");
         var quiet = await SrsFlows.RegisterAsync(http, "quiet", "patient", "Patient/quiet");
-        using var asBusy = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, busy, "openid")).AccessToken);
-        using var asQuiet = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, quiet, "openid")).AccessToken);
+        using var asBusy = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, busy, "openid srs.account")).AccessToken);
+        using var asQuiet = SrsFlows.WithBearer(srs.Host, (await SrsFlows.SignInAsync(srs.Host, quiet, "openid srs.account")).AccessToken);
 
         for (var i = 0; i < 20; i++)
             (await http.GetAsync(new Uri("/api/accounts/me", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);

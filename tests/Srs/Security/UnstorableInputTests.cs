@@ -123,7 +123,7 @@ public sealed class UnstorableInputTests(SrsFixture srs) : IClassFixture<SrsFixt
             _token = async () =>
             {
                 var patient = await SrsFlows.RegisterAsync(srs.Host.CreateClient(), SrsFixture.Unique("inp"), "patient", "Patient/" + Guid.NewGuid().ToString("N"));
-                return (await SrsFlows.SignInAsync(srs.Host, patient, "openid srs.grants")).AccessToken;
+                return (await SrsFlows.SignInAsync(srs.Host, patient, "openid srs.account srs.grants")).AccessToken;
             };
             return request;
         }
