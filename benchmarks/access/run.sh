@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Authorised reads with re-encryption against the same reads by the patient (issue 5's benchmark).
+# Authorised reads with re-encryption against the same reads by the patient, the re-encryption read benchmark.
 #
 #   benchmarks/access/run.sh        → benchmarks/results/access-<date>.{md,csv,png}
 #
