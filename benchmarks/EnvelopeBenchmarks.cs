@@ -5,7 +5,7 @@ using SeSPHR.Crypto.Umbral;
 namespace SeSPHR.Benchmarks;
 
 /// <summary>
-/// Section envelope seal and open (issue 3's target: 2 MiB each under 5 ms). Seal includes the Umbral
+/// Section envelope seal and open (target: 2 MiB each under 5 ms). Seal includes the Umbral
 /// encapsulation and the writer's signature; open verifies the signature, decapsulates and checks the
 /// AEAD tag. "as grantee" opens with one cfrag of a 1-of-1 set, verifying it first.
 /// </summary>

@@ -43,7 +43,7 @@ public class UmbralSizedBenchmarks
 
 /// <summary>
 /// Key generation, kfrags, re-encryption and cfrag verification, named as in reference-bench.mjs;
-/// plus 10,000 key pairs on one thread and on both cores (Parallel.For), the key-setup target.
+/// plus 10,000 key pairs on one thread and on both cores (Parallel.For), the key-setup target.
 /// </summary>
 [BenchmarkCategory("Umbral")]
 public class UmbralKeyBenchmarks

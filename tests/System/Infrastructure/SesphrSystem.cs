@@ -263,7 +263,7 @@ public sealed class RunningSystemGroup : ICollectionFixture<SesphrSystem>
 
 /// <summary>
 /// A second running system whose FhirServer has <c>Fhir:Access:ConsentCheck=false</c>: signed-in
-/// callers are not filtered at all, so only the SRS's kfrags decide who decrypts what (issue 5).
+/// callers are not filtered at all, so only the SRS's kfrags decide who decrypts what.
 /// Started only by the tests of its own collection.
 /// </summary>
 public sealed class SesphrSystemWithoutConsentCheck : IAsyncLifetime

@@ -7,7 +7,7 @@ using SeSPHR.SystemTests.Scenarios.Support;
 namespace SeSPHR.SystemTests.Scenarios;
 
 /// <summary>
-/// The second run of the authorisation matrix (issue 5): the same grants, callers and read paths as
+/// The second run of the authorisation matrix: the same grants, callers and read paths as
 /// <see cref="AuthorisationMatrixTests"/>, but with the FhirServer's Consent check switched off, so
 /// the FhirServer serves every resource and asks the SRS to re-encrypt every envelope. What must
 /// still hold is the SRS's half of the design: nobody decrypts a section they were not granted, and
