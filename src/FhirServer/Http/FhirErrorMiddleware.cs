@@ -18,7 +18,19 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
         }
         catch (FhirException refusal) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, refusal.StatusCode, refusal.Outcome);
+            // Every 503 here is transient (the audit, the SRS or the database could not answer), so
+            // the client is always told when to come back.
+            var retryAfter = refusal.StatusCode == StatusCodes.Status503ServiceUnavailable ? RetryAfterSeconds : null;
+            await WriteAsync(context, refusal.StatusCode, refusal.Outcome, retryAfter);
+            return;
+        }
+        catch (InvalidDataException malformed) when (!context.Response.HasStarted)
+        {
+            // ASP.NET's form reader refuses a body it cannot decode (a NUL, bytes that are not
+            // UTF-8): the request is malformed, whatever parameter held it.
+            LogMalformedBody(logger, context.Request.Method, context.Request.Path, malformed.GetType().Name);
+            await WriteAsync(context, StatusCodes.Status400BadRequest,
+                FhirException.OutcomeOf(OperationOutcome.IssueType.Invalid, "The request body is malformed.", null));
             return;
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
@@ -112,6 +124,9 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
             await FhirResult.Of(status, outcome).ExecuteAsync(context);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Malformed body refused while serving {Method} {Path} ({ExceptionType})")]
+    private static partial void LogMalformedBody(ILogger logger, string method, string path, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method} {Path} ({ExceptionType}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string method, PathString path, string exceptionType);

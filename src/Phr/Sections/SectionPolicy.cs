@@ -59,7 +59,8 @@ public static partial class SectionPolicy
             }
 
             var path = $"{resource.TypeName}.{name}";
-            findings.Add(FhirElements.IsChoice(resource, name) ? $"{path}.ofType({((Base)value).TypeName})" : path);
+            // A lenient parse can leave a list where a choice element belongs: name the element alone.
+            findings.Add(FhirElements.IsChoice(resource, name) && value is Base choice ? $"{path}.ofType({choice.TypeName})" : path);
         }
 
         return findings;

@@ -46,6 +46,20 @@ public class FindProtectedInClearTests
 
     [Theory]
     [MemberData(nameof(ProtectedTypes))]
+    public void Given_a_contained_resource_in_clear_When_checked_Then_contained_is_named_without_its_content(string type)
+    {
+        // Firely declares `contained` as a choice of every resource type, holding a list.
+        var clear = CleanClearPart(type);
+        ((DomainResource)clear).Contained = [new Practitioner { Id = "p1", Name = [new HumanName { Family = Canary }] }];
+
+        var findings = SectionPolicy.FindProtectedInClear(clear);
+
+        findings.ShouldBe([$"{type}.contained"]);
+        string.Concat(findings).ShouldNotContain(Canary);
+    }
+
+    [Theory]
+    [MemberData(nameof(ProtectedTypes))]
     public void Given_a_clean_clear_part_When_a_protected_element_is_planted_in_clear_Then_it_is_found_by_path_without_its_value(string type)
     {
         var clear = CleanClearPart(type);

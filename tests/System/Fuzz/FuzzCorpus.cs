@@ -52,7 +52,7 @@ public sealed class FuzzCorpus
             {
                 xml.Add((name.Replace(".json", ".xml", StringComparison.Ordinal), ToXml(xmlSerializer, parser.DeserializeResource(text))));
             }
-            catch (Exception unreadable) when (unreadable is DeserializationFailedException or FormatException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (Exception unreadable) when (unreadable is DeserializationFailedException or FormatException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
             {
                 // Malformed on purpose: it seeds the JSON fuzz only.
             }
