@@ -125,7 +125,7 @@ public sealed partial class FhirErrorMiddleware(RequestDelegate next, ILogger<Fh
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Malformed body refused while serving {Method} {Path} ({ExceptionType})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Malformed body refused while serving {Method} {Path} ({ExceptionType})")]
     private static partial void LogMalformedBody(ILogger logger, string method, string path, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method} {Path} ({ExceptionType}); answered 503")]

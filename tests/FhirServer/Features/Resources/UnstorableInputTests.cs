@@ -106,7 +106,6 @@ public sealed class UnstorableInputTests(PlainFhirServerFixture server) : IClass
     [Theory]
     [InlineData("family=Love%00lace")]
     [InlineData("a%00b=1")]
-    [InlineData("given=%FF%FE")]
     public async Task Given_a_form_search_body_with_text_postgres_cannot_hold_When_posted_Then_400_with_an_outcome(string form)
     {
         var response = await Client.PostAsync("/fhir/Patient/_search", new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded"));
