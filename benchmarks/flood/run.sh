@@ -242,7 +242,7 @@ report="$results/flood-anonymous.md"
   echo "- machine: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, kernel $(uname -r); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after"
   echo "- $("$PGBIN/postgres" --version), $(dotnet --list-runtimes | awk '/^Microsoft.NETCore.App/ { v = $2 } END { print "Microsoft.NETCore.App " v }'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
   echo "- the doctor: $DOCTOR_CONNECTIONS connections for $DURATION s a round, each read of an Observation it never read ($pool new ids, $next_offset used), so every read needs a call to the SRS's /api/reencrypt"
-  echo "- the flood: $CONNECTIONS connections without a token to the SRS, in turn POST /api/reencrypt {} (six in eight), GET /api/accounts/kdf, GET /.well-known/jwks; the SRS's own re-encryption limit"
+  echo "- the flood: $CONNECTIONS connections without a token to the SRS, in turn POST /api/reencrypt {} (six in eight), GET /api/accounts/kdf, GET /.well-known/jwks; the FhirServer client's re-encryption limit raised, every other SRS limit as configured"
   echo
   echo "Latencies are wrk's over all the doctor's answers; a refused read (503) or a socket error counts as"
   echo "a failure. A read still waiting when its round ends is not counted at all: a round in which the"
