@@ -27,6 +27,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pg.sh
 . "$repo/scripts/pg.sh"
+# shellcheck source=../../scripts/processes.sh
+. "$repo/scripts/processes.sh"
 
 ROUNDS=${FLOOD_ROUNDS:-2}
 DURATION=${FLOOD_DURATION:-10}
@@ -72,17 +74,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
-
-stop_process() {
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
