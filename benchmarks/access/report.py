@@ -83,7 +83,7 @@ w(f"- Load average before the run {machine['load_before']}, after {machine['load
   f"{machine['machine_busy_pct']} % busy on average over the run (of 200 %), the load generator and five engineers' "
   "builds included: the machine is shared and noisy, which is why patient and doctor runs alternate.")
 w(f"- Started {machine['started_utc']} UTC, {machine['wall_seconds']} s in all (seeding {machine['seed_seconds']} s). "
-  f"Tree: {machine['tree'].strip()} (commit, number of uncommitted files under src and the driver).")
+  f"Tree: {machine['tree'].strip()} (commit, number of uncommitted files under src).")
 w(f"- Data: one patient's {machine['count']:,} sealed vitals Observations (one signed envelope each), written through "
   f"the FhirServer by the patient's client (transaction Bundles of 100 PUT entries); the doctor granted vitals after the writes.")
 w(f"- wrk, {machine['threads']} threads, at {machine['connections']} connections; each measured run {machine['duration']} s "

@@ -91,7 +91,7 @@ build() {
     dotnet build "$tree/$project" -c Release -nologo -v q -clp:ErrorsOnly >> "$work/build.log" 2>&1 \
       || { tail -20 "$work/build.log" >&2; die "$project does not build"; }
   done
-  (cd "$repo" && echo "$(git rev-parse --short HEAD), $(git status --porcelain -- src tests/System/Driver | wc -l) files changed") > "$work/tree.txt"
+  (cd "$repo" && echo "$(git rev-parse --short HEAD), $(git status --porcelain -- src | wc -l) files changed") > "$work/tree.txt"
 }
 accessdata() { dotnet "$work/tree/benchmarks/access/AccessData/bin/Release/net10.0/SeSPHR.AccessData.dll" "$@"; }
 

@@ -23,10 +23,10 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Reading;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Reading;
+using SeSPHR.Client.Records;
 using Task = System.Threading.Tasks.Task;
 
 var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };

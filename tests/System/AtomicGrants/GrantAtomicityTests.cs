@@ -1,6 +1,6 @@
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
@@ -16,9 +16,9 @@ namespace SeSPHR.SystemTests.AtomicGrants;
 [Collection(RunningSystemGroup.Name)]
 public sealed class GrantAtomicityTests(SesphrSystem system)
 {
-    public static TheoryData<string> GrantSteps => [.. Driver.Grants.GrantSteps.OfGrant];
+    public static TheoryData<string> GrantSteps => [.. SeSPHR.Client.Grants.GrantSteps.OfGrant];
 
-    public static TheoryData<string> RevocationSteps => [.. Driver.Grants.GrantSteps.OfRevocation];
+    public static TheoryData<string> RevocationSteps => [.. SeSPHR.Client.Grants.GrantSteps.OfRevocation];
 
     [Theory]
     [MemberData(nameof(GrantSteps))]

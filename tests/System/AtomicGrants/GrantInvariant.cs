@@ -1,7 +1,7 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Hl7.Fhir.Model;
-using SeSPHR.SystemTests.Driver.Fhir;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Client.Accounts;
 using SeSPHR.SystemTests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Fhir;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 
 namespace SeSPHR.SystemTests.GrantClient;
 

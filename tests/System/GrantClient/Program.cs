@@ -1,9 +1,9 @@
 using System.Text.Json;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Client.Accounts;
 using SeSPHR.SystemTests.AtomicGrants;
-using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.Client.Grants;
 
 namespace SeSPHR.SystemTests.GrantClient;
 

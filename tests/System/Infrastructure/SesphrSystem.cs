@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Npgsql;
-using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Client.Accounts;
 using SeSPHR.Testing;
 
 namespace SeSPHR.SystemTests.Infrastructure;

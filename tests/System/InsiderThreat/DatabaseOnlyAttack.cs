@@ -3,7 +3,7 @@ using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Reading;
+using SeSPHR.Client.Reading;
 
 namespace SeSPHR.SystemTests.InsiderThreat;
 

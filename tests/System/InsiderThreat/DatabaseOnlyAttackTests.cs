@@ -1,9 +1,9 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 
 namespace SeSPHR.SystemTests.InsiderThreat;
 
@@ -50,7 +50,7 @@ public sealed class DatabaseOnlyAttackTests : IDisposable
 
     private (Resource Sealed, byte[] Kfrag) SealAndGrant()
     {
-        var sealedPulse = new PatientRecord(_patient, _book).Seal(DriverTests.GrantCryptoTests.Pulse("obs-dump"));
+        var sealedPulse = new PatientRecord(_patient, _book).Seal(Sdk.GrantCryptoTests.Pulse("obs-dump"));
         var grantee = new GranteeRecord(
             "grant-dump", "doctor-user-id", "Practitioner/doc", Convert.ToHexStringLower(_doctor.Fingerprint.ToBytes()),
             Convert.ToBase64String(_doctor.DecryptionPublicKey.ToCompressedBytes()), [PhrSection.Vitals], DateTimeOffset.UtcNow, null);

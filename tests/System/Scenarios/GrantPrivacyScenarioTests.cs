@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
 using SeSPHR.SystemTests.Infrastructure;
 
 namespace SeSPHR.SystemTests.Scenarios;

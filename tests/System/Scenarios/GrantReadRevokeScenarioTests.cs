@@ -2,10 +2,10 @@ using System.Net;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Reading;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Reading;
+using SeSPHR.Client.Records;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 
@@ -95,7 +95,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
     {
         using var patient = await system.NewPatientAsync("careful");
         using var doctor = await system.NewMemberAsync("doctor", SrsRoles.Practitioner);
-        using var impostor = Driver.Accounts.UserKeys.CreateRandom();
+        using var impostor = SeSPHR.Client.Accounts.UserKeys.CreateRandom();
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
 
         await Should.ThrowAsync<GrantingException>(() => grants.GrantAsync(doctor.FhirUser, impostor.Fingerprint, [PhrSection.Vitals]));

@@ -1,5 +1,5 @@
 using System.Net;
-using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Client.Accounts;
 using SeSPHR.SystemTests.Infrastructure;
 
 namespace SeSPHR.SystemTests.Scenarios;
@@ -30,7 +30,7 @@ public sealed class SuspensionTests(SesphrSystem system)
         (await StatusWithinAsync(doctor, HttpStatusCode.OK, TimeSpan.FromSeconds(15))).Status.ShouldBe(HttpStatusCode.OK);
     }
 
-    private static async System.Threading.Tasks.Task<Driver.Fhir.FhirResponse> StatusWithinAsync(PhrUser user, HttpStatusCode wanted, TimeSpan limit)
+    private static async System.Threading.Tasks.Task<SeSPHR.Client.Fhir.FhirResponse> StatusWithinAsync(PhrUser user, HttpStatusCode wanted, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
         while (true)

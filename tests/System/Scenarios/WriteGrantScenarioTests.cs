@@ -4,10 +4,10 @@ using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Grants;
-using SeSPHR.SystemTests.Driver.Reading;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Reading;
+using SeSPHR.Client.Records;
 using SeSPHR.SystemTests.Infrastructure;
 
 namespace SeSPHR.SystemTests.Scenarios;

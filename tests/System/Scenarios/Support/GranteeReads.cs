@@ -1,9 +1,9 @@
 using SeSPHR.Phr.Sections;
 using System.Net;
 using Hl7.Fhir.Model;
-using SeSPHR.SystemTests.Driver.Accounts;
-using SeSPHR.SystemTests.Driver.Fhir;
-using SeSPHR.SystemTests.Driver.Reading;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Reading;
 
 namespace SeSPHR.SystemTests.Scenarios.Support;
 

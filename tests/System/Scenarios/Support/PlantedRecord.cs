@@ -1,7 +1,7 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.SystemTests.Driver.Fhir;
-using SeSPHR.SystemTests.Driver.Records;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Records;
 
 namespace SeSPHR.SystemTests.Scenarios.Support;
 

@@ -1,6 +1,6 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Envelopes;
-using SeSPHR.SystemTests.Driver.Fhir;
+using SeSPHR.Client.Fhir;
 
 namespace SeSPHR.SystemTests.Scenarios.Support;
 

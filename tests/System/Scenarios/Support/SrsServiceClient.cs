@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SeSPHR.SystemTests.Driver.Accounts;
+using SeSPHR.Client.Accounts;
 
 namespace SeSPHR.SystemTests.Scenarios.Support;
 
