@@ -23,6 +23,7 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
+using SeSPHR.Contracts;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
@@ -65,7 +66,7 @@ using var doctor = PhrUser.Create(endpoints, "bench-doctor", SrsRoles.Practition
 var registered = await doctor.RegisterAsync();
 if (registered.Status == "pending")
 {
-    await admin.Srs.ApproveAsync(registered.UserId, admin.RequireSrsAccessToken);
+    await admin.Srs.ApproveAsync(registered.UserId.ToString(), admin.RequireSrsAccessToken);
 }
 
 await doctor.LoginAsync();

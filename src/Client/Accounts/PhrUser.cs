@@ -17,8 +17,8 @@ namespace SeSPHR.Client.Accounts;
 public sealed class PhrUser : IDisposable
 {
     private readonly string _password;
-    private TokenAnswer? _fhirTokens;
-    private TokenAnswer? _srsTokens;
+    private TokenResponse? _fhirTokens;
+    private TokenResponse? _srsTokens;
     private DateTimeOffset _tokensObtained;
 
     private PhrUser(SystemEndpoints endpoints, string username, string password, string role, string fhirUser, UserKeys keys)
@@ -99,21 +99,21 @@ public sealed class PhrUser : IDisposable
         : "openid offline_access srs.account";
 
     /// <summary>POST /api/accounts: the keys' public halves and the wrapped backup; the password stays here.</summary>
-    public async Task<RegistrationAnswer> RegisterAsync()
+    public async Task<RegistrationResponse> RegisterAsync()
     {
         var answer = await Srs.RegisterAsync(await AccountBodyAsync((kdf, secret, umbral, signing, backup) =>
-            new RegistrationBody(Username, Role, FhirUser, kdf, secret, umbral, signing, backup)));
-        UserId = answer.UserId;
+            new RegistrationRequest(Username, Role, FhirUser, kdf, secret, umbral, signing, backup)));
+        UserId = answer.UserId.ToString();
         Status = answer.Status;
         return answer;
     }
 
     /// <summary>POST /api/enrolment with the one-time code: this user becomes the first admin.</summary>
-    public async Task<RegistrationAnswer> EnrolAsAdminAsync(string enrolmentCode)
+    public async Task<RegistrationResponse> EnrolAsAdminAsync(string enrolmentCode)
     {
         var answer = await Srs.EnrolAsync(await AccountBodyAsync((kdf, secret, umbral, signing, backup) =>
-            new EnrolmentBody(enrolmentCode, Username, FhirUser, kdf, secret, umbral, signing, backup)));
-        UserId = answer.UserId;
+            new EnrolmentRequest(enrolmentCode, Username, FhirUser, kdf, secret, umbral, signing, backup)));
+        UserId = answer.UserId.ToString();
         Status = answer.Status;
         return answer;
     }
@@ -194,7 +194,7 @@ public sealed class PhrUser : IDisposable
         var kdf = await Srs.GetKdfAsync(Username);
         var settings = new PasswordKdfSettings(
             new Argon2idParameters(kdf.MemoryKiB, kdf.Iterations, kdf.Parallelism),
-            Convert.FromBase64String(kdf.Salt));
+            Convert.FromBase64String(kdf.Salt ?? throw new InvalidOperationException("The SRS answered KDF settings without a salt.")));
         // Derive checks the server's parameters against this client's production policy first.
         return PasswordMasterKey.Derive(_password, Username, settings);
     }
@@ -203,25 +203,25 @@ public sealed class PhrUser : IDisposable
     {
         using (var secret = masterKey.DeriveAuthenticationSecret())
         {
-            await Srs.LoginAsync(new LoginBody(Username, Convert.ToBase64String(secret.AsSpan())));
+            await Srs.LoginAsync(new LoginRequest(Username, Convert.ToBase64String(secret.AsSpan())));
         }
 
         _fhirTokens = await AuthorizeAsync(scope ?? DefaultScope(Role));
         _srsTokens = await AuthorizeAsync(SrsScope(Role));
         _tokensObtained = DateTimeOffset.UtcNow;
-        var me = await Srs.MeAsync(_srsTokens.AccessToken);
-        UserId = me.UserId;
+        var me = await Srs.MeAsync(RequireSrsAccessToken);
+        UserId = me.UserId.ToString();
         Status = me.Status;
     }
 
-    private async Task<TokenAnswer> AuthorizeAsync(string scope)
+    private async Task<TokenResponse> AuthorizeAsync(string scope)
     {
         var pkce = Pkce.Create();
         var code = await Srs.AuthorizeAsync(scope, pkce);
         return await Srs.RedeemCodeAsync(code, pkce);
     }
 
-    private Task<T> AccountBodyAsync<T>(Func<KdfSettingsBody, string, string, string, string, T> build)
+    private Task<T> AccountBodyAsync<T>(Func<KdfSettings, string, string, string, string, T> build)
     {
         var settings = PasswordKdfSettings.CreateNew();
         using var masterKey = PasswordMasterKey.Derive(_password, Username, settings);
@@ -230,7 +230,7 @@ public sealed class PhrUser : IDisposable
         try
         {
             var backup = KeyBackup.Seal(masterKey, payload);
-            var kdf = new KdfSettingsBody(
+            var kdf = new KdfSettings(
                 Convert.ToBase64String(settings.Salt),
                 settings.Parameters.MemoryKiB,
                 settings.Parameters.Iterations,

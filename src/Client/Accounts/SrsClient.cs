@@ -42,17 +42,17 @@ public sealed class SrsClient : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public async Task<KdfSettingsBody> GetKdfAsync(string username) =>
-        await ReadAsync<KdfSettingsBody>(await _http.GetAsync($"api/accounts/kdf?username={Uri.EscapeDataString(username)}"), "kdf lookup");
+    public async Task<KdfSettings> GetKdfAsync(string username) =>
+        await ReadAsync<KdfSettings>(await _http.GetAsync($"api/accounts/kdf?username={Uri.EscapeDataString(username)}"), "kdf lookup");
 
-    public async Task<RegistrationAnswer> RegisterAsync(RegistrationBody body) =>
-        await ReadAsync<RegistrationAnswer>(await _http.PostAsJsonAsync("api/accounts", body, Json), "registration");
+    public async Task<RegistrationResponse> RegisterAsync(RegistrationRequest body) =>
+        await ReadAsync<RegistrationResponse>(await _http.PostAsJsonAsync("api/accounts", body, Json), "registration");
 
-    public async Task<RegistrationAnswer> EnrolAsync(EnrolmentBody body) =>
-        await ReadAsync<RegistrationAnswer>(await _http.PostAsJsonAsync("api/enrolment", body, Json), "enrolment");
+    public async Task<RegistrationResponse> EnrolAsync(EnrolmentRequest body) =>
+        await ReadAsync<RegistrationResponse>(await _http.PostAsJsonAsync("api/enrolment", body, Json), "enrolment");
 
     /// <summary>Opens the SRS login session (a cookie in this client's jar).</summary>
-    public async Task LoginAsync(LoginBody body) =>
+    public async Task LoginAsync(LoginRequest body) =>
         await EnsureAsync(await _http.PostAsJsonAsync("account/login", body, Json), "login");
 
     /// <summary>
@@ -95,7 +95,7 @@ public sealed class SrsClient : IDisposable
             : throw new SrsRequestException(response.StatusCode, parameters.GetValueOrDefault("error"), "authorization");
     }
 
-    public async Task<TokenAnswer> RedeemCodeAsync(string code, Pkce pkce) =>
+    public async Task<TokenResponse> RedeemCodeAsync(string code, Pkce pkce) =>
         await TokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
@@ -105,7 +105,7 @@ public sealed class SrsClient : IDisposable
             ["code_verifier"] = pkce.Verifier,
         });
 
-    public async Task<TokenAnswer> RefreshAsync(string refreshToken) =>
+    public async Task<TokenResponse> RefreshAsync(string refreshToken) =>
         await TokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
@@ -113,11 +113,11 @@ public sealed class SrsClient : IDisposable
             ["client_id"] = AppClientId,
         });
 
-    public async Task<DirectoryEntry> MeAsync(string accessToken) =>
-        await ReadAsync<DirectoryEntry>(await SendAsync(HttpMethod.Get, "api/accounts/me", accessToken), "own directory entry");
+    public async Task<DirectoryEntryResponse> MeAsync(string accessToken) =>
+        await ReadAsync<DirectoryEntryResponse>(await SendAsync(HttpMethod.Get, "api/accounts/me", accessToken), "own directory entry");
 
-    public async Task<BackupAnswer> GetBackupAsync(string accessToken) =>
-        await ReadAsync<BackupAnswer>(await SendAsync(HttpMethod.Get, "api/accounts/me/backup", accessToken), "key backup");
+    public async Task<BackupResponse> GetBackupAsync(string accessToken) =>
+        await ReadAsync<BackupResponse>(await SendAsync(HttpMethod.Get, "api/accounts/me/backup", accessToken), "key backup");
 
     public async Task ApproveAsync(string userId, string adminToken) =>
         await EnsureAsync(await SendAsync(HttpMethod.Post, $"api/accounts/{Uri.EscapeDataString(userId)}/approval", adminToken), "approval");
@@ -125,15 +125,15 @@ public sealed class SrsClient : IDisposable
     public async Task SuspendAsync(string userId, string adminToken) =>
         await EnsureAsync(await SendAsync(HttpMethod.Post, $"api/accounts/{Uri.EscapeDataString(userId)}/suspension", adminToken), "suspension");
 
-    public async Task<DirectoryEntry?> FindByFhirUserAsync(string fhirUser, string accessToken)
+    public async Task<DirectoryEntryResponse?> FindByFhirUserAsync(string fhirUser, string accessToken)
     {
-        var entries = await ReadAsync<List<DirectoryEntry>>(
+        var entries = await ReadAsync<List<DirectoryEntryResponse>>(
             await SendAsync(HttpMethod.Get, $"api/directory?fhirUser={Uri.EscapeDataString(fhirUser)}", accessToken), "directory lookup");
         return entries.SingleOrDefault();
     }
 
     /// <summary>The directory entry of a user id; null when the SRS knows no such user.</summary>
-    public async Task<DirectoryEntry?> FindUserAsync(string userId, string accessToken)
+    public async Task<DirectoryEntryResponse?> FindUserAsync(string userId, string accessToken)
     {
         var response = await SendAsync(HttpMethod.Get, $"api/directory/users/{Uri.EscapeDataString(userId)}", accessToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
@@ -142,32 +142,32 @@ public sealed class SrsClient : IDisposable
             return null;
         }
 
-        return await ReadAsync<DirectoryEntry>(response, "directory lookup");
+        return await ReadAsync<DirectoryEntryResponse>(response, "directory lookup");
     }
 
     /// <summary>Lists a professional role (only an admin may list patients and related persons).</summary>
-    public async Task<IReadOnlyList<DirectoryEntry>> FindByRoleAsync(string role, string accessToken) =>
-        await ReadAsync<List<DirectoryEntry>>(await SendAsync(HttpMethod.Get, $"api/directory?role={Uri.EscapeDataString(role)}", accessToken), "directory lookup");
+    public async Task<IReadOnlyList<DirectoryEntryResponse>> FindByRoleAsync(string role, string accessToken) =>
+        await ReadAsync<List<DirectoryEntryResponse>>(await SendAsync(HttpMethod.Get, $"api/directory?role={Uri.EscapeDataString(role)}", accessToken), "directory lookup");
 
-    public async Task<GrantUploadAnswer> UploadGrantsAsync(GrantUpload upload, string accessToken) =>
-        await ReadAsync<GrantUploadAnswer>(await SendAsync(HttpMethod.Post, "api/grants", accessToken, upload), "kfrag upload");
+    public async Task<GrantUploadResponse> UploadGrantsAsync(GrantUploadRequest upload, string accessToken) =>
+        await ReadAsync<GrantUploadResponse>(await SendAsync(HttpMethod.Post, "api/grants", accessToken, upload), "kfrag upload");
 
-    public async Task<IReadOnlyList<KeyFragmentRecord>> GetGrantsAsync(string consentId, string accessToken) =>
-        await ReadAsync<List<KeyFragmentRecord>>(
+    public async Task<IReadOnlyList<GrantRecordResponse>> GetGrantsAsync(string consentId, string accessToken) =>
+        await ReadAsync<List<GrantRecordResponse>>(
             await SendAsync(HttpMethod.Get, $"api/grants?consentId={Uri.EscapeDataString(consentId)}", accessToken), "kfrag records");
 
-    public async Task<IReadOnlyList<PendingMember>> GetPendingMembersAsync(string accessToken) =>
-        await ReadAsync<List<PendingMember>>(await SendAsync(HttpMethod.Get, "api/grants/pending-members", accessToken), "pending role members");
+    public async Task<IReadOnlyList<PendingMemberResponse>> GetPendingMembersAsync(string accessToken) =>
+        await ReadAsync<List<PendingMemberResponse>>(await SendAsync(HttpMethod.Get, "api/grants/pending-members", accessToken), "pending role members");
 
     public async Task WithdrawApprovalAsync(string userId, string adminToken) =>
         await EnsureAsync(await SendAsync(HttpMethod.Delete, $"api/accounts/{Uri.EscapeDataString(userId)}/approval", adminToken), "approval withdrawal");
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<TokenAnswer> TokenAsync(Dictionary<string, string> form)
+    private async Task<TokenResponse> TokenAsync(Dictionary<string, string> form)
     {
         using var content = new FormUrlEncodedContent(form);
-        return await ReadAsync<TokenAnswer>(await _http.PostAsync("connect/token", content), "token");
+        return await ReadAsync<TokenResponse>(await _http.PostAsync("connect/token", content), "token");
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string accessToken, object? body = null)

@@ -12,10 +12,10 @@ namespace SeSPHR.Client.Grants;
 /// </summary>
 public static class KeyFragmentIssuer
 {
-    public static IReadOnlyList<KeyFragmentUpload> ForGrantee(GranteeRecord grantee, GrantBook book, UserKeys patientKeys, Func<PhrSection, IEnumerable<uint>>? epochs = null)
+    public static IReadOnlyList<KfragUploadItem> ForGrantee(GranteeRecord grantee, GrantBook book, UserKeys patientKeys, Func<PhrSection, IEnumerable<uint>>? epochs = null)
     {
         var receivingKey = PublicKey.FromBytes(Convert.FromBase64String(grantee.UmbralPublicKey));
-        var uploads = new List<KeyFragmentUpload>();
+        var uploads = new List<KfragUploadItem>();
         foreach (var section in grantee.Sections)
         {
             var range = epochs?.Invoke(section) ?? AllEpochs(book.EpochOf(section));
@@ -23,14 +23,14 @@ public static class KeyFragmentIssuer
             {
                 using var delegating = patientKeys.Sections.SecretKey(section.ToCode(), epoch);
                 var kfrag = UmbralPre.GenerateKFrags(delegating, receivingKey, patientKeys.Signer, threshold: 1, shares: 1, signDelegatingKey: true, signReceivingKey: true).Single();
-                uploads.Add(new KeyFragmentUpload(
+                uploads.Add(new KfragUploadItem(
                     section.ToCode(),
                     epoch,
                     grantee.GranteeUserId,
                     Convert.ToBase64String(delegating.PublicKey.ToCompressedBytes()),
                     Convert.ToBase64String(kfrag.ToBytes()),
-                    grantee.Start,
-                    grantee.End));
+                    WireInstant.Format(grantee.Start),
+                    WireInstant.Format(grantee.End)));
             }
         }
 

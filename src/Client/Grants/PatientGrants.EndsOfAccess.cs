@@ -1,5 +1,4 @@
 using SeSPHR.Phr.Sections;
-using SeSPHR.Client.Accounts;
 
 namespace SeSPHR.Client.Grants;
 
@@ -45,7 +44,7 @@ public sealed partial class PatientGrants
         foreach (var grantee in Book.Grantees.ToList())
         {
             var entry = await _patient.Srs.FindByFhirUserAsync(grantee.GranteeFhirUser, _patient.RequireSrsAccessToken);
-            if (entry is null || entry.Status != "active" || entry.UserId != grantee.GranteeUserId || entry.Fingerprint != grantee.FingerprintHex)
+            if (entry is null || entry.Status != "active" || entry.UserId.ToString() != grantee.GranteeUserId || entry.Fingerprint != grantee.FingerprintHex)
             {
                 await RevokeAsync(grantee.ConsentId);
                 departedGrantees.Add(grantee.GranteeUserId);
@@ -84,18 +83,18 @@ public sealed partial class PatientGrants
             return [];
         }
 
-        var current = new Dictionary<string, DirectoryEntry>(StringComparer.OrdinalIgnoreCase);
+        var current = new Dictionary<string, DirectoryEntryResponse>(StringComparer.OrdinalIgnoreCase);
         foreach (var member in grant.Members)
         {
             if (await _patient.Srs.FindUserAsync(member.GranteeUserId, _patient.RequireSrsAccessToken) is { Status: "active" } entry && entry.Role == grant.Role)
             {
-                current[entry.UserId] = entry;
+                current[entry.UserId.ToString()] = entry;
             }
         }
 
         var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, _patient.RequireSrsAccessToken);
         bool HoldsActiveKfrags(GranteeRecord member) => member.Sections.All(section => kfrags.Any(k =>
-            Guid.TryParse(k.GranteeId, out var id) && id == Guid.Parse(member.GranteeUserId) && k.Section == section.ToCode() && k.State == "active"));
+            k.GranteeId == Guid.Parse(member.GranteeUserId) && k.Section == section.ToCode() && k.State == "active"));
         return [.. grant.Members.Where(member =>
             !current.TryGetValue(member.GranteeUserId, out var entry) || entry.Fingerprint != member.FingerprintHex || !HoldsActiveKfrags(member))];
     }

@@ -1,7 +1,6 @@
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
-using SeSPHR.Client.Accounts;
 using Task = System.Threading.Tasks.Task;
 
 namespace SeSPHR.Client.Grants;
@@ -22,7 +21,7 @@ public sealed partial class PatientGrants
     /// when <paramref name="approve"/> accepts them (every one when it is null); the patient's own account
     /// never. Members of a role the directory does not list wait as pending members.
     /// </summary>
-    public async Task<RoleGrant> GrantRoleAsync(string role, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null, Func<DirectoryEntry, bool>? approve = null)
+    public async Task<RoleGrant> GrantRoleAsync(string role, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null, Func<DirectoryEntryResponse, bool>? approve = null)
     {
         var now = DateTimeOffset.UtcNow;
         var grant = new RoleGrant
@@ -35,7 +34,7 @@ public sealed partial class PatientGrants
         };
         foreach (var entry in await ActiveMembersAsync(role))
         {
-            if ((approve?.Invoke(entry) ?? true) && MemberOf(grant, entry.UserId, entry.FhirUser, entry.UmbralPublicKey, entry.SigningPublicKey, entry.Fingerprint) is { } member)
+            if ((approve?.Invoke(entry) ?? true) && MemberOf(grant, entry.UserId.ToString(), entry.FhirUser, entry.UmbralPublicKey, entry.SigningPublicKey, entry.Fingerprint) is { } member)
             {
                 grant.Members.Add(member);
             }
@@ -50,7 +49,7 @@ public sealed partial class PatientGrants
     }
 
     /// <summary>Members of the patient's role grants who have no kfrag of that grant yet (the SRS's list).</summary>
-    public async Task<IReadOnlyList<PendingMember>> PendingMembersAsync() =>
+    public async Task<IReadOnlyList<PendingMemberResponse>> PendingMembersAsync() =>
         await _patient.Srs.GetPendingMembersAsync(_patient.RequireSrsAccessToken);
 
     /// <summary>
@@ -58,10 +57,10 @@ public sealed partial class PatientGrants
     /// members gets a new statement naming them and kfrags for them over every epoch, so they read
     /// the section's whole history. The rest stay pending. Returns the members approved.
     /// </summary>
-    public async Task<IReadOnlyList<PendingMember>> ApprovePendingAsync(Func<PendingMember, bool> approve)
+    public async Task<IReadOnlyList<PendingMemberResponse>> ApprovePendingAsync(Func<PendingMemberResponse, bool> approve)
     {
         ArgumentNullException.ThrowIfNull(approve);
-        var approved = new List<PendingMember>();
+        var approved = new List<PendingMemberResponse>();
         foreach (var consent in (await PendingMembersAsync()).GroupBy(p => p.ConsentId))
         {
             if (Book.FindRoleGrant(BareId(consent.Key)) is not { } grant)
@@ -72,8 +71,8 @@ public sealed partial class PatientGrants
             var added = 0;
             foreach (var pending in consent.Where(approve))
             {
-                if (grant.Members.Any(m => m.GranteeUserId == pending.UserId)
-                    || MemberOf(grant, pending.UserId, pending.SelfChosen.FhirUser, pending.UmbralPublicKey, pending.SigningPublicKey, pending.Fingerprint) is not { } member)
+                if (grant.Members.Any(m => m.GranteeUserId == pending.UserId.ToString())
+                    || MemberOf(grant, pending.UserId.ToString(), pending.SelfChosen.FhirUser, pending.UmbralPublicKey, pending.SigningPublicKey, pending.Fingerprint) is not { } member)
                 {
                     continue;
                 }
@@ -152,10 +151,10 @@ public sealed partial class PatientGrants
 
     // Only professional roles can be listed; members of the others (related persons) are approved
     // one by one from the pending list once the grant exists.
-    private async Task<IReadOnlyList<DirectoryEntry>> ActiveMembersAsync(string role) =>
+    private async Task<IReadOnlyList<DirectoryEntryResponse>> ActiveMembersAsync(string role) =>
         ListableRoles.Contains(role)
             ? [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireSrsAccessToken))
-                .Where(entry => entry.Status == "active" && entry.UserId != _patient.RequireUserId)]
+                .Where(entry => entry.Status == "active" && entry.UserId.ToString() != _patient.RequireUserId)]
             : [];
 
     // The fingerprint is computed here from the keys the kfrags will be made for; an entry whose

@@ -81,7 +81,7 @@ public sealed partial class PatientGrants
         var now = DateTimeOffset.UtcNow;
         var grantee = new GranteeRecord(
             "grant-" + Guid.NewGuid().ToString("N"),
-            entry.UserId,
+            entry.UserId.ToString(),
             granteeFhirUser,
             Convert.ToHexStringLower(fingerprint.ToBytes()),
             entry.UmbralPublicKey,
@@ -187,13 +187,13 @@ public sealed partial class PatientGrants
 
     private Task StepAsync(string step, string consentId) => BeforeStep?.Invoke(step, consentId) ?? Task.CompletedTask;
 
-    private async Task UploadAsync(GranteeRecord grantee, IssuedStatement statement, IReadOnlyList<KeyFragmentUpload> uploads)
+    private async Task UploadAsync(GranteeRecord grantee, IssuedStatement statement, IReadOnlyList<KfragUploadItem> uploads)
     {
-        GrantUploadAnswer answer;
+        GrantUploadResponse answer;
         try
         {
             answer = await _patient.Srs.UploadGrantsAsync(
-                new GrantUpload("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.SignedHeader.ToBytes()),
+                new GrantUploadRequest("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.SignedHeader.ToBytes()),
                     [.. statement.OpeningsFor(grantee.FingerprintHex).Select(o => Convert.ToBase64String(o.ToBytes()))], uploads),
                 _patient.RequireSrsAccessToken);
         }

@@ -26,7 +26,7 @@ public sealed class GranteeReader(PhrUser grantee)
             var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, grantee.RequireSrsAccessToken)
                 ?? throw new InvalidOperationException($"{patientFhirUser} is not in the key directory.");
             var signingKey = PublicKey.FromBytes(Convert.FromBase64String(entry.SigningPublicKey));
-            trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId, signingKey), grantee.Keys);
+            trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId.ToString(), signingKey), grantee.Keys);
             _patients[patientFhirUser] = trust;
         }
 

@@ -31,19 +31,19 @@ public static class SrsAuthorization
         services.AddAuthorizationBuilder()
             .AddPolicy(SrsPolicies.SignedIn, policy => Bearer(policy)
                 .AddRequirements(new ActiveAccountRequirement(null))
-                .RequireAssertion(context => HasScope(context.User, "srs.account")))
+                .RequireAssertion(context => HasScope(context.User, SrsScopes.Account)))
             .AddPolicy(SrsPolicies.Admin, policy => Bearer(policy)
-                .AddRequirements(new ActiveAccountRequirement(Roles.Admin))
-                .RequireAssertion(context => HasScope(context.User, "srs.account")))
+                .AddRequirements(new ActiveAccountRequirement(SrsRoles.Admin))
+                .RequireAssertion(context => HasScope(context.User, SrsScopes.Account)))
             .AddPolicy(SrsPolicies.PatientGrants, policy => Bearer(policy)
-                .AddRequirements(new ActiveAccountRequirement(Roles.Patient))
-                .RequireAssertion(context => HasScope(context.User, "srs.grants")))
+                .AddRequirements(new ActiveAccountRequirement(SrsRoles.Patient))
+                .RequireAssertion(context => HasScope(context.User, SrsScopes.Grants)))
             .AddPolicy(SrsPolicies.Reencrypt, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
-                .RequireAssertion(context => HasScope(context.User, "srs.reencrypt")))
+                .RequireAssertion(context => HasScope(context.User, SrsScopes.Reencrypt)))
             .AddPolicy(SrsPolicies.Revoke, policy => ServiceBearer(policy)
                 .RequireClaim("client_id", FhirServiceClientId)
-                .RequireAssertion(context => HasScope(context.User, "srs.revoke")));
+                .RequireAssertion(context => HasScope(context.User, SrsScopes.Revoke)));
         return services;
     }
 

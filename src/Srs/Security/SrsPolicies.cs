@@ -21,12 +21,3 @@ public static class SrsPolicies
     /// <summary>The FhirServer's service client with the <c>srs.revoke</c> scope (grant reconciliation).</summary>
     public const string Revoke = "srs-revoke";
 }
-
-/// <summary>Claim types in SRS access tokens beyond the registered JWT ones (<c>sub</c> is the user id, a GUID).</summary>
-public static class SrsClaims
-{
-    public const string Role = "sesphr_role";
-    public const string KeyFingerprint = "sesphr_key";
-    public const string FhirUser = "fhirUser";
-    public const string Scope = "scope";
-}

@@ -15,7 +15,7 @@ namespace SeSPHR.Srs.Tests.Infrastructure;
 public sealed record TestUser(Guid UserId, string Username, string Role, string FhirUser, string Status, string Fingerprint, byte[] AuthSecret, byte[] UmbralPublicKey, byte[] SigningPublicKey);
 
 /// <summary>The token response of <c>/connect/token</c>.</summary>
-public sealed record TokenResponse(string AccessToken, string? RefreshToken, string? IdToken, string? Patient, string Scope, JsonElement Raw);
+public sealed record IssuedToken(string AccessToken, string? RefreshToken, string? IdToken, string? Patient, string Scope, JsonElement Raw);
 
 /// <summary>
 /// Scripted client flows against an SRS, as the app and an EHR back end perform them: register,
@@ -142,7 +142,7 @@ public static class SrsFlows
         }));
 
     /// <summary>The whole first-party login: cookie, authorize with PKCE, code exchange.</summary>
-    public static async Task<TokenResponse> SignInAsync(SrsHost host, TestUser user, string scope = "openid fhirUser offline_access launch/patient user/*.rs")
+    public static async Task<IssuedToken> SignInAsync(SrsHost host, TestUser user, string scope = "openid fhirUser offline_access launch/patient user/*.rs")
     {
         using var browser = host.Browser();
         (await LoginAsync(browser, user.Username, user.AuthSecret)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
@@ -222,12 +222,12 @@ public static class SrsFlows
         return (new ECDsaSecurityKey(ecdsa) { KeyId = kid }, new { keys = new[] { ecJwk } });
     }
 
-    public static async Task<TokenResponse> ReadTokenAsync(HttpResponseMessage response)
+    public static async Task<IssuedToken> ReadTokenAsync(HttpResponseMessage response)
     {
         await ExpectAsync(response, HttpStatusCode.OK);
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
         string? Optional(string name) => json.TryGetProperty(name, out var value) ? value.GetString() : null;
-        return new TokenResponse(json.GetProperty("access_token").GetString()!, Optional("refresh_token"), Optional("id_token"),
+        return new IssuedToken(json.GetProperty("access_token").GetString()!, Optional("refresh_token"), Optional("id_token"),
             Optional("patient"), Optional("scope") ?? string.Empty, json);
     }
 

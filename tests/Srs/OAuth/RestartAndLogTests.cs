@@ -27,7 +27,7 @@ public sealed class RestartAndLogTests : IAsyncLifetime
     {
         string token, kid, code;
         TestUser patient;
-        TokenResponse tokens;
+        IssuedToken tokens;
         await using (var first = new SrsHost(_database.ConnectionString, _dataDirectory))
         {
             var http = first.CreateClient();

@@ -1,6 +1,5 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;

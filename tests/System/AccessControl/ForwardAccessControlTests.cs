@@ -38,7 +38,7 @@ public sealed class ForwardAccessControlTests(SesphrSystem system)
         // Everything the patient's client issues for the doctor, and everything the SRS stores for them.
         var issued = new List<KeyFrag>();
         var grant = await grants.GrantAsync(doctor.FhirUser, doctor.Keys.Fingerprint, [PhrSection.Vitals]);
-        issued.AddRange(KeyFragmentIssuer.ForGrantee(grant, grants.Book, patient.Keys).Select(u => KeyFrag.FromBytes(Convert.FromBase64String(u.Kfrag))));
+        issued.AddRange(KeyFragmentIssuer.ForGrantee(grant, grants.Book, patient.Keys).Select(u => KeyFrag.FromBytes(Convert.FromBase64String(u.Kfrag!))));
         var held = await SrsKfragRows.OfGranteeAsync(system, doctor.RequireUserId);
         held.ShouldNotBeEmpty("the SRS holds no kfrag for the doctor right after the grant");
         var everyKfrag = issued.Concat(held.Select(row => KeyFrag.FromBytes(row.KeyFragBytes))).ToList();

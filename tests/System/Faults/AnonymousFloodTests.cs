@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;

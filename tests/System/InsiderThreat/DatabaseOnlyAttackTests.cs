@@ -56,6 +56,6 @@ public sealed class DatabaseOnlyAttackTests : IDisposable
             Convert.ToBase64String(_doctor.DecryptionPublicKey.ToCompressedBytes()), [PhrSection.Vitals], DateTimeOffset.UtcNow, null);
         _book.Grantees.Add(grantee);
         var upload = KeyFragmentIssuer.ForGrantee(grantee, _book, _patient.Keys).Single();
-        return (sealedPulse, Convert.FromBase64String(upload.Kfrag));
+        return (sealedPulse, Convert.FromBase64String(upload.Kfrag!));
     }
 }

@@ -40,7 +40,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var old = Pulse(record, 61);
         (await record.WriteAsync(old)).IsSuccess.ShouldBeTrue();
 
-        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId == early.RequireUserId);
+        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId.ToString() == early.RequireUserId);
         grant.Members.Select(m => m.GranteeUserId).ShouldBe([early.RequireUserId]);
         var earlyReader = new GranteeReader(early);
         await earlyReader.LearnAsync(patient.FhirUser);
@@ -49,8 +49,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         using var late = await system.NewMemberAsync("late", Role);
         // Researchers of other tests in the shared system are pending too; the approved one never is.
         var pending = (await grants.PendingMembersAsync()).Where(p => p.ConsentId == "Consent/" + grant.ConsentId).ToList();
-        pending.ShouldNotContain(p => p.UserId == early.RequireUserId || p.UserId == patient.RequireUserId);
-        var listed = pending.Where(p => p.UserId == late.RequireUserId).ShouldHaveSingleItem("the member who joined later is not pending");
+        pending.ShouldNotContain(p => p.UserId.ToString() == early.RequireUserId || p.UserId.ToString() == patient.RequireUserId);
+        var listed = pending.Where(p => p.UserId.ToString() == late.RequireUserId).ShouldHaveSingleItem("the member who joined later is not pending");
         listed.Fingerprint.ShouldBe(Hex(late.Keys.Fingerprint));
         listed.Sections.ShouldBe(["vitals"]);
 
@@ -60,10 +60,10 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
             .ShouldBe(["no-grant"]);
         (await SrsKfragRows.OfGranteeAsync(system, late.RequireUserId)).ShouldBeEmpty();
 
-        var approved = await grants.ApprovePendingAsync(p => p.UserId == late.RequireUserId && p.Fingerprint == Hex(late.Keys.Fingerprint));
+        var approved = await grants.ApprovePendingAsync(p => p.UserId.ToString() == late.RequireUserId && p.Fingerprint == Hex(late.Keys.Fingerprint));
 
-        approved.ShouldHaveSingleItem().UserId.ShouldBe(late.RequireUserId);
-        (await grants.PendingMembersAsync()).ShouldNotContain(p => p.UserId == late.RequireUserId);
+        approved.ShouldHaveSingleItem().UserId.ToString().ShouldBe(late.RequireUserId);
+        (await grants.PendingMembersAsync()).ShouldNotContain(p => p.UserId.ToString() == late.RequireUserId);
         var lateReader = new GranteeReader(late);
         var trust = await lateReader.LearnAsync(patient.FhirUser);
         trust.Statement.ShouldNotBeNull("the approved member cannot read the role Consent's statement");
@@ -84,12 +84,12 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var before = Pulse(record, 66);
         (await record.WriteAsync(before)).IsSuccess.ShouldBeTrue();
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
-        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId));
+        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId.ToString()));
         grant.Members.Count.ShouldBe(2);
 
         var everyKfrag = grant.Members.Where(m => m.GranteeUserId == leaver.RequireUserId)
             .SelectMany(m => KeyFragmentIssuer.ForGrantee(m, grants.Book, patient.Keys))
-            .Select(u => KeyFrag.FromBytes(Convert.FromBase64String(u.Kfrag)))
+            .Select(u => KeyFrag.FromBytes(Convert.FromBase64String(u.Kfrag!)))
             .ToList();
         var held = await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId);
         held.ShouldContain(row => row.IsActive, "the SRS holds no active kfrag for the approved member");
@@ -136,14 +136,14 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var record = new PatientRecord(patient, grants.Book);
         var pulse = Pulse(record, 70);
         (await record.WriteAsync(pulse)).IsSuccess.ShouldBeTrue();
-        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId == member.RequireUserId);
+        var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId.ToString() == member.RequireUserId);
 
         await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
         await system.Admin.Srs.ApproveAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
 
         // Back in the role, but the kfrags went with the approval: pending until the patient decides again.
-        (await grants.PendingMembersAsync()).ShouldContain(p => p.UserId == member.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);
+        (await grants.PendingMembersAsync()).ShouldContain(p => p.UserId.ToString() == member.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);
         var stored = (await patient.Fhir.ReadAsync("Observation", pulse.Id!)).Resource!;
         (await ReencryptDirectlyAsync(member, patient, stored)).ShouldBe(["no-grant"]);
 

@@ -30,7 +30,7 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         var journal = system.JournalFolder(patient);
         var grants = PatientGrants.Open(patient, journal);
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
-        var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId));
+        var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId.ToString()));
         await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
 

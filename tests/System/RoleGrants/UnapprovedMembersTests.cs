@@ -46,14 +46,14 @@ public sealed class UnapprovedMembersTests(SesphrSystem system)
 
         (await stranger.Fhir.SearchAsync("Patient", "_total=accurate")).As<Bundle>().Entry.ShouldNotContain(e => e.Resource is Patient && e.Resource.Id == patientId);
 
-        var listed = (await grants.PendingMembersAsync()).Single(p => p.UserId == stranger.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);
+        var listed = (await grants.PendingMembersAsync()).Single(p => p.UserId.ToString() == stranger.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);
         listed.Username.ShouldBe(stranger.Username);
         listed.Fingerprint.ShouldBe(Convert.ToHexStringLower(stranger.Keys.Fingerprint.ToBytes()));
         listed.RegisteredAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-10));
         listed.SelfChosen.FhirUser.ShouldBe("RelatedPerson/" + patientId);
         listed.SelfChosen.ResemblesYours.ShouldBeTrue();
 
-        await grants.ApprovePendingAsync(p => p.UserId == stranger.RequireUserId);
+        await grants.ApprovePendingAsync(p => p.UserId.ToString() == stranger.RequireUserId);
 
         var reader = new GranteeReader(stranger);
         await reader.LearnAsync(patient.FhirUser);

@@ -29,7 +29,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
         registration.Status.ShouldBe("pending");
         await Should.ThrowAsync<SrsRequestException>(() => doctor.LoginAsync());
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.ApproveAsync(registration.UserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.ApproveAsync(registration.UserId.ToString(), system.Admin.RequireSrsAccessToken);
         await doctor.LoginAsync();
 
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));

@@ -4,7 +4,6 @@ using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Phr.Envelopes;
 using SeSPHR.Phr.Sections;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;

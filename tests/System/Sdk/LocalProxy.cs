@@ -2,7 +2,6 @@ using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Envelopes;
-using SeSPHR.Client.Accounts;
 
 namespace SeSPHR.SystemTests.Sdk;
 
@@ -13,10 +12,10 @@ namespace SeSPHR.SystemTests.Sdk;
 /// </summary>
 internal static class LocalProxy
 {
-    public static Resource Reencrypt(Resource sealedResource, KeyFragmentUpload upload, PublicKey patientSigningKey, PublicKey granteeKey)
+    public static Resource Reencrypt(Resource sealedResource, KfragUploadItem upload, PublicKey patientSigningKey, PublicKey granteeKey)
     {
-        var kfrag = KeyFrag.FromBytes(Convert.FromBase64String(upload.Kfrag))
-            .Verify(patientSigningKey, PublicKey.FromBytes(Convert.FromBase64String(upload.DelegatingPublicKey)), granteeKey);
+        var kfrag = KeyFrag.FromBytes(Convert.FromBase64String(upload.Kfrag!))
+            .Verify(patientSigningKey, PublicKey.FromBytes(Convert.FromBase64String(upload.DelegatingPublicKey!)), granteeKey);
         var copy = (DomainResource)sealedResource.DeepCopy();
         var sections = EncryptedSectionExtension.ReadAll(copy);
         copy.Extension.RemoveAll(EncryptedSectionExtension.IsEncryptedSection);

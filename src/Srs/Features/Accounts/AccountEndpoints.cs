@@ -48,31 +48,42 @@ public static class AccountEndpoints
         return app;
     }
 
+    /// <summary>An account as the key directory publishes it.</summary>
+    public static DirectoryEntryResponse EntryOf(Account account) => new(
+        account.Id,
+        account.Username,
+        account.Role,
+        account.FhirUser,
+        Roles.ToWire(account.Status),
+        Convert.ToBase64String(account.UmbralPublicKey),
+        Convert.ToBase64String(account.SigningPublicKey),
+        account.Fingerprint);
+
     /// <summary>The caller's user id from their access token's <c>sub</c>, if it is a user token.</summary>
     public static Guid? UserIdOf(ClaimsPrincipal principal) =>
         Guid.TryParse(principal?.FindFirstValue("sub"), out var id) ? id : null;
 
-    private static async Task<Results<Ok<KdfResponse>, ProblemHttpResult>> Kdf(
+    private static async Task<Results<Ok<KdfSettings>, ProblemHttpResult>> Kdf(
         string? username, SrsDbContext db, ServerKeyStore keys, CancellationToken cancellationToken)
     {
         if (!RegistrationValidator.IsUsername(username))
             return Problems.Of(StatusCodes.Status400BadRequest, "username is required: 3 to 64 characters, lowercase letters, digits, '.', '_' or '-'.");
         var account = await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Username == username, cancellationToken);
         if (account is not null)
-            return TypedResults.Ok(new KdfResponse(
+            return TypedResults.Ok(new KdfSettings(
                 Convert.ToBase64String(account.KdfSalt), account.KdfMemoryKiB, account.KdfIterations, account.KdfParallelism));
 
         // A stable fake: the same salt for the same unknown name every time, so asking twice tells nothing.
         var secret = await keys.GetAsync(ServerKeyPurposes.KdfFakes, cancellationToken);
         var salt = HMACSHA256.HashData(secret.Material, Encoding.UTF8.GetBytes("kdf-salt\0" + username))[..PasswordKdfSettings.SaltSize];
         var parameters = PasswordKdfPolicy.Production.Recommended;
-        return TypedResults.Ok(new KdfResponse(Convert.ToBase64String(salt), parameters.MemoryKiB, parameters.Iterations, parameters.Parallelism));
+        return TypedResults.Ok(new KdfSettings(Convert.ToBase64String(salt), parameters.MemoryKiB, parameters.Iterations, parameters.Parallelism));
     }
 
     private static async Task<Results<Created<RegistrationResponse>, ProblemHttpResult>> Register(
         RegistrationRequest request, Registrations registrations, CancellationToken cancellationToken)
     {
-        if (request.Role == Roles.Admin)
+        if (request.Role == SrsRoles.Admin)
             return Problems.Of(StatusCodes.Status400BadRequest, "role admin cannot be registered; admins come from enrolment.");
         var (account, problem) = await registrations.PrepareAsync(request, cancellationToken);
         if (problem is not null)
@@ -88,7 +99,7 @@ public static class AccountEndpoints
     {
         if (string.IsNullOrEmpty(request.Code) || request.Code.Length > 128)
             return Problems.Of(StatusCodes.Status400BadRequest, "code is required.");
-        var (account, problem) = await registrations.PrepareAsync(request.AsAdminRegistration(), cancellationToken);
+        var (account, problem) = await registrations.PrepareAsync(AsAdminRegistration(request), cancellationToken);
         if (problem is not null)
             return problem;
         account!.Status = AccountStatus.Active;
@@ -106,6 +117,9 @@ public static class AccountEndpoints
             ? TypedResults.Created($"/api/directory/users/{account.Id}", new RegistrationResponse(account.Id, "active", account.Fingerprint))
             : Problems.Of(StatusCodes.Status403Forbidden, "The enrolment code is wrong or already used.");
     }
+
+    private static RegistrationRequest AsAdminRegistration(EnrolmentRequest request) => new(
+        request.Username, SrsRoles.Admin, request.FhirUser, request.Kdf, request.AuthSecret, request.UmbralPublicKey, request.SigningPublicKey, request.WrappedBackup);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetStatus(
         Guid userId, AccountStatus status, SrsDbContext db, CancellationToken cancellationToken)
@@ -138,7 +152,7 @@ public static class AccountEndpoints
     private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> Me(
         ClaimsPrincipal user, SrsDbContext db, CancellationToken cancellationToken) =>
         await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == UserIdOf(user), cancellationToken) is { } account
-            ? TypedResults.Ok(DirectoryEntryResponse.From(account))
+            ? TypedResults.Ok(EntryOf(account))
             : Problems.Of(StatusCodes.Status404NotFound, "The token names no user.");
 
     private static async Task<Results<Ok<BackupResponse>, ProblemHttpResult>> Backup(
@@ -150,7 +164,7 @@ public static class AccountEndpoints
     private static async Task<Results<Ok<DirectoryEntryResponse>, ProblemHttpResult>> FindUser(
         Guid userId, SrsDbContext db, CancellationToken cancellationToken) =>
         await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == userId, cancellationToken) is { } account
-            ? TypedResults.Ok(DirectoryEntryResponse.From(account))
+            ? TypedResults.Ok(EntryOf(account))
             : Problems.Of(StatusCodes.Status404NotFound, "No such user.");
 
     /// <summary>
@@ -170,13 +184,13 @@ public static class AccountEndpoints
         if (role is not null && !Roles.IsKnown(role))
             return Problems.Of(StatusCodes.Status400BadRequest, "role is not one of patient, practitioner, related-person, insurer, pharmacist, researcher, admin.");
         if (role is not null && !Roles.IsListable(role)
-            && await db.Accounts.AsNoTracking().Where(a => a.Id == UserIdOf(user)).Select(a => a.Role).SingleOrDefaultAsync(cancellationToken) != Roles.Admin)
+            && await db.Accounts.AsNoTracking().Where(a => a.Id == UserIdOf(user)).Select(a => a.Role).SingleOrDefaultAsync(cancellationToken) != SrsRoles.Admin)
             return Problems.Of(StatusCodes.Status403Forbidden, "Only an admin may list this role; find a user by their exact username or fhirUser.");
         var query = db.Accounts.AsNoTracking();
         query = username is not null ? query.Where(a => a.Username == username)
             : fhirUser is not null ? query.Where(a => a.FhirUser == fhirUser)
             : query.Where(a => a.Role == role);
         var found = await query.OrderBy(a => a.Username).Take(500).ToListAsync(cancellationToken);
-        return TypedResults.Ok(found.Select(DirectoryEntryResponse.From).ToArray());
+        return TypedResults.Ok(found.Select(EntryOf).ToArray());
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class Enrolment(SrsDbContext db, IOptions<SrsOptions> opti
 
     public async Task OfferAtFirstStartAsync(CancellationToken cancellationToken)
     {
-        if (await db.Accounts.AnyAsync(a => a.Role == Roles.Admin, cancellationToken) ||
+        if (await db.Accounts.AnyAsync(a => a.Role == SrsRoles.Admin, cancellationToken) ||
             await db.Set<EnrolmentCode>().AnyAsync(cancellationToken))
             return;
 

@@ -99,7 +99,7 @@ public sealed partial class RegistrationValidator : AbstractValidator<Registrati
         }
     }
 
-    private static bool BackupMatchesKdf(string backup, KdfBody kdf)
+    private static bool BackupMatchesKdf(string backup, KdfSettings kdf)
     {
         var settings = KeyBackup.ReadSettings(Decode(backup));
         return settings.Salt.SequenceEqual(Decode(kdf.Salt)) &&

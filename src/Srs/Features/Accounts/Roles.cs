@@ -1,16 +1,10 @@
+using static SeSPHR.Contracts.SrsRoles;
+
 namespace SeSPHR.Srs.Features.Accounts;
 
-/// <summary>The roles of API.md and which FHIR resource types a role's <c>fhirUser</c> may name.</summary>
+/// <summary>The rules of the roles (<see cref="SeSPHR.Contracts.SrsRoles"/>): which FHIR resource types a role's <c>fhirUser</c> may name, who waits for approval.</summary>
 public static class Roles
 {
-    public const string Patient = "patient";
-    public const string Practitioner = "practitioner";
-    public const string RelatedPerson = "related-person";
-    public const string Insurer = "insurer";
-    public const string Pharmacist = "pharmacist";
-    public const string Researcher = "researcher";
-    public const string Admin = "admin";
-
     private static readonly Dictionary<string, string[]> FhirUserTypes = new(StringComparer.Ordinal)
     {
         [Patient] = ["Patient"],

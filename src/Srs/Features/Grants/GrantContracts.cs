@@ -1,64 +1,10 @@
-using System.Text.Json.Serialization;
 using FluentValidation;
 using SeSPHR.Crypto.Umbral;
 
 namespace SeSPHR.Srs.Features.Grants;
 
-// Wire shapes of src/Srs/API.md "Re-encryption keys (grants)". Binary values, ids and instants
-// arrive as strings so that a malformed one is reported by the validators as a problem+json 400
-// naming the field, instead of failing inside the JSON reader.
-
-public sealed record GrantUploadRequest(string? ConsentId, string? GrantStatement, IReadOnlyList<string>? GrantOpenings, IReadOnlyList<KfragUploadItem>? Kfrags);
-
-public sealed record KfragUploadItem(
-    string? Section, long? Epoch, string? GranteeId, string? DelegatingPublicKey, string? Kfrag, string? Start, string? End);
-
-public sealed record GrantUploadResponse(int Accepted);
-
-public sealed record GrantRecordResponse(
-    string ConsentId, string Section, long Epoch, Guid GranteeId, string State, DateTimeOffset Start, DateTimeOffset? End,
-    int Threshold, int Shares, DateTimeOffset CreatedAt, DateTimeOffset? ActivatedAt);
-
-public sealed record ReconcileRequest(string? Patient, IReadOnlyList<ReconcileGrantItem>? Grants);
-
-public sealed record ReconcileGrantItem(
-    string? GranteeFhirUser, string? Role, string? Section, IReadOnlyList<string>? Actions, string? Start, string? End);
-
-public sealed record ReconcileResponse(int Active, int Deleted);
-
-public sealed record ReencryptRequest(string? GranteeId, IReadOnlyList<ReencryptItem>? Items);
-
-public sealed record ReencryptItem(string? Ref, string? Patient, string? Section, long? Epoch, string? Capsule);
-
-public sealed record ReencryptResponse(IReadOnlyList<ReencryptItemResult> Items);
-
-public sealed record ReencryptItemResult(
-    string Ref,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Cfrag,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Refused,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? Until = null);
-
-/// <summary>Limits of the grant API.</summary>
-public static class GrantLimits
-{
-    public const int MaxKfragsPerUpload = 1000;
-
-    public const int MaxReencryptItems = 1000;
-
-    public const int MaxRefLength = 256;
-
-    /// <summary>A signed statement header is a few hundred bytes; this leaves room for many sections.</summary>
-    public const int MaxSignedStatementBytes = 256 * 1024;
-
-    /// <summary>One opening per section the upload's grantees hold.</summary>
-    public const int MaxOpeningsPerUpload = 1000;
-
-    /// <summary>An opening is an entry (ids up to 1 KiB each), a salt and a path of at most 20 hashes.</summary>
-    public const int MaxOpeningBytes = 4096;
-
-    /// <summary>Above <see cref="Capsule.SerializedSize"/>, so an oversized capsule still gets a per-item <c>bad-capsule</c>, but bounded.</summary>
-    public const int MaxCapsuleBytes = 1024;
-}
+// The validators of the grant API's requests (src/Contracts/Grants): every field the SRS reads
+// is checked here and a failure is a problem+json 400 naming it.
 
 internal sealed class GrantUploadRequestValidator : AbstractValidator<GrantUploadRequest>
 {
@@ -137,7 +83,7 @@ internal sealed class ReconcileRequestValidator : AbstractValidator<ReconcileReq
         {
             grant.RuleFor(g => g.GranteeFhirUser).Must(GrantVocabulary.IsUserReference).When(g => g.GranteeFhirUser is not null)
                 .WithMessage("granteeFhirUser must be a relative reference such as Practitioner/doc.");
-            grant.RuleFor(g => g.Role).Must(r => GrantVocabulary.Roles.Contains(r!)).When(g => g.Role is not null)
+            grant.RuleFor(g => g.Role).Must(r => SrsRoles.All.Contains(r!)).When(g => g.Role is not null)
                 .WithMessage("role is not a known role.");
             grant.RuleFor(g => g).Must(g => g.GranteeFhirUser is null || g.Role is null).WithName("role")
                 .WithMessage("A grant names a grantee or a role, not both.");

@@ -13,9 +13,6 @@ public static partial class GrantVocabulary
     public static IReadOnlySet<string> Sections { get; } =
         new HashSet<string>(["personal", "medical", "vitals", "prescriptions", "insurance"], StringComparer.Ordinal);
 
-    public static IReadOnlySet<string> Roles { get; } =
-        new HashSet<string>(["patient", "practitioner", "related-person", "insurer", "pharmacist", "researcher", "admin"], StringComparer.Ordinal);
-
     public static IReadOnlySet<string> Actions { get; } = new HashSet<string>(["read", "write"], StringComparer.Ordinal);
 
     /// <summary><c>Consent/{id}</c> or the bare FHIR id, as <c>Consent/{id}</c>; null when neither.</summary>

@@ -46,34 +46,6 @@ internal sealed class RoleGrantRecordConfiguration : IEntityTypeConfiguration<Ro
 }
 
 /// <summary>
-/// A member of a role the patient granted who holds no kfrag of that Consent for some of its
-/// sections: the directory's current keys, for the patient's client to compare and approve (make
-/// kfrags and a new statement) or leave waiting. Until then the SRS re-encrypts nothing for them
-/// and the FhirServer shows them nothing. What the SRS vouches for (unique username, keys and their
-/// fingerprint, registration time) is apart from what the member chose freely
-/// (<see cref="SelfChosen"/>), so an account that imitates the patient or someone they know by
-/// its <c>fhirUser</c> shows as such.
-/// </summary>
-public sealed record PendingMemberResponse(
-    string ConsentId,
-    string Role,
-    IReadOnlyList<string> Sections,
-    Guid UserId,
-    string Username,
-    DateTimeOffset RegisteredAt,
-    string UmbralPublicKey,
-    string SigningPublicKey,
-    string Fingerprint,
-    SelfChosenNames SelfChosen);
-
-/// <summary>
-/// Names a member gave themselves at registration, which nobody checked: their <c>fhirUser</c>, and
-/// whether it or their username looks like the asking patient's own (the same id or username,
-/// ignoring case).
-/// </summary>
-public sealed record SelfChosenNames(string FhirUser, bool ResemblesYours);
-
-/// <summary>
 /// Lists, for the patient who asks and only for their own Consents, the active members of every role
 /// they granted (period not over) who hold no kfrag (pending or active) of that Consent for a granted
 /// section. The patient themselves is never listed.

@@ -55,7 +55,7 @@ public static class AuthorizeEndpoint
     internal static IEnumerable<string> GrantableToUser(Account account, IEnumerable<string> requested) =>
         requested.Where(scope => scope switch
         {
-            SmartScopes.Grants => account.Role == Roles.Patient,
+            SrsScopes.Grants => account.Role == SrsRoles.Patient,
             _ when SmartScopes.UserScopes.Contains(scope) => true,
             _ => SmartScopes.ParseResource(scope) is { Context: "patient" or "user" },
         }).Distinct(StringComparer.Ordinal);

@@ -4,16 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
-using SeSPHR.Srs.Features.Accounts;
 using SeSPHR.Srs.Security;
 using SeSPHR.Srs.Storage;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SeSPHR.Srs.Features.OAuth;
-
-public sealed record ClientRegistrationRequest(string? ClientId, JsonElement? Jwks, Guid? UserId, string[]? Scopes);
-
-public sealed record ClientRegistrationResponse(string ClientId, Guid UserId, string[] Scopes);
 
 /// <summary>
 /// <c>POST /api/clients</c> (admin): a SMART Backend Services client of an EHR or insurer. It
@@ -40,7 +35,7 @@ public static partial class ClientRegistration
         if (request.UserId is not { } userId ||
             await db.Accounts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == userId, cancellationToken) is not { } account)
             return Problems.Of(StatusCodes.Status400BadRequest, "userId must name an existing account.");
-        if (account is not { IsActive: true } || account.Role is Roles.Patient or Roles.Admin)
+        if (account is not { IsActive: true } || account.Role is SrsRoles.Patient or SrsRoles.Admin)
             return Problems.Of(StatusCodes.Status400BadRequest, "userId must name an active account that is not a patient or an admin.");
         if (await applications.FindByClientIdAsync(request.ClientId, cancellationToken) is not null)
             return Problems.Of(StatusCodes.Status409Conflict, "clientId is already registered.");

@@ -9,8 +9,6 @@ using SeSPHR.Srs.Storage;
 
 namespace SeSPHR.Srs.Features.OAuth;
 
-public sealed record LoginRequest(string? Username, string? AuthSecret);
-
 /// <summary>
 /// <c>POST /account/login</c>: checks the authentication secret against its slow hash and sets the
 /// HttpOnly login cookie that <c>/connect/authorize</c> reads. Unknown users, wrong secrets, and

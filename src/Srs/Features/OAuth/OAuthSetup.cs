@@ -48,7 +48,7 @@ public static class OAuthSetup
                 server.IgnoreScopePermissions();
                 server.RegisterScopes(
                     SmartScopes.OpenId, SmartScopes.FhirUser, SmartScopes.OfflineAccess, SmartScopes.LaunchPatient,
-                    SmartScopes.Account, SmartScopes.Grants, SmartScopes.Reencrypt, SmartScopes.Revoke,
+                    SrsScopes.Account, SrsScopes.Grants, SrsScopes.Reencrypt, SrsScopes.Revoke,
                     "patient/*.rs", "user/*.cruds", "system/*.rs");
                 server.RegisterClaims(Claims.Subject, SrsClaims.FhirUser, SrsClaims.Role, SrsClaims.KeyFingerprint);
                 server.AcceptSmartClientAssertions();

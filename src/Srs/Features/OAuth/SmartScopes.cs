@@ -16,18 +16,14 @@ public static partial class SmartScopes
     public const string FhirUser = "fhirUser";
     public const string OfflineAccess = "offline_access";
     public const string LaunchPatient = "launch/patient";
-    public const string Account = "srs.account";
-    public const string Grants = "srs.grants";
-    public const string Reencrypt = "srs.reencrypt";
-    public const string Revoke = "srs.revoke";
 
     /// <summary>Scopes a signed-in user may be granted besides resource scopes.</summary>
     public static readonly IReadOnlySet<string> UserScopes = new HashSet<string>(StringComparer.Ordinal)
     {
-        OpenId, FhirUser, OfflineAccess, LaunchPatient, Account, Grants,
+        OpenId, FhirUser, OfflineAccess, LaunchPatient, SrsScopes.Account, SrsScopes.Grants,
     };
 
-    public static readonly IReadOnlySet<string> FhirServiceScopes = new HashSet<string>(StringComparer.Ordinal) { Reencrypt, Revoke };
+    public static readonly IReadOnlySet<string> FhirServiceScopes = new HashSet<string>(StringComparer.Ordinal) { SrsScopes.Reencrypt, SrsScopes.Revoke };
 
     public sealed record ResourceScope(string Context, string Type, string Permissions);
 

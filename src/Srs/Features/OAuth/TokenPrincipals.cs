@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using SeSPHR.Srs.Features.Accounts;
-using SeSPHR.Srs.Security;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace SeSPHR.Srs.Features.OAuth;
@@ -50,7 +49,7 @@ public sealed class TokenPrincipals(IOptions<SrsOptions> options)
 
     /// <summary>The id part of a patient's <c>fhirUser</c> (<c>Patient/p1</c> → <c>p1</c>).</summary>
     public static string? PatientContext(Account account, IEnumerable<string> scopes) =>
-        account.Role == Roles.Patient && scopes.Contains(SmartScopes.LaunchPatient, StringComparer.Ordinal)
+        account.Role == SrsRoles.Patient && scopes.Contains(SmartScopes.LaunchPatient, StringComparer.Ordinal)
             ? account.FhirUser[(account.FhirUser.IndexOf('/', StringComparison.Ordinal) + 1)..]
             : null;
 }

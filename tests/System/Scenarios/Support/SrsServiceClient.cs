@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SeSPHR.Client.Accounts;
 
 namespace SeSPHR.SystemTests.Scenarios.Support;
 
@@ -21,7 +20,7 @@ public sealed class SrsServiceClient(Uri srs, string clientSecret) : IDisposable
 
     private readonly HttpClient _http = new() { BaseAddress = srs, Timeout = TimeSpan.FromSeconds(30) };
 
-    public async Task<string> TokenAsync(string scope = "srs.reencrypt srs.revoke")
+    public async Task<string> TokenAsync(string scope = SrsScopes.Reencrypt + " " + SrsScopes.Revoke)
     {
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -32,11 +31,11 @@ public sealed class SrsServiceClient(Uri srs, string clientSecret) : IDisposable
         });
         using var response = await _http.PostAsync("connect/token", form);
         response.StatusCode.ShouldBe(HttpStatusCode.OK, "the FhirServer's service client could not get a token with the configured secret");
-        return (await response.Content.ReadFromJsonAsync<TokenAnswer>(Json))!.AccessToken;
+        return (await response.Content.ReadFromJsonAsync<TokenResponse>(Json))!.AccessToken!;
     }
 
     /// <summary>POST /api/reencrypt; the status and, on 200, the items.</summary>
-    public async Task<(HttpStatusCode Status, IReadOnlyList<ReencryptAnswerItem> Items)> ReencryptAsync(string granteeUserId, IReadOnlyList<ReencryptItem> items)
+    public async Task<(HttpStatusCode Status, IReadOnlyList<ReencryptItemResult> Items)> ReencryptAsync(string granteeUserId, IReadOnlyList<ReencryptItem> items)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/reencrypt")
         {
@@ -49,17 +48,9 @@ public sealed class SrsServiceClient(Uri srs, string clientSecret) : IDisposable
             return (response.StatusCode, []);
         }
 
-        var answer = await response.Content.ReadFromJsonAsync<ReencryptAnswer>(Json);
+        var answer = await response.Content.ReadFromJsonAsync<ReencryptResponse>(Json);
         return (response.StatusCode, answer?.Items ?? []);
     }
 
     public void Dispose() => _http.Dispose();
 }
-
-public sealed record ReencryptItem(string Ref, string Patient, string Section, uint Epoch, string Capsule);
-
-public sealed record ReencryptRequest(string GranteeId, IReadOnlyList<ReencryptItem> Items);
-
-public sealed record ReencryptAnswerItem(string Ref, string? Cfrag, string? Refused);
-
-public sealed record ReencryptAnswer(IReadOnlyList<ReencryptAnswerItem> Items);

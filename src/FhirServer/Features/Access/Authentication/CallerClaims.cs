@@ -9,12 +9,6 @@ namespace SeSPHR.FhirServer.Features.Access.Authentication;
 /// <summary>The caller and its scopes, read from a validated SRS access token (src/Srs/API.md, "Tokens").</summary>
 public static class CallerClaims
 {
-    public const string Subject = "sub";
-    public const string Role = "sesphr_role";
-    public const string FhirUser = "fhirUser";
-    public const string KeyFingerprint = "sesphr_key";
-    public const string Scope = "scope";
-
     /// <summary>
     /// The caller a validated token names; null with the reason when a claim is missing or is not in
     /// the form the SRS issues (the token is then refused as a whole: a caller we cannot place gets nothing).
@@ -22,25 +16,25 @@ public static class CallerClaims
     public static (Caller? Caller, IReadOnlyList<string> Scopes, string? Problem) Read(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var subject = principal.FindFirst(Subject)?.Value;
+        var subject = principal.FindFirst(SrsClaims.Subject)?.Value;
         if (string.IsNullOrWhiteSpace(subject))
         {
             return (null, [], "The access token names no subject.");
         }
 
-        if (!TryParseRole(principal.FindFirst(Role)?.Value, out var role))
+        if (!TryParseRole(principal.FindFirst(SrsClaims.Role)?.Value, out var role))
         {
             return (null, [], "The access token names no SeSPHR role it knows.");
         }
 
         string? fhirUser = null;
-        if (principal.FindFirst(FhirUser)?.Value is { } claimedUser && !TryRelativeFhirUser(claimedUser, out fhirUser))
+        if (principal.FindFirst(SrsClaims.FhirUser)?.Value is { } claimedUser && !TryRelativeFhirUser(claimedUser, out fhirUser))
         {
             return (null, [], "The access token's fhirUser is not an absolute URL of a FHIR resource.");
         }
 
         KeyFingerprint? fingerprint = null;
-        if (principal.FindFirst(KeyFingerprint)?.Value is { } key)
+        if (principal.FindFirst(SrsClaims.KeyFingerprint)?.Value is { } key)
         {
             if (!TryParseFingerprint(key, out fingerprint))
             {
@@ -48,7 +42,7 @@ public static class CallerClaims
             }
         }
 
-        var scopes = principal.FindAll(Scope)
+        var scopes = principal.FindAll(SrsClaims.Scope)
             .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Distinct(StringComparer.Ordinal)
             .ToList();

@@ -44,7 +44,7 @@ public static partial class FhirAuthentication
                 jwt.MapInboundClaims = false;
                 // Tokens live 15 minutes; the default 5 minutes of skew would stretch that by a third.
                 jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
-                jwt.TokenValidationParameters.NameClaimType = CallerClaims.Subject;
+                jwt.TokenValidationParameters.NameClaimType = SrsClaims.Subject;
                 jwt.TokenValidationParameters.ValidateIssuer = true;
                 jwt.TokenValidationParameters.ValidateAudience = true;
                 jwt.TokenValidationParameters.ValidateLifetime = true;

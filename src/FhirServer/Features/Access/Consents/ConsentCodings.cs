@@ -53,13 +53,13 @@ public static class ConsentCodings
 
     private static readonly FrozenDictionary<(string System, string Code), UserRole> Roles = new Dictionary<(string, string), UserRole>
     {
-        [(RoleSystem, "patient")] = UserRole.Patient,
-        [(RoleSystem, "practitioner")] = UserRole.Practitioner,
-        [(RoleSystem, "related-person")] = UserRole.RelatedPerson,
-        [(RoleSystem, "insurer")] = UserRole.Insurer,
-        [(RoleSystem, "pharmacist")] = UserRole.Pharmacist,
-        [(RoleSystem, "researcher")] = UserRole.Researcher,
-        [(RoleSystem, "admin")] = UserRole.Admin,
+        [(RoleSystem, SrsRoles.Patient)] = UserRole.Patient,
+        [(RoleSystem, SrsRoles.Practitioner)] = UserRole.Practitioner,
+        [(RoleSystem, SrsRoles.RelatedPerson)] = UserRole.RelatedPerson,
+        [(RoleSystem, SrsRoles.Insurer)] = UserRole.Insurer,
+        [(RoleSystem, SrsRoles.Pharmacist)] = UserRole.Pharmacist,
+        [(RoleSystem, SrsRoles.Researcher)] = UserRole.Researcher,
+        [(RoleSystem, SrsRoles.Admin)] = UserRole.Admin,
 
         // RIM role classes: PAT is the patient, PRS (personal relationship) is what FHIR's
         // RelatedPerson models, PAYOR the party responsible for payment.
@@ -76,13 +76,13 @@ public static class ConsentCodings
     /// <summary>The role code of the SeSPHR role system.</summary>
     public static string ToCode(this UserRole role) => role switch
     {
-        UserRole.Patient => "patient",
-        UserRole.Practitioner => "practitioner",
-        UserRole.RelatedPerson => "related-person",
-        UserRole.Insurer => "insurer",
-        UserRole.Pharmacist => "pharmacist",
-        UserRole.Researcher => "researcher",
-        UserRole.Admin => "admin",
+        UserRole.Patient => SrsRoles.Patient,
+        UserRole.Practitioner => SrsRoles.Practitioner,
+        UserRole.RelatedPerson => SrsRoles.RelatedPerson,
+        UserRole.Insurer => SrsRoles.Insurer,
+        UserRole.Pharmacist => SrsRoles.Pharmacist,
+        UserRole.Researcher => SrsRoles.Researcher,
+        UserRole.Admin => SrsRoles.Admin,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role."),
     };
 

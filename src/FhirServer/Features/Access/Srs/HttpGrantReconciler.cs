@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.FhirServer.Features.Access.Consents;
 using SeSPHR.Phr.Sections;
@@ -36,35 +35,19 @@ public sealed partial class HttpGrantReconciler(SrsConnection srs, ILogger<HttpG
             : throw new ArgumentException("Expected a Consent id (c1) or reference (Consent/c1).", nameof(consentId));
     }
 
-    private static WireGrant ToWire(ImpliedGrant grant) => new WireGrant(
+    private static ReconcileGrantItem ToWire(ImpliedGrant grant) => new(
         grant.Grantee.Reference,
         grant.Grantee.Role?.ToCode(),
         grant.Section.ToCode(),
         ActionsOf(grant.Actions),
-        grant.Start?.ToUniversalTime(),
-        grant.End?.ToUniversalTime());
+        WireInstant.Format(grant.Start?.ToUniversalTime()),
+        WireInstant.Format(grant.End?.ToUniversalTime()));
 
     private static string[] ActionsOf(GrantActions actions) =>
     [
         .. actions.HasFlag(GrantActions.Read) ? ["read"] : Array.Empty<string>(),
         .. actions.HasFlag(GrantActions.Write) ? ["write"] : Array.Empty<string>(),
     ];
-
-    private sealed record ReconcileRequest(
-        [property: JsonPropertyName("patient")] string Patient,
-        [property: JsonPropertyName("grants")] IReadOnlyList<WireGrant> Grants);
-
-    private sealed record WireGrant(
-        [property: JsonPropertyName("granteeFhirUser")] string? GranteeFhirUser,
-        [property: JsonPropertyName("role")] string? Role,
-        [property: JsonPropertyName("section")] string Section,
-        [property: JsonPropertyName("actions")] IReadOnlyList<string> Actions,
-        [property: JsonPropertyName("start")] DateTimeOffset? Start,
-        [property: JsonPropertyName("end")] DateTimeOffset? End);
-
-    private sealed record ReconcileResponse(
-        [property: JsonPropertyName("active")] int Active,
-        [property: JsonPropertyName("deleted")] int Deleted);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "SRS reconciled Consent/{ConsentId}: {Active} kfrags active, {Deleted} deleted")]
     private static partial void LogReconciled(ILogger logger, string consentId, int active, int deleted);

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace SeSPHR.FhirServer.Features.Access.Srs;
 
 /// <summary>
@@ -10,7 +8,7 @@ namespace SeSPHR.FhirServer.Features.Access.Srs;
 public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGateway
 {
     /// <summary>The most items one <c>/api/reencrypt</c> call may carry (API.md).</summary>
-    public const int MaxItemsPerCall = 1000;
+    public const int MaxItemsPerCall = GrantLimits.MaxReencryptItems;
 
     private const string Operation = "re-encryption";
 
@@ -26,7 +24,7 @@ public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGa
         var results = new List<ReencryptionResult>(items.Count);
         foreach (var chunk in items.Chunk(MaxItemsPerCall))
         {
-            var request = new ReencryptRequest(granteeUserId, [.. chunk.Select(item => new ReencryptItem(item.Ref, item.Patient, item.Section, item.Epoch, item.Capsule))]);
+            var request = new ReencryptRequest(granteeUserId, [.. chunk.Select(item => new ReencryptItem(item.Ref, item.Patient, item.Section, item.Epoch, Convert.ToBase64String(item.Capsule)))]);
             var response = await srs.SendAsync<ReencryptRequest, ReencryptResponse>(HttpMethod.Post, "/api/reencrypt", request, Operation, cancellationToken);
             results.AddRange(Check(chunk, response));
         }
@@ -41,9 +39,11 @@ public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGa
         var answers = new Dictionary<string, ReencryptionResult>(StringComparer.Ordinal);
         foreach (var item in response.Items ?? [])
         {
+            var cfrag = Decode(item.Cfrag);
             var valid = item.Ref is not null
-                && (item.Cfrag is { Length: > 0 } ^ item.Refused is { Length: > 0 })
-                && answers.TryAdd(item.Ref, new ReencryptionResult(item.Ref, item.Cfrag, item.Refused, item.Cfrag is null ? null : item.Until));
+                && (cfrag is { Length: > 0 } ^ item.Refused is { Length: > 0 })
+                && (cfrag is not null || item.Cfrag is null)
+                && answers.TryAdd(item.Ref, new ReencryptionResult(item.Ref, cfrag, item.Refused, cfrag is null ? null : item.Until));
             if (!valid)
             {
                 throw new SrsUnavailableException("The SRS answered re-encryption in an unexpected form; re-encryption is unavailable.");
@@ -58,22 +58,14 @@ public sealed class HttpReencryptionGateway(SrsConnection srs) : IReencryptionGa
         return asked.Select(item => answers[item.Ref]);
     }
 
-    private sealed record ReencryptRequest(
-        [property: JsonPropertyName("granteeId")] string GranteeId,
-        [property: JsonPropertyName("items")] IReadOnlyList<ReencryptItem> Items);
+    private static byte[]? Decode(string? base64)
+    {
+        if (base64 is null)
+        {
+            return null;
+        }
 
-    private sealed record ReencryptItem(
-        [property: JsonPropertyName("ref")] string Ref,
-        [property: JsonPropertyName("patient")] string Patient,
-        [property: JsonPropertyName("section")] string Section,
-        [property: JsonPropertyName("epoch")] uint Epoch,
-        [property: JsonPropertyName("capsule")] byte[] Capsule);
-
-    private sealed record ReencryptResponse([property: JsonPropertyName("items")] IReadOnlyList<ReencryptAnswer>? Items);
-
-    private sealed record ReencryptAnswer(
-        [property: JsonPropertyName("ref")] string? Ref,
-        [property: JsonPropertyName("cfrag")] byte[]? Cfrag,
-        [property: JsonPropertyName("refused")] string? Refused,
-        [property: JsonPropertyName("until")] DateTimeOffset? Until);
+        var buffer = new byte[base64.Length / 4 * 3];
+        return Convert.TryFromBase64String(base64, buffer, out var written) ? buffer[..written] : null;
+    }
 }

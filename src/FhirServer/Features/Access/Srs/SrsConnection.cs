@@ -15,7 +15,7 @@ namespace SeSPHR.FhirServer.Features.Access.Srs;
 public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<SrsOptions> options, TimeProvider clock, ILogger<SrsConnection> logger) : IDisposable
 {
     public const string HttpClientName = "sesphr-srs";
-    public const string Scopes = "srs.reencrypt srs.revoke";
+    public const string Scopes = SrsScopes.Reencrypt + " " + SrsScopes.Revoke;
 
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
     private CachedToken? _token;
@@ -217,7 +217,7 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
         if ((int)response.StatusCode is >= 400 and < 500)
         {
             // OAuth's error code (invalid_client, invalid_scope) says what is wrong; its description is not logged.
-            var error = await ReadOrDefaultAsync<TokenError>(response, cancellationToken);
+            var error = await ReadOrDefaultAsync<OAuthError>(response, cancellationToken);
             LogContractError(logger, operation, (int)response.StatusCode, error?.Error ?? "no OAuth error code");
             throw new SrsUnavailableException($"The SRS refused the FhirServer's client credentials ({(int)response.StatusCode}); the SRS is unavailable.");
         }
@@ -254,15 +254,6 @@ public sealed partial class SrsConnection(IHttpClientFactory clients, IOptions<S
     };
 
     private sealed record CachedToken(string Value, DateTimeOffset RenewAt);
-
-    private sealed record TokenResponse(
-        [property: JsonPropertyName("access_token")] string? AccessToken,
-        [property: JsonPropertyName("token_type")] string? TokenType,
-        [property: JsonPropertyName("expires_in")] long ExpiresIn);
-
-    private sealed record TokenError([property: JsonPropertyName("error")] string? Error);
-
-    private sealed record Problem([property: JsonPropertyName("title")] string? Title);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "SRS unavailable during {Operation}: {Reason}")]
     private static partial void LogUnreachable(ILogger logger, string operation, string reason);

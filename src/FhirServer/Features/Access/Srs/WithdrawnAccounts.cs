@@ -54,7 +54,7 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
     /// <summary>Fetches the list once; throws <see cref="SrsUnavailableException"/> and keeps the old list on failure.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var answer = await srs.GetAsync<WithdrawnAccountsAnswer>("/api/accounts/withdrawn", Operation, cancellationToken);
+        var answer = await srs.GetAsync<WithdrawnAccountsResponse>("/api/accounts/withdrawn", Operation, cancellationToken);
         // DistinctBy: a repeated id in the answer must not make the poll throw and stop the host.
         var withdrawn = (answer.Accounts ?? [])
             .DistinctBy(account => account.UserId)
@@ -110,10 +110,6 @@ public sealed partial class WithdrawnAccounts(SrsConnection srs, IOptions<SrsOpt
     }
 
     private sealed record WithdrawnList(FrozenDictionary<string, DateTimeOffset> Accounts, DateTimeOffset LoadedAt);
-
-    private sealed record WithdrawnAccountsAnswer(WithdrawnAccountAnswer[]? Accounts);
-
-    private sealed record WithdrawnAccountAnswer(Guid UserId, DateTimeOffset WithdrawnAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The SRS's list of withdrawn accounts could not be loaded or refreshed; a list already loaded stays in force for {MaxStaleness}, and user tokens are refused (503) while none is current.")]
     private static partial void LogStale(ILogger logger, TimeSpan maxStaleness);

@@ -1,14 +1,18 @@
-namespace SeSPHR.Srs.Features.Accounts;
+namespace SeSPHR.Contracts.Accounts;
 
-/// <summary>The public Argon2id settings of a user's password (API.md, <c>kdf</c>).</summary>
-public sealed record KdfBody(string? Salt, int MemoryKiB, int Iterations, int Parallelism);
+// The JSON bodies of API.md "Accounts and key directory" (camelCase on the wire). Request fields are
+// nullable because the SRS validates them itself and names the missing field in its 400; binary
+// values are standard base64.
 
-/// <summary><c>POST /api/accounts</c>; binary values are standard base64.</summary>
+/// <summary>The public Argon2id settings of a user's password (<c>GET /api/accounts/kdf</c>, and <c>kdf</c> in a registration).</summary>
+public sealed record KdfSettings(string? Salt, int MemoryKiB, int Iterations, int Parallelism);
+
+/// <summary><c>POST /api/accounts</c>.</summary>
 public sealed record RegistrationRequest(
     string? Username,
     string? Role,
     string? FhirUser,
-    KdfBody? Kdf,
+    KdfSettings? Kdf,
     string? AuthSecret,
     string? UmbralPublicKey,
     string? SigningPublicKey,
@@ -19,18 +23,16 @@ public sealed record EnrolmentRequest(
     string? Code,
     string? Username,
     string? FhirUser,
-    KdfBody? Kdf,
+    KdfSettings? Kdf,
     string? AuthSecret,
     string? UmbralPublicKey,
     string? SigningPublicKey,
-    string? WrappedBackup)
-{
-    public RegistrationRequest AsAdminRegistration() =>
-        new(Username, Roles.Admin, FhirUser, Kdf, AuthSecret, UmbralPublicKey, SigningPublicKey, WrappedBackup);
-}
+    string? WrappedBackup);
 
+/// <summary>The answer to a registration or an enrolment; <see cref="Status"/> is <c>active</c> or <c>pending</c>.</summary>
 public sealed record RegistrationResponse(Guid UserId, string Status, string Fingerprint);
 
+/// <summary>A key-directory entry (<c>/api/directory</c>, <c>/api/accounts/me</c>); <see cref="Fingerprint"/> is 64 hex digits.</summary>
 public sealed record DirectoryEntryResponse(
     Guid UserId,
     string Username,
@@ -39,21 +41,9 @@ public sealed record DirectoryEntryResponse(
     string Status,
     string UmbralPublicKey,
     string SigningPublicKey,
-    string Fingerprint)
-{
-    public static DirectoryEntryResponse From(Account account) => new(
-        account.Id,
-        account.Username,
-        account.Role,
-        account.FhirUser,
-        Roles.ToWire(account.Status),
-        Convert.ToBase64String(account.UmbralPublicKey),
-        Convert.ToBase64String(account.SigningPublicKey),
-        account.Fingerprint);
-}
+    string Fingerprint);
 
-public sealed record KdfResponse(string Salt, int MemoryKiB, int Iterations, int Parallelism);
-
+/// <summary><c>GET /api/accounts/me/backup</c>: the password-wrapped key backup.</summary>
 public sealed record BackupResponse(string WrappedBackup);
 
 /// <summary>Every account whose access was taken away and not given back (<c>GET /api/accounts/withdrawn</c>).</summary>
