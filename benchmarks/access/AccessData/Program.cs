@@ -66,7 +66,7 @@ using var doctor = PhrUser.Create(endpoints, "bench-doctor", SrsRoles.Practition
 var registered = await doctor.RegisterAsync();
 if (registered.Status == "pending")
 {
-    await admin.Srs.ApproveAsync(registered.UserId.ToString(), admin.RequireSrsAccessToken);
+    await admin.Srs.ApproveAsync(registered.UserId.ToString(), await admin.GetSrsAccessTokenAsync());
 }
 
 await doctor.LoginAsync();

@@ -1,6 +1,9 @@
+using System.Net;
 using System.Security.Cryptography;
-using SeSPHR.Crypto.Passwords;
+using Microsoft.IdentityModel.JsonWebTokens;
+using SeSPHR.Client.Errors;
 using SeSPHR.Client.Fhir;
+using SeSPHR.Crypto.Passwords;
 
 namespace SeSPHR.Client.Accounts;
 
@@ -9,17 +12,17 @@ namespace SeSPHR.Client.Accounts;
 /// this object (the user's device); the SRS sees only the Argon2id-derived authentication secret,
 /// the public keys and the password-wrapped key backup, and the FhirServer sees only bearer tokens.
 /// The PasswordMasterKey's user id is the username (src/Srs/API.md).
-/// A login yields two tokens, each good at one service only: one for the FhirServer (FHIR scopes),
-/// which is all the FhirServer ever sees, and one for the SRS's own API (<c>srs.*</c> scopes: the key
-/// backup, the directory, grants, approvals). The FhirServer is the untrusted cloud, so nothing it is
-/// handed may open the SRS.
+/// Tokens are kept per audience, each good at one service only: a sign-in yields the FhirServer
+/// token (FHIR scopes), which is all the FhirServer ever sees; the SRS token (<c>srs.*</c> scopes:
+/// the key backup, the directory, grants, approvals) is asked for only when something needs it
+/// (<see cref="GetSrsAccessTokenAsync"/>), over the same SRS login session. The FhirServer is the
+/// untrusted cloud, so nothing it is handed may open the SRS. Both are renewed with their refresh
+/// tokens a minute before they expire, inside the SDK (<see cref="CreateFhirHandler"/>, <see cref="Srs"/>).
 /// </summary>
 public sealed class PhrUser : IDisposable
 {
-    private readonly string _password;
-    private TokenResponse? _fhirTokens;
-    private TokenResponse? _srsTokens;
-    private DateTimeOffset _tokensObtained;
+    private string? _password;
+    private UserKeys? _keys;
 
     private PhrUser(SystemEndpoints endpoints, string username, string password, string role, string fhirUser, UserKeys keys)
     {
@@ -28,8 +31,10 @@ public sealed class PhrUser : IDisposable
         _password = password;
         Role = role;
         FhirUser = fhirUser;
-        Keys = keys;
-        Srs = new SrsClient(endpoints.Srs);
+        _keys = keys;
+        FhirTokens = new TokenSession((held, ct) => RenewAsync(held, DefaultScope(Role), ct));
+        SrsTokens = new TokenSession((held, ct) => RenewAsync(held, SrsScope(Role), ct));
+        Srs = new SrsClient(endpoints.Srs, SrsTokens);
         Fhir = new FhirRestClient(endpoints.Fhir, () => AccessToken);
     }
 
@@ -42,9 +47,11 @@ public sealed class PhrUser : IDisposable
     /// <summary>Relative, e.g. <c>Patient/p1</c>.</summary>
     public string FhirUser { get; }
 
-    public UserKeys Keys { get; }
+    /// <summary>The user's secret keys; gone after <see cref="SignOut"/>.</summary>
+    /// <exception cref="NotSignedInException">The user signed out.</exception>
+    public UserKeys Keys => _keys ?? throw new NotSignedInException($"{Username} signed out; the keys are gone from this device.");
 
-    /// <summary>Assigned by the SRS at registration (or read from <c>/api/accounts/me</c>).</summary>
+    /// <summary>Assigned by the SRS at registration (or read from the access token's <c>sub</c> at sign-in).</summary>
     public string? UserId { get; private set; }
 
     public string? Status { get; private set; }
@@ -53,19 +60,62 @@ public sealed class PhrUser : IDisposable
 
     public FhirRestClient Fhir { get; }
 
+    /// <summary>The FhirServer token and its renewal.</summary>
+    public TokenSession FhirTokens { get; }
+
+    /// <summary>The SRS token (asked for on first use) and its renewal.</summary>
+    public TokenSession SrsTokens { get; }
+
     /// <summary>The current access token for the FhirServer; null before login (requests then go out anonymous).</summary>
-    public string? AccessToken => _fhirTokens?.AccessToken;
+    public string? AccessToken => FhirTokens.Current;
 
-    /// <summary>The current access token for the SRS's own API; null before login.</summary>
-    public string? SrsAccessToken => _srsTokens?.AccessToken;
+    /// <summary>The SRS token obtained so far; null until something asked for it (<see cref="GetSrsAccessTokenAsync"/>).</summary>
+    public string? SrsAccessToken => SrsTokens.Current;
 
-    public string RequireUserId => UserId ?? throw new InvalidOperationException($"{Username} has not registered or logged in.");
+    /// <exception cref="NotSignedInException">Neither registered nor signed in.</exception>
+    public string RequireUserId => UserId ?? throw new NotSignedInException($"{Username} has not registered or signed in.");
 
     /// <summary>The FhirServer token (never send it to the SRS: it is refused there).</summary>
-    public string RequireAccessToken => AccessToken ?? throw new InvalidOperationException($"{Username} is not logged in.");
+    /// <exception cref="NotSignedInException">Not signed in.</exception>
+    public string RequireAccessToken => AccessToken ?? throw new NotSignedInException($"{Username} is not signed in.");
 
-    /// <summary>The SRS token (never send it to the FhirServer: it is refused there).</summary>
-    public string RequireSrsAccessToken => SrsAccessToken ?? throw new InvalidOperationException($"{Username} is not logged in.");
+    /// <summary>
+    /// The SRS token already obtained (never send it to the FhirServer: it is refused there);
+    /// <see cref="GetSrsAccessTokenAsync"/> asks for one when there is none yet.
+    /// </summary>
+    /// <exception cref="NotSignedInException">No SRS token was asked for yet, or the user signed out.</exception>
+    public string RequireSrsAccessToken =>
+        SrsAccessToken ?? throw new NotSignedInException($"{Username} holds no SRS token; ask for one with GetSrsAccessTokenAsync.");
+
+    /// <summary>A FhirServer token with more than a minute left, renewed first when needed.</summary>
+    /// <exception cref="NotSignedInException">Not signed in.</exception>
+    public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default) => FhirTokens.GetAsync(cancellationToken);
+
+    /// <summary>
+    /// An SRS token with more than a minute left: the first call asks the SRS for one over the login
+    /// session (no password entry), later calls renew it when needed.
+    /// </summary>
+    /// <exception cref="NotSignedInException">Not signed in.</exception>
+    public async Task<string> GetSrsAccessTokenAsync(CancellationToken cancellationToken = default)
+    {
+        if (SrsTokens.Current is null)
+        {
+            _ = FhirTokens.Current ?? throw new NotSignedInException($"{Username} is not signed in.");
+            return await SrsTokens.RenewAsync(null, cancellationToken);
+        }
+
+        return await SrsTokens.GetAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A handler for any HTTP client that talks to the FhirServer for this user (Firely's
+    /// <c>FhirClient</c>, an <c>HttpClient</c>): it sends the FhirServer token, renews it a minute
+    /// before it expires and once more on a 401, and turns a FhirServer that cannot be reached, does
+    /// not answer in time or fails (5xx) into <see cref="FhirServerUnavailableException"/>. The
+    /// client that uses it should set no timeout of its own.
+    /// </summary>
+    public HttpMessageHandler CreateFhirHandler(TimeSpan? timeout = null) =>
+        UnavailableServiceHandler.ForFhirServer(timeout).Wrapping(new BearerTokenHandler(FhirTokens) { InnerHandler = new HttpClientHandler() });
 
     /// <summary>
     /// A new user with fresh random keys and <paramref name="password"/> (a strong random one when
@@ -95,8 +145,8 @@ public sealed class PhrUser : IDisposable
 
     /// <summary>The scopes a first-party client of this role asks for its SRS token (patients also upload grants).</summary>
     public static string SrsScope(string role) => role == SrsRoles.Patient
-        ? "openid offline_access srs.account srs.grants"
-        : "openid offline_access srs.account";
+        ? $"openid offline_access {SrsScopes.Account} {SrsScopes.Grants}"
+        : $"openid offline_access {SrsScopes.Account}";
 
     /// <summary>POST /api/accounts: the keys' public halves and the wrapped backup; the password stays here.</summary>
     public async Task<RegistrationResponse> RegisterAsync()
@@ -119,64 +169,85 @@ public sealed class PhrUser : IDisposable
     }
 
     /// <summary>
-    /// The interactive login of a first-party client: KDF lookup, Argon2id within this client's own
+    /// The interactive sign-in of a first-party client: KDF lookup, Argon2id within this client's own
     /// policy, cookie login with the authentication secret, then the authorization code flow with
-    /// PKCE S256 and the token exchange twice over the same login session: once for the FhirServer
-    /// (<paramref name="scope"/>, FHIR scopes only) and once for the SRS.
+    /// PKCE S256 for the FhirServer token (<paramref name="scope"/>, FHIR scopes only). The SRS token
+    /// comes later, when first needed, over the same login session.
     /// </summary>
+    /// <exception cref="WrongPasswordException">The SRS refused the sign-in.</exception>
+    /// <exception cref="SrsUnavailableException">The SRS could not be reached, did not answer in time, or failed.</exception>
     public async Task LoginAsync(string? scope = null)
     {
         using var masterKey = await DeriveMasterKeyAsync();
         await LoginWithAsync(masterKey, scope);
     }
 
-    /// <summary>Renews both tokens with their own refresh tokens; each keeps the one audience it had.</summary>
+    /// <summary>Renews every token held now with its own refresh token; each keeps the one audience it had.</summary>
     public async Task RefreshAsync()
     {
-        var fhir = _fhirTokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no refresh token.");
-        var srs = _srsTokens?.RefreshToken ?? throw new InvalidOperationException($"{Username} holds no SRS refresh token.");
-        _fhirTokens = await Srs.RefreshAsync(fhir);
-        _srsTokens = await Srs.RefreshAsync(srs);
-        _tokensObtained = DateTimeOffset.UtcNow;
-    }
-
-    /// <summary>Renews both tokens when they have less than a minute left (a user kept signed in for a long run).</summary>
-    public async Task RenewIfExpiringAsync()
-    {
-        var lifetime = TimeSpan.FromSeconds(Math.Min(_fhirTokens?.ExpiresIn ?? 0, _srsTokens?.ExpiresIn ?? 0));
-        if (DateTimeOffset.UtcNow - _tokensObtained > lifetime - TimeSpan.FromMinutes(1))
+        _ = FhirTokens.Current ?? throw new NotSignedInException($"{Username} is not signed in.");
+        await FhirTokens.RenewAsync(FhirTokens.Current);
+        if (SrsTokens.Current is { } srs)
         {
-            await RefreshAsync();
+            await SrsTokens.RenewAsync(srs);
         }
     }
 
-    /// <summary>Forgets the tokens (the device logs out); the SRS cookie is gone with a new device anyway.</summary>
+    /// <summary>Renews the tokens held that have less than a minute left (the SDK's own calls do this by themselves).</summary>
+    public async Task RenewIfExpiringAsync()
+    {
+        await FhirTokens.GetAsync();
+        if (SrsTokens.Current is not null)
+        {
+            await SrsTokens.GetAsync();
+        }
+    }
+
+    /// <summary>Forgets the tokens and the SRS login session; the keys stay (see <see cref="SignOut"/>).</summary>
     public void ForgetTokens()
     {
-        _fhirTokens = null;
-        _srsTokens = null;
+        FhirTokens.Forget();
+        SrsTokens.Forget();
+        Srs.ForgetLoginSession();
     }
 
     /// <summary>
-    /// The same person on a new device: only the username and password are known there. Logs in,
-    /// fetches the wrapped backup and opens it with the password-derived wrapping key.
+    /// Signs out on this device: the tokens and the SRS login session are dropped, the secret keys
+    /// are zeroed and the password is let go; every later call that needs them throws
+    /// <see cref="NotSignedInException"/>. The SRS offers no token revocation, so a refresh token
+    /// copied elsewhere stays good until it expires; this device no longer holds one.
     /// </summary>
+    public void SignOut()
+    {
+        ForgetTokens();
+        _password = null;
+        Interlocked.Exchange(ref _keys, null)?.Dispose();
+    }
+
+    /// <summary>
+    /// The same person on a new device, where only the username and password are known: signs in,
+    /// fetches the wrapped key backup from the SRS (<c>srs.account</c>) and opens it with the
+    /// password-derived wrapping key. The SRS never sees the keys in the clear.
+    /// </summary>
+    /// <returns>A signed-in user holding the restored keys; this object is left as it was.</returns>
+    /// <exception cref="WrongPasswordException">The SRS refused the sign-in.</exception>
+    /// <exception cref="SrsUnavailableException">The SRS could not be reached, did not answer in time, or failed.</exception>
     public async Task<PhrUser> OnNewDeviceAsync()
     {
-        var scratch = new PhrUser(Endpoints, Username, _password, Role, FhirUser, UserKeys.CreateRandom());
+        var password = _password ?? throw new NotSignedInException($"{Username} signed out; the password is gone from this device.");
+        using var scratch = new PhrUser(Endpoints, Username, password, Role, FhirUser, UserKeys.CreateRandom());
         using var masterKey = await scratch.DeriveMasterKeyAsync();
         await scratch.LoginWithAsync(masterKey, null);
-        var backup = await scratch.Srs.GetBackupAsync(scratch.RequireSrsAccessToken);
+        var backup = await scratch.Srs.GetBackupAsync(await scratch.GetSrsAccessTokenAsync());
         using var payload = KeyBackup.Open(Convert.FromBase64String(backup.WrappedBackup), masterKey);
-        var restored = new PhrUser(Endpoints, Username, _password, Role, FhirUser, UserKeys.FromBackupPayload(payload.AsSpan()))
+        var restored = new PhrUser(Endpoints, Username, password, Role, FhirUser, UserKeys.FromBackupPayload(payload.AsSpan()))
         {
             UserId = scratch.UserId,
             Status = scratch.Status,
-            _fhirTokens = scratch._fhirTokens,
-            _srsTokens = scratch._srsTokens,
-            _tokensObtained = scratch._tokensObtained,
         };
-        scratch.Dispose();
+        restored.FhirTokens.Accept(scratch.FhirTokens.Tokens!);
+        restored.SrsTokens.Accept(scratch.SrsTokens.Tokens!);
+        restored.Srs.Cookies.Add(scratch.Srs.Cookies.GetAllCookies());
         return restored;
     }
 
@@ -186,17 +257,20 @@ public sealed class PhrUser : IDisposable
     {
         Srs.Dispose();
         Fhir.Dispose();
-        Keys.Dispose();
+        FhirTokens.Dispose();
+        SrsTokens.Dispose();
+        _keys?.Dispose();
     }
 
     private async Task<PasswordMasterKey> DeriveMasterKeyAsync()
     {
+        var password = _password ?? throw new NotSignedInException($"{Username} signed out; the password is gone from this device.");
         var kdf = await Srs.GetKdfAsync(Username);
         var settings = new PasswordKdfSettings(
             new Argon2idParameters(kdf.MemoryKiB, kdf.Iterations, kdf.Parallelism),
-            Convert.FromBase64String(kdf.Salt ?? throw new InvalidOperationException("The SRS answered KDF settings without a salt.")));
+            Convert.FromBase64String(kdf.Salt ?? throw new SrsUnavailableException("The SRS answered KDF settings without a salt.")));
         // Derive checks the server's parameters against this client's production policy first.
-        return PasswordMasterKey.Derive(_password, Username, settings);
+        return PasswordMasterKey.Derive(password, Username, settings);
     }
 
     private async Task LoginWithAsync(PasswordMasterKey masterKey, string? scope)
@@ -206,12 +280,56 @@ public sealed class PhrUser : IDisposable
             await Srs.LoginAsync(new LoginRequest(Username, Convert.ToBase64String(secret.AsSpan())));
         }
 
-        _fhirTokens = await AuthorizeAsync(scope ?? DefaultScope(Role));
-        _srsTokens = await AuthorizeAsync(SrsScope(Role));
-        _tokensObtained = DateTimeOffset.UtcNow;
-        var me = await Srs.MeAsync(RequireSrsAccessToken);
-        UserId = me.UserId.ToString();
-        Status = me.Status;
+        SrsTokens.Forget();
+        var tokens = await AuthorizeAsync(scope ?? DefaultScope(Role));
+        FhirTokens.Accept(tokens);
+        // The token is the SRS's answer to this client over its own connection; its sub is the user id.
+        UserId = new JsonWebToken(tokens.AccessToken).Subject;
+        // The SRS signs in active accounts only.
+        Status = "active";
+    }
+
+    /// <summary>
+    /// New tokens for one audience: with the refresh token when there is one, else (or when the SRS
+    /// no longer honours it) over the login session, signing in again with the password if the
+    /// session has lapsed.
+    /// </summary>
+    private async Task<TokenResponse> RenewAsync(TokenResponse? held, string scope, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (held?.RefreshToken is { } refresh)
+        {
+            try
+            {
+                return await Srs.RefreshAsync(refresh);
+            }
+            catch (SrsRequestException refused) when (refused.Status is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized)
+            {
+                // Expired or revoked: the login session may still be good.
+            }
+        }
+
+        if (_password is null)
+        {
+            throw new NotSignedInException($"{Username} signed out.");
+        }
+
+        try
+        {
+            return await AuthorizeAsync(scope);
+        }
+        catch (SrsRequestException) when (Srs.HasLoginSession)
+        {
+            Srs.ForgetLoginSession();
+        }
+
+        using var masterKey = await DeriveMasterKeyAsync();
+        using (var secret = masterKey.DeriveAuthenticationSecret())
+        {
+            await Srs.LoginAsync(new LoginRequest(Username, Convert.ToBase64String(secret.AsSpan())));
+        }
+
+        return await AuthorizeAsync(scope);
     }
 
     private async Task<TokenResponse> AuthorizeAsync(string scope)
@@ -224,7 +342,7 @@ public sealed class PhrUser : IDisposable
     private Task<T> AccountBodyAsync<T>(Func<KdfSettings, string, string, string, string, T> build)
     {
         var settings = PasswordKdfSettings.CreateNew();
-        using var masterKey = PasswordMasterKey.Derive(_password, Username, settings);
+        using var masterKey = PasswordMasterKey.Derive(_password ?? throw new NotSignedInException($"{Username} signed out."), Username, settings);
         using var secret = masterKey.DeriveAuthenticationSecret();
         var payload = Keys.ToBackupPayload();
         try

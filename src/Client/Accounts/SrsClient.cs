@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SeSPHR.Client.Errors;
 
 namespace SeSPHR.Client.Accounts;
 
@@ -17,7 +18,11 @@ public sealed class SrsRequestException(HttpStatusCode status, string? title, st
 /// <summary>
 /// One device's HTTP conversation with the SRS (src/Srs/API.md): its own cookie jar (the login
 /// session lives only there) and no automatic redirects, so the authorization code is read from the
-/// <c>Location</c> header exactly as a native app's redirect handler would.
+/// <c>Location</c> header exactly as a native app's redirect handler would. A refused sign-in is a
+/// <see cref="WrongPasswordException"/>; an SRS that cannot be reached, does not answer in time or
+/// fails (5xx) is a <see cref="SrsUnavailableException"/>. With a <see cref="TokenSession"/>, a
+/// call made with that session's token goes out with a renewed one when it is about to expire, and
+/// is sent once more with a renewed one when the SRS answers 401.
 /// </summary>
 public sealed class SrsClient : IDisposable
 {
@@ -29,12 +34,25 @@ public sealed class SrsClient : IDisposable
     private readonly HttpClient _http;
 
     public SrsClient(Uri baseAddress)
+        : this(baseAddress, null)
+    {
+    }
+
+    /// <param name="baseAddress">The SRS's root.</param>
+    /// <param name="session">The caller's SRS tokens, renewed on the way out; null for a client that passes tokens it manages itself.</param>
+    public SrsClient(Uri baseAddress, TokenSession? session)
     {
         Cookies = new CookieContainer();
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true })
+        HttpMessageHandler handler = new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true };
+        if (session is not null)
+        {
+            handler = new BearerTokenHandler(session, attachWhenMissing: false) { InnerHandler = handler };
+        }
+
+        _http = new HttpClient(UnavailableServiceHandler.ForSrs(TimeSpan.FromSeconds(30)).Wrapping(handler))
         {
             BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = Timeout.InfiniteTimeSpan,
         };
     }
 
@@ -52,8 +70,44 @@ public sealed class SrsClient : IDisposable
         await ReadAsync<RegistrationResponse>(await _http.PostAsJsonAsync("api/enrolment", body, Json), "enrolment");
 
     /// <summary>Opens the SRS login session (a cookie in this client's jar).</summary>
-    public async Task LoginAsync(LoginRequest body) =>
-        await EnsureAsync(await _http.PostAsJsonAsync("account/login", body, Json), "login");
+    /// <exception cref="WrongPasswordException">The SRS refused the sign-in (it does not say whether the user exists).</exception>
+    public async Task LoginAsync(LoginRequest body)
+    {
+        var response = await _http.PostAsJsonAsync("account/login", body, Json);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            response.Dispose();
+            throw new WrongPasswordException("The SRS refused the sign-in: unknown user, wrong password, or an account that is not active.");
+        }
+
+        await EnsureAsync(response, "login");
+    }
+
+    /// <summary>
+    /// SMART Backend Services: client credentials with a signed client assertion (private-key JWT,
+    /// API.md "Client assertions"), for system scopes.
+    /// </summary>
+    /// <exception cref="SignInRefusedException">The SRS refused the assertion or the scope.</exception>
+    public async Task<TokenResponse> ClientCredentialsAsync(string clientAssertion, string scope)
+    {
+        try
+        {
+            return await TokenAsync(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ["client_assertion"] = clientAssertion,
+                ["scope"] = scope,
+            });
+        }
+        catch (SrsRequestException refused) when ((int)refused.Status is >= 400 and < 500)
+        {
+            throw new SignInRefusedException($"The SRS refused the system's sign-in ({(int)refused.Status} {refused.Title}).", refused);
+        }
+    }
+
+    /// <summary>The SRS's token endpoint, the audience of a client assertion.</summary>
+    public Uri TokenEndpoint => new(BaseAddress, "connect/token");
 
     /// <summary>
     /// The authorization step of the code flow: with the login cookie, the SRS answers 302 to the
@@ -93,6 +147,18 @@ public sealed class SrsClient : IDisposable
         return parameters.TryGetValue("code", out var code)
             ? code
             : throw new SrsRequestException(response.StatusCode, parameters.GetValueOrDefault("error"), "authorization");
+    }
+
+    /// <summary>Whether this client holds an SRS login session (a cookie that may still be good).</summary>
+    public bool HasLoginSession => Cookies.GetCookies(BaseAddress).Count > 0;
+
+    /// <summary>Forgets the login session: its cookies expire here (the SRS keeps no list of them).</summary>
+    public void ForgetLoginSession()
+    {
+        foreach (Cookie cookie in Cookies.GetAllCookies())
+        {
+            cookie.Expired = true;
+        }
     }
 
     public async Task<TokenResponse> RedeemCodeAsync(string code, Pkce pkce) =>
@@ -158,6 +224,13 @@ public sealed class SrsClient : IDisposable
 
     public async Task<IReadOnlyList<PendingMemberResponse>> GetPendingMembersAsync(string accessToken) =>
         await ReadAsync<List<PendingMemberResponse>>(await SendAsync(HttpMethod.Get, "api/grants/pending-members", accessToken), "pending role members");
+
+    /// <summary>
+    /// <c>POST /api/clients</c> (admin): registers a SMART Backend Services client with its public
+    /// JWKS (<see cref="SystemAccount.PublicJwks"/>), the service account it acts for and its system scopes.
+    /// </summary>
+    public async Task<ClientRegistrationResponse> RegisterClientAsync(ClientRegistrationRequest registration, string adminToken) =>
+        await ReadAsync<ClientRegistrationResponse>(await SendAsync(HttpMethod.Post, "api/clients", adminToken, registration), "client registration");
 
     public async Task WithdrawApprovalAsync(string userId, string adminToken) =>
         await EnsureAsync(await SendAsync(HttpMethod.Delete, $"api/accounts/{Uri.EscapeDataString(userId)}/approval", adminToken), "approval withdrawal");

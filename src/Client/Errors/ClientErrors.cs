@@ -50,3 +50,9 @@ public sealed class FhirServerUnavailableException(string message, Exception? in
 
 /// <summary>The operation needs a signed-in user (or tokens that can still be renewed), and there is none.</summary>
 public sealed class NotSignedInException(string message, Exception? inner = null) : SeSPHRClientException(message, inner);
+
+/// <summary>
+/// The SRS refused a system's sign-in (SMART Backend Services): an unknown client, a key or
+/// assertion it does not accept, or a scope the client was not registered for.
+/// </summary>
+public sealed class SignInRefusedException(string message, Exception? inner = null) : SeSPHRClientException(message, inner);

@@ -43,7 +43,7 @@ public sealed partial class PatientGrants
         var departedGrantees = new List<string>();
         foreach (var grantee in Book.Grantees.ToList())
         {
-            var entry = await _patient.Srs.FindByFhirUserAsync(grantee.GranteeFhirUser, _patient.RequireSrsAccessToken);
+            var entry = await _patient.Srs.FindByFhirUserAsync(grantee.GranteeFhirUser, await _patient.GetSrsAccessTokenAsync());
             if (entry is null || entry.Status != "active" || entry.UserId.ToString() != grantee.GranteeUserId || entry.Fingerprint != grantee.FingerprintHex)
             {
                 await RevokeAsync(grantee.ConsentId);
@@ -86,13 +86,13 @@ public sealed partial class PatientGrants
         var current = new Dictionary<string, DirectoryEntryResponse>(StringComparer.OrdinalIgnoreCase);
         foreach (var member in grant.Members)
         {
-            if (await _patient.Srs.FindUserAsync(member.GranteeUserId, _patient.RequireSrsAccessToken) is { Status: "active" } entry && entry.Role == grant.Role)
+            if (await _patient.Srs.FindUserAsync(member.GranteeUserId, await _patient.GetSrsAccessTokenAsync()) is { Status: "active" } entry && entry.Role == grant.Role)
             {
                 current[entry.UserId.ToString()] = entry;
             }
         }
 
-        var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, _patient.RequireSrsAccessToken);
+        var kfrags = await _patient.Srs.GetGrantsAsync("Consent/" + grant.ConsentId, await _patient.GetSrsAccessTokenAsync());
         bool HoldsActiveKfrags(GranteeRecord member) => member.Sections.All(section => kfrags.Any(k =>
             k.GranteeId == Guid.Parse(member.GranteeUserId) && k.Section == section.ToCode() && k.State == "active"));
         return [.. grant.Members.Where(member =>

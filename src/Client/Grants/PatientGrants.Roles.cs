@@ -50,7 +50,7 @@ public sealed partial class PatientGrants
 
     /// <summary>Members of the patient's role grants who have no kfrag of that grant yet (the SRS's list).</summary>
     public async Task<IReadOnlyList<PendingMemberResponse>> PendingMembersAsync() =>
-        await _patient.Srs.GetPendingMembersAsync(_patient.RequireSrsAccessToken);
+        await _patient.Srs.GetPendingMembersAsync(await _patient.GetSrsAccessTokenAsync());
 
     /// <summary>
     /// Approves the pending members <paramref name="approve"/> accepts: each role grant that gains
@@ -153,7 +153,7 @@ public sealed partial class PatientGrants
     // one by one from the pending list once the grant exists.
     private async Task<IReadOnlyList<DirectoryEntryResponse>> ActiveMembersAsync(string role) =>
         ListableRoles.Contains(role)
-            ? [.. (await _patient.Srs.FindByRoleAsync(role, _patient.RequireSrsAccessToken))
+            ? [.. (await _patient.Srs.FindByRoleAsync(role, await _patient.GetSrsAccessTokenAsync()))
                 .Where(entry => entry.Status == "active" && entry.UserId.ToString() != _patient.RequireUserId)]
             : [];
 

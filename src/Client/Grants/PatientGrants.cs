@@ -63,7 +63,7 @@ public sealed partial class PatientGrants
     public async Task<GranteeRecord> GrantAsync(string granteeFhirUser, KeyFingerprint expectedFingerprint, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null,
         IReadOnlyList<PhrSection>? writeSections = null)
     {
-        var entry = await _patient.Srs.FindByFhirUserAsync(granteeFhirUser, _patient.RequireSrsAccessToken)
+        var entry = await _patient.Srs.FindByFhirUserAsync(granteeFhirUser, await _patient.GetSrsAccessTokenAsync())
             ?? throw new GrantingException($"{granteeFhirUser} is not in the key directory.");
         if (entry.Status != "active")
         {
@@ -195,7 +195,7 @@ public sealed partial class PatientGrants
             answer = await _patient.Srs.UploadGrantsAsync(
                 new GrantUploadRequest("Consent/" + grantee.ConsentId, Convert.ToBase64String(statement.SignedHeader.ToBytes()),
                     [.. statement.OpeningsFor(grantee.FingerprintHex).Select(o => Convert.ToBase64String(o.ToBytes()))], uploads),
-                _patient.RequireSrsAccessToken);
+                await _patient.GetSrsAccessTokenAsync());
         }
         catch (SrsRequestException ex) when (ex.Status == HttpStatusCode.NotFound)
         {

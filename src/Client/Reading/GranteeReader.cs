@@ -23,7 +23,7 @@ public sealed class GranteeReader(PhrUser grantee)
     {
         if (!_patients.TryGetValue(patientFhirUser, out var trust))
         {
-            var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, grantee.RequireSrsAccessToken)
+            var entry = await grantee.Srs.FindByFhirUserAsync(patientFhirUser, await grantee.GetSrsAccessTokenAsync())
                 ?? throw new InvalidOperationException($"{patientFhirUser} is not in the key directory.");
             var signingKey = PublicKey.FromBytes(Convert.FromBase64String(entry.SigningPublicKey));
             trust = new PatientTrust(patientFhirUser, new GrantStatementVerifier(entry.UserId.ToString(), signingKey), grantee.Keys);

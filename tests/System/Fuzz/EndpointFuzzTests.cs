@@ -352,6 +352,8 @@ public sealed class FuzzedSystem : IAsyncLifetime
     {
         await System.InitializeAsync();
         Patient = await System.NewPatientAsync("fuzz-patient");
+        // The SRS requests below carry the patient's SRS token, asked for once here.
+        await Patient.GetSrsAccessTokenAsync();
         Doctor = await System.NewMemberAsync("fuzz-doctor", SrsRoles.Practitioner);
     }
 

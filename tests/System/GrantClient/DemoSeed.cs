@@ -80,7 +80,7 @@ public static class DemoSeed
     {
         var member = PhrUser.Create(endpoints, username, role, fhirUser, password);
         var registration = await member.RegisterAsync();
-        await admin.Srs.ApproveAsync(registration.UserId.ToString(), admin.RequireSrsAccessToken);
+        await admin.Srs.ApproveAsync(registration.UserId.ToString(), await admin.GetSrsAccessTokenAsync());
         await member.LoginAsync();
         return member;
     }

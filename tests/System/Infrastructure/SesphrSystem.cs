@@ -164,7 +164,7 @@ public sealed class SesphrSystem : IAsyncLifetime
         {
             // The admin signs in once per system; a long run outlives their 15-minute tokens.
             await Admin.RenewIfExpiringAsync();
-            await Admin.Srs.ApproveAsync(registered.UserId.ToString(), Admin.RequireSrsAccessToken);
+            await Admin.Srs.ApproveAsync(registered.UserId.ToString(), await Admin.GetSrsAccessTokenAsync());
         }
 
         await member.LoginAsync();

@@ -98,7 +98,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         (await ReencryptDirectlyAsync(leaver, patient, storedBefore)).ShouldBe([null]);
 
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
 
         (await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId)).ShouldBeEmpty("the SRS kept kfrags of a member who left");
         (await ReencryptDirectlyAsync(leaver, patient, storedBefore)).ShouldBe(["no-grant"]);
@@ -139,8 +139,8 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId.ToString() == member.RequireUserId);
 
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
-        await system.Admin.Srs.ApproveAsync(member.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.WithdrawApprovalAsync(member.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
+        await system.Admin.Srs.ApproveAsync(member.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
 
         // Back in the role, but the kfrags went with the approval: pending until the patient decides again.
         (await grants.PendingMembersAsync()).ShouldContain(p => p.UserId.ToString() == member.RequireUserId && p.ConsentId == "Consent/" + grant.ConsentId);

@@ -32,7 +32,7 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
         var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId.ToString()));
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
 
         using (var client = GrantClientProcess.Start(Job(patient, password, journal, "ends-of-access")))
         {

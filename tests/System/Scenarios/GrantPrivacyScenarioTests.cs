@@ -56,7 +56,7 @@ public sealed class GrantPrivacyScenarioTests(SesphrSystem system)
         var fetched = new List<(string What, string Body)> { ("own Consent", own.Body), ("Consent search", search.Body), ("Consent history", history.Body), ("other Consent", other.Body) };
         try
         {
-            var records = await insurer.Srs.GetGrantsAsync("Consent/" + insurerGrant.ConsentId, insurer.RequireSrsAccessToken);
+            var records = await insurer.Srs.GetGrantsAsync("Consent/" + insurerGrant.ConsentId, await insurer.GetSrsAccessTokenAsync());
             fetched.Add(("SRS grant records", System.Text.Json.JsonSerializer.Serialize(records)));
         }
         catch (SrsRequestException refused)

@@ -29,7 +29,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
         registration.Status.ShouldBe("pending");
         await Should.ThrowAsync<SrsRequestException>(() => doctor.LoginAsync());
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.ApproveAsync(registration.UserId.ToString(), system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.ApproveAsync(registration.UserId.ToString(), await system.Admin.GetSrsAccessTokenAsync());
         await doctor.LoginAsync();
 
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
@@ -87,7 +87,7 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
 
         onNewDevice.Keys.Fingerprint.ShouldBe(patient.Keys.Fingerprint);
         onNewDevice.RequireUserId.ShouldBe(patient.RequireUserId);
-        (await onNewDevice.Srs.MeAsync(onNewDevice.RequireSrsAccessToken)).Fingerprint.ShouldBe(Convert.ToHexStringLower(patient.Keys.Fingerprint.ToBytes()));
+        (await onNewDevice.Srs.MeAsync(await onNewDevice.GetSrsAccessTokenAsync())).Fingerprint.ShouldBe(Convert.ToHexStringLower(patient.Keys.Fingerprint.ToBytes()));
     }
 
     [Fact]

@@ -19,14 +19,14 @@ public sealed class SuspensionTests(SesphrSystem system)
         (await doctor.Fhir.SearchAsync("Organization", "_count=1")).Status.ShouldBe(HttpStatusCode.OK);
 
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.SuspendAsync(doctor.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.SuspendAsync(doctor.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
 
         var refused = await StatusWithinAsync(doctor, HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(15));
         refused.Status.ShouldBe(HttpStatusCode.Unauthorized);
         refused.Body.ShouldContain("suspended");
 
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.ApproveAsync(doctor.RequireUserId, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.ApproveAsync(doctor.RequireUserId, await system.Admin.GetSrsAccessTokenAsync());
         (await StatusWithinAsync(doctor, HttpStatusCode.OK, TimeSpan.FromSeconds(15))).Status.ShouldBe(HttpStatusCode.OK);
     }
 
