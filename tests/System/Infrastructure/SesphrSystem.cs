@@ -226,7 +226,7 @@ public sealed class SesphrSystem : IAsyncLifetime
             {
                 await Admin.RefreshAsync();
             }
-            catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or SrsRequestException)
+            catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException or SrsRequestException or SeSPHR.Client.Errors.SrsUnavailableException)
             {
                 // The SRS is down for a test (SrsOutage): the next round tries again, well within the token's life.
             }

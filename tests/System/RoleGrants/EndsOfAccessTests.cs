@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Hl7.Fhir.Model;
 using SeSPHR.Crypto.Envelopes;
@@ -10,6 +9,7 @@ using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;
 using SeSPHR.SystemTests.Infrastructure;
+using SeSPHR.SystemTests.Sdk;
 using SeSPHR.SystemTests.InsiderThreat;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
@@ -37,7 +37,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         using var early = await system.NewMemberAsync("early", Role);
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
-        var old = Pulse(record, 61);
+        var old = Vitals.Pulse(record, 61);
         (await record.WriteAsync(old)).IsSuccess.ShouldBeTrue();
 
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId.ToString() == early.RequireUserId);
@@ -81,7 +81,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         using var stayer = await system.NewMemberAsync("stayer", Role);
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
-        var before = Pulse(record, 66);
+        var before = Vitals.Pulse(record, 66);
         (await record.WriteAsync(before)).IsSuccess.ShouldBeTrue();
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId.ToString()));
@@ -107,7 +107,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
 
         run.DepartedMembers.ShouldBe([leaver.RequireUserId]);
         grants.Book.EpochOf(PhrSection.Vitals).ShouldBe(GrantBook.FirstEpoch + 1);
-        var after = Pulse(record, 79);
+        var after = Vitals.Pulse(record, 79);
         (await record.WriteAsync(after)).IsSuccess.ShouldBeTrue();
         var storedAfter = (await patient.Fhir.ReadAsync("Observation", after.Id!)).Resource!;
         EncryptedSectionExtension.ReadAll((DomainResource)storedAfter).Single().Epoch.ShouldBe(GrantBook.FirstEpoch + 1);
@@ -134,7 +134,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         using var member = await system.NewMemberAsync("rejoiner", Role);
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
-        var pulse = Pulse(record, 70);
+        var pulse = Vitals.Pulse(record, 70);
         (await record.WriteAsync(pulse)).IsSuccess.ShouldBeTrue();
         var grant = await grants.GrantRoleAsync(Role, [PhrSection.Vitals], approve: entry => entry.UserId.ToString() == member.RequireUserId);
 
@@ -162,7 +162,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         using var longTerm = await system.NewMemberAsync("gp", SrsRoles.Practitioner);
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
-        var before = Pulse(record, 64);
+        var before = Vitals.Pulse(record, 64);
         (await record.WriteAsync(before)).IsSuccess.ShouldBeTrue();
 
         var end = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 6);
@@ -191,7 +191,7 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
         (await patient.Fhir.ReadAsync("Consent", expiring.ConsentId)).As<Consent>().Status.ShouldBe(Consent.ConsentState.Inactive);
         (await SrsKfragRows.OfGranteeAsync(system, shortTerm.RequireUserId)).ShouldBeEmpty();
 
-        var after = Pulse(record, 72);
+        var after = Vitals.Pulse(record, 72);
         (await record.WriteAsync(after)).IsSuccess.ShouldBeTrue();
         var storedAfter = (await patient.Fhir.ReadAsync("Observation", after.Id!)).Resource!;
         EncryptedSectionExtension.ReadAll((DomainResource)storedAfter).Single().Epoch.ShouldBe(GrantBook.FirstEpoch + 1);
@@ -217,15 +217,4 @@ public sealed class EndsOfAccessTests(SesphrSystem system)
     }
 
     private static string Hex(Crypto.Grants.KeyFingerprint fingerprint) => Convert.ToHexStringLower(fingerprint.ToBytes());
-
-    private static Observation Pulse(PatientRecord record, int beats) => new()
-    {
-        Id = "pulse-" + Guid.NewGuid().ToString("N")[..12],
-        Status = ObservationStatus.Final,
-        Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
-        Code = new CodeableConcept("http://loinc.org", "8867-4"),
-        Subject = record.Subject,
-        Effective = new FhirDateTime(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-        Value = new Quantity(beats, "/min"),
-    };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Sections;
@@ -7,6 +6,7 @@ using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;
 using SeSPHR.SystemTests.Infrastructure;
+using SeSPHR.SystemTests.Sdk;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
 
@@ -27,7 +27,7 @@ public sealed class UnapprovedMembersTests(SesphrSystem system)
         using var patient = await system.NewPatientAsync("kin");
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
-        var pulse = Pulse(record, 64);
+        var pulse = Vitals.Pulse(record, 64);
         (await record.WriteAsync(pulse)).IsSuccess.ShouldBeTrue();
         var grant = await grants.GrantRoleAsync(SrsRoles.RelatedPerson, [PhrSection.Vitals]);
         var patientId = patient.FhirUser["Patient/".Length..];
@@ -60,15 +60,4 @@ public sealed class UnapprovedMembersTests(SesphrSystem system)
         var opened = await reader.ReadAndOpenAsync(stranger, patient.FhirUser, "Observation", pulse.Id!);
         ((Quantity)((Observation)opened.Resource).Value!).Value.ShouldBe(64);
     }
-
-    private static Observation Pulse(PatientRecord record, int beats) => new()
-    {
-        Id = "pulse-" + Guid.NewGuid().ToString("N")[..12],
-        Status = ObservationStatus.Final,
-        Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs")],
-        Code = new CodeableConcept("http://loinc.org", "8867-4"),
-        Subject = record.Subject,
-        Effective = new FhirDateTime(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-        Value = new Quantity(beats, "/min"),
-    };
 }
