@@ -129,6 +129,8 @@ public sealed class PhrUser : IDisposable
     /// A client that knows only what the person types (username and password): it logs in and
     /// restores the keys from the SRS's wrapped backup, as a second device or a restarted program does.
     /// </summary>
+    /// <exception cref="WrongPasswordException">The SRS refused the sign-in.</exception>
+    /// <exception cref="SrsUnavailableException">The SRS could not be reached, did not answer in time, or failed.</exception>
     public static async Task<PhrUser> SignInAsync(SystemEndpoints endpoints, string username, string password, string role, string fhirUser)
     {
         using var typed = new PhrUser(endpoints, username, password, role, fhirUser, UserKeys.CreateRandom());
@@ -148,7 +150,12 @@ public sealed class PhrUser : IDisposable
         ? $"openid offline_access {SrsScopes.Account} {SrsScopes.Grants}"
         : $"openid offline_access {SrsScopes.Account}";
 
-    /// <summary>POST /api/accounts: the keys' public halves and the wrapped backup; the password stays here.</summary>
+    /// <summary>
+    /// <c>POST /api/accounts</c>: the keys' public halves and the password-wrapped backup; the
+    /// password stays here. Patients and related persons are active at once, professionals wait
+    /// (<c>pending</c>) for an admin's approval.
+    /// </summary>
+    /// <exception cref="SrsRequestException">The SRS refused the registration (400, or 409 for a taken username or fhirUser).</exception>
     public async Task<RegistrationResponse> RegisterAsync()
     {
         var answer = await Srs.RegisterAsync(await AccountBodyAsync((kdf, secret, umbral, signing, backup) =>
@@ -158,7 +165,16 @@ public sealed class PhrUser : IDisposable
         return answer;
     }
 
-    /// <summary>POST /api/enrolment with the one-time code: this user becomes the first admin.</summary>
+    /// <summary>
+    /// <c>POST /api/enrolment</c>: the first admin of a new SRS, with the one-time code the SRS wrote
+    /// at its first start (its log, and <c>{Srs:DataDirectory}/enrolment-code</c>). Like a
+    /// registration, only the public keys, the Argon2id-derived authentication secret and the
+    /// password-wrapped key backup are sent; the account is active at once. Sign in afterwards with
+    /// <see cref="LoginAsync"/>.
+    /// </summary>
+    /// <param name="enrolmentCode">The one-time code; it dies when used.</param>
+    /// <exception cref="SrsRequestException">The code is wrong or already used (403), or the username or fhirUser is taken (409).</exception>
+    /// <exception cref="SrsUnavailableException">The SRS could not be reached, did not answer in time, or failed.</exception>
     public async Task<RegistrationResponse> EnrolAsAdminAsync(string enrolmentCode)
     {
         var answer = await Srs.EnrolAsync(await AccountBodyAsync((kdf, secret, umbral, signing, backup) =>
