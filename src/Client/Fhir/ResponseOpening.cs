@@ -7,8 +7,8 @@ namespace SeSPHR.Client.Fhir;
 /// The read side of <see cref="SealingFhirHandler"/>: every resource in an answer (a read, a vread, a
 /// created or updated resource, each entry of a searchset, history or transaction-response Bundle,
 /// <c>_include</c>d ones among them) is verified and opened as far as the caller may, and each section
-/// that stays sealed is marked (<see cref="SealedSectionMarks"/>). Answers without sealed sections pass
-/// as they came.
+/// that stays sealed, or that the server withheld whole, is marked (<see cref="SealedSectionMarks"/>).
+/// Answers without sealed or withheld sections pass as they came.
 /// </summary>
 public sealed class ResponseOpening(RecordKeyring keyring)
 {
@@ -21,7 +21,7 @@ public sealed class ResponseOpening(RecordKeyring keyring)
         }
 
         var resources = answer is Bundle bundle ? [.. bundle.Entry.Select(e => e.Resource).OfType<Resource>()] : new List<Resource> { answer };
-        if (!resources.Any(IsSealed))
+        if (!resources.Any(r => IsSealed(r) || SealedSectionMarks.WithheldSection(r) is not null))
         {
             return;
         }
@@ -46,6 +46,12 @@ public sealed class ResponseOpening(RecordKeyring keyring)
 
     private Resource OpenAndMark(Resource resource)
     {
+        if (SealedSectionMarks.WithheldSection(resource) is { } withheld)
+        {
+            SealedSectionMarks.Mark(resource, [withheld]);
+            return resource;
+        }
+
         if (!IsSealed(resource))
         {
             return resource;

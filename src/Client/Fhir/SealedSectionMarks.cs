@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Masking;
 using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.Client.Fhir;
@@ -37,6 +38,21 @@ public static class SealedSectionMarks
             .OfType<PhrSection>()
             .Distinct()
             .ToList() ?? [];
+    }
+
+    /// <summary>
+    /// The section the server withheld whole from a served resource: a type with a protected section,
+    /// served with the confidentiality label sealing adds (<c>R</c> or <c>V</c>) but with no envelope
+    /// left (the FhirServer strips the envelopes of sections the caller may not read, e.g. a Patient
+    /// shown to a grantee without <c>personal</c>). Null when nothing was withheld.
+    /// </summary>
+    public static PhrSection? WithheldSection(Resource served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        var labelled = served.Meta?.Security.Any(label => label.System == ConfidentialityLabel.System
+            && label.Code is ConfidentialityLabel.Restricted or ConfidentialityLabel.VeryRestricted) == true;
+        var sealedHere = served is DomainResource domain && domain.Extension.Any(EncryptedSectionExtension.IsEncryptedSection);
+        return labelled && !sealedHere && SectionPolicy.IsSupported(served.TypeName) ? SectionPolicy.SectionOf(served) : null;
     }
 
     /// <summary>

@@ -40,12 +40,21 @@ public sealed class TransactionRewriter(Uri fhirBase, RecordKeyring keyring)
         return rewritten;
     }
 
-    /// <summary>POST entries become PUTs under new ids; the answer maps each old fullUrl to <c>[type]/[id]</c>.</summary>
+    /// <summary>
+    /// POST entries become PUTs under new ids; the answer maps each entry's fullUrl to <c>[type]/[id]</c>,
+    /// a PUT entry's too (a <c>urn:uuid:</c> fullUrl on a PUT names the resource its URL updates).
+    /// </summary>
     private Dictionary<string, string> AssignIds(Bundle bundle)
     {
         var newReferences = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in bundle.Entry)
         {
+            if (entry is { Request: { Method: Bundle.HTTPVerb.PUT, Url: { } url }, Resource: not null, FullUrl: { Length: > 0 } putUrl }
+                && FhirRoute.Of(fhirBase, new Uri(url, UriKind.RelativeOrAbsolute)) is { IsInstanceLevel: true } put)
+            {
+                newReferences[putUrl] = $"{put.ResourceType}/{put.Id}";
+            }
+
             if (entry is not { Request: { Method: Bundle.HTTPVerb.POST } request, Resource: { } resource } || !SectionPolicy.IsSupported(resource.TypeName))
             {
                 continue;
