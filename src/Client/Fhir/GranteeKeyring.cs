@@ -5,6 +5,7 @@ using SeSPHR.Client.Errors;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;
 using SeSPHR.Phr.Envelopes;
+using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.Client.Fhir;
 
@@ -25,6 +26,12 @@ public sealed class GranteeKeyring(PhrUser grantee) : RecordKeyring, IDisposable
     public override async Task<Resource> SealAsync(Resource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
+        if (!SectionPolicy.For(resource).HasProtectedSection)
+        {
+            // Directory, Consent and the like are clear as a whole; the server decides who writes them.
+            return (Resource)resource.DeepCopy();
+        }
+
         var patient = RecordPatient.Of(resource)
             ?? throw new WriteNotGrantedException($"The {resource.TypeName} names no patient whose record it would be written to.");
         await _gate.WaitAsync(cancellationToken);

@@ -20,7 +20,7 @@ public static class SampleRecord
     private static readonly FhirJsonDeserializer Parser = new(new DeserializerSettings { Validator = null });
 
     /// <summary>The Synthea patient the record is taken from (it has allergies and an imaging study).</summary>
-    public static string SyntheaBundlePath => Directory.EnumerateFiles(SharedData("synthea", "bundles"), "*.json")
+    public static string SyntheaBundlePath => System.IO.Directory.EnumerateFiles(SharedData("synthea", "bundles"), "*.json")
         .OrderBy(path => path, StringComparer.Ordinal)
         .First(path => File.ReadAllText(path) is var text && text.Contains("\"ImagingStudy\"", StringComparison.Ordinal) && text.Contains("\"AllergyIntolerance\"", StringComparison.Ordinal));
 
@@ -46,12 +46,32 @@ public static class SampleRecord
         return [.. fromSynthea.Concat(observations).Concat(fromExamples).Select(json => IntoRecord((JsonObject)json.DeepClone(), patientFhirUser))];
     }
 
+    /// <summary>
+    /// The directory entries of the FHIR R4 examples (Organization, Practitioner, Location, and a
+    /// PractitionerRole joining the first two once they have ids), without id, meta or links to
+    /// entries not written here.
+    /// </summary>
+    public static IReadOnlyList<Resource> Directory() =>
+    [
+        .. new[] { "Organization.json", "practitioner-example.json", "location-example.json" }
+            .Select(file => JsonNode.Parse(File.ReadAllText(SharedData("fhir-examples", "r4", file)))!.AsObject())
+            .Select(json =>
+            {
+                foreach (var element in new[] { "id", "meta", "managingOrganization", "endpoint", "partOf" })
+                {
+                    json.Remove(element);
+                }
+
+                return Parser.DeserializeResource(json.ToJsonString());
+            }),
+    ];
+
     public static string SharedData(params string[] parts)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "shared", "data");
-            if (Directory.Exists(candidate))
+            var candidate = Path.Combine(folder.FullName, "shared", "data");
+            if (System.IO.Directory.Exists(candidate))
             {
                 return Path.Combine([candidate, .. parts]);
             }

@@ -19,7 +19,9 @@ namespace SeSPHR.SystemTests.Sdk.Fhir;
 /// (<see cref="SampleRecord"/>) is created, read, searched and sent in a transaction. The patient gets
 /// back what they wrote, element for element; a doctor granted some sections gets those open and the
 /// rest withheld or marked sealed, as the server answers; an insurer without a grant gets nothing.
-/// What the server stores is sealed.
+/// What the server stores is sealed. The directory types (clear as a whole) are written by an admin
+/// and read back by a patient; Consent (written by the grant flow), AuditEvent (the server's own,
+/// read only) and Provenance are left to the tests of those features.
 /// </summary>
 [Collection(RunningSystemGroup.Name)]
 public sealed class SealedFhirClientTests(SesphrSystem system)
@@ -180,6 +182,38 @@ public sealed class SealedFhirClientTests(SesphrSystem system)
 
         var condition = sources.OfType<Condition>().Single();
         await Should.ThrowAsync<WriteNotGrantedException>(() => doctorClient.CreateAsync((Condition)condition.DeepCopy()));
+    }
+
+    [Fact]
+    public async Task Given_the_directory_types_of_the_section_policy_When_an_admin_creates_them_through_FhirClient_Then_a_patient_reads_and_searches_them_equal_to_the_source()
+    {
+        using var patient = await system.NewPatientAsync("fhirclient-directory");
+        await system.Admin.RenewIfExpiringAsync();
+        using var adminClient = system.Admin.CreateFhirClient();
+        using var patientClient = Record(patient).CreateFhirClient();
+        var sources = SampleRecord.Directory().ToList();
+        var written = new List<Resource>();
+        foreach (var source in sources)
+        {
+            written.Add((await adminClient.CreateAsync((Resource)source.DeepCopy()))!);
+        }
+
+        var role = new PractitionerRole
+        {
+            Active = true,
+            Practitioner = new ResourceReference($"Practitioner/{written.OfType<Practitioner>().Single().Id}"),
+            Organization = new ResourceReference($"Organization/{written.OfType<Organization>().Single().Id}"),
+            Code = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/practitioner-role", "doctor")],
+        };
+        sources.Add(role);
+        written.Add((await adminClient.CreateAsync((Resource)role.DeepCopy()))!);
+
+        for (var i = 0; i < sources.Count; i++)
+        {
+            ShouldEqualSource(written[i], sources[i]);
+            ShouldEqualSource(await patientClient.ReadAsync<Resource>($"{sources[i].TypeName}/{written[i].Id}"), sources[i]);
+            ShouldEqualSource((await patientClient.SearchAsync(sources[i].TypeName, [$"_id={written[i].Id}"]))!.Entry.ShouldHaveSingleItem().Resource, sources[i]);
+        }
     }
 
     /// <summary>The patient's own Patient is updated under its id (the server files the record by it); the rest are created.</summary>
