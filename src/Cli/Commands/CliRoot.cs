@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SeSPHR.Cli.Accounts;
 
 namespace SeSPHR.Cli.Commands;
 
@@ -11,6 +12,15 @@ internal static class CliRoot
     public static RootCommand Build()
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
+        AddAll(root, AccountCommands.Create());
         return root;
+    }
+
+    private static void AddAll(RootCommand root, IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            root.Add(command);
+        }
     }
 }
