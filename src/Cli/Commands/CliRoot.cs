@@ -1,5 +1,7 @@
 using System.CommandLine;
 using SeSPHR.Cli.Accounts;
+using SeSPHR.Cli.Records;
+using SeSPHR.Cli.Sharing;
 
 namespace SeSPHR.Cli.Commands;
 
@@ -13,6 +15,8 @@ internal static class CliRoot
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
         AddAll(root, AccountCommands.Create());
+        AddAll(root, [ShowCommand.Create(), VitalsCommand.Create()]);
+        AddAll(root, SharingCommands.Create());
         return root;
     }
 
