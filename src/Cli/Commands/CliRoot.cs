@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SeSPHR.Cli.Accounts;
+using SeSPHR.Cli.Import;
 using SeSPHR.Cli.Records;
 using SeSPHR.Cli.Sharing;
 
@@ -15,7 +16,7 @@ internal static class CliRoot
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
         AddAll(root, AccountCommands.Create());
-        AddAll(root, [ShowCommand.Create(), VitalsCommand.Create()]);
+        AddAll(root, [ImportCommand.Create(), ShowCommand.Create(), VitalsCommand.Create()]);
         AddAll(root, SharingCommands.Create());
         return root;
     }
