@@ -60,8 +60,15 @@ internal static class AccountCommands
             var typed = Passwords.Read(parse, password, $"Password for {name}:");
             using var user = await SignIn.AsAsync(new Account(name, parse.GetValue(role) ?? SrsRoles.Patient, "", "", "", endpoints.Srs, endpoints.Fhir), typed);
             var account = await AccountOfAsync(user);
-            ProfileFolder.Current().DeleteAll();
-            account.Save(ProfileFolder.Current());
+            var profile = ProfileFolder.Current();
+            if (File.Exists(profile.AccountFile) && Account.Load(profile) is { } previous
+                && (previous.Username != account.Username || previous.Srs != account.Srs))
+            {
+                // Another person's journal and progress must not mix with this one's.
+                profile.DeleteAll();
+            }
+
+            account.Save(profile);
             Show(parse.GetValue(json), account, user.Status ?? "active");
             return ExitCodes.Ok;
         });

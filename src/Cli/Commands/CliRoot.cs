@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SeSPHR.Cli.Accounts;
+using SeSPHR.Cli.Demo;
 using SeSPHR.Cli.Import;
 using SeSPHR.Cli.Records;
 using SeSPHR.Cli.Sharing;
@@ -18,6 +19,7 @@ internal static class CliRoot
         AddAll(root, AccountCommands.Create());
         AddAll(root, [ImportCommand.Create(), ShowCommand.Create(), VitalsCommand.Create()]);
         AddAll(root, SharingCommands.Create());
+        root.Add(DemoSeed.Create());
         return root;
     }
 

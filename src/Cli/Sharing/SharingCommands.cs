@@ -52,11 +52,18 @@ internal static class SharingCommands
     private static Command Grants()
     {
         var (password, json) = (Passwords.StdinOption(), JsonOption.Create());
-        var command = new Command("grants", "Your current grants (finishing any an earlier run left half-done).") { password, json };
+        var command = new Command("grants", "Your current grants, after finishing what an earlier run left half-done and ending expired or departed access.") { password, json };
         CommandAction.Set(command, async (parse, _) =>
         {
             using var session = await Session.OpenAsync(parse, password);
-            var book = (await session.PatientGrantsAsync()).Book;
+            var grants = await session.PatientGrantsAsync();
+            var ended = await grants.RunEndsOfAccessAsync();
+            if (ended.Any)
+            {
+                CliConsole.Say($"Ended access: {ended.ExpiredConsents.Count} expired grants, {ended.DepartedGrantees.Count} departed grantees, {ended.DepartedMembers.Count} departed role members (their sections moved to a new key epoch).");
+            }
+
+            var book = grants.Book;
             var rows = book.Grantees.Select(g => new GrantRow(g.ConsentId, g.GranteeFhirUser, null, Codes(g.Sections), Codes(g.WriteSections), g.Start, g.End, g.FingerprintHex))
                 .Concat(book.RoleGrants.Select(r => new GrantRow(r.ConsentId, null, r.Role, Codes(r.Sections), [], r.Start, r.End, null)))
                 .ToList();
