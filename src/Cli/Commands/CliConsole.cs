@@ -22,8 +22,8 @@ internal static class CliConsole
 
     public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    /// <summary>A line for the person at the terminal (stderr), escaped so that names cannot inject markup.</summary>
-    public static void Say(string text) => Error.MarkupLine(Markup.Escape(text));
+    /// <summary>A line for the person at the terminal (stderr), as it is: no markup, no wrapping that would split it for a script's grep.</summary>
+    public static void Say(string text) => Console.Error.WriteLine(text);
 
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
 

@@ -17,6 +17,7 @@ internal static class CliRoot
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
         AddAll(root, AccountCommands.Create());
+        root.Add(KeyCommands.Create());
         AddAll(root, [ImportCommand.Create(), ShowCommand.Create(), VitalsCommand.Create()]);
         AddAll(root, SharingCommands.Create());
         root.Add(DemoSeed.Create());

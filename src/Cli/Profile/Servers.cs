@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SeSPHR.Cli.Commands;
 using SeSPHR.Client.Accounts;
 
 namespace SeSPHR.Cli.Profile;
@@ -10,27 +11,32 @@ namespace SeSPHR.Cli.Profile;
 /// </summary>
 internal static class Servers
 {
-    public static Option<Uri> SrsOption() => new("--srs")
+    public static Option<string> SrsOption() => new("--srs")
     {
         Description = "The SRS's base URL (default: $SESPHR_SRS_URL or http://127.0.0.1:8081).",
-        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SESPHR_SRS_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8081"),
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SESPHR_SRS_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8081",
     };
 
-    public static Option<Uri> FhirOption() => new("--fhir")
+    public static Option<string> FhirOption() => new("--fhir")
     {
         Description = "The FhirServer's URL, with or without /fhir (default: $SESPHR_FHIR_URL or http://127.0.0.1:8080).",
-        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SESPHR_FHIR_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080"),
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SESPHR_FHIR_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080",
     };
 
     /// <summary>The SRS root and the FHIR base ending in <c>/fhir/</c>, as the SDK wants them.</summary>
-    public static SystemEndpoints Endpoints(Uri srs, Uri fhir)
+    public static SystemEndpoints Endpoints(string srs, string fhir)
     {
-        var fhirBase = fhir.ToString().TrimEnd('/');
+        var fhirBase = Http(fhir, "--fhir").ToString().TrimEnd('/');
         if (!fhirBase.EndsWith("/fhir", StringComparison.Ordinal))
         {
             fhirBase += "/fhir";
         }
 
-        return new SystemEndpoints(new Uri(srs.ToString().TrimEnd('/') + "/"), new Uri(fhirBase + "/"));
+        return new SystemEndpoints(new Uri(Http(srs, "--srs").ToString().TrimEnd('/') + "/"), new Uri(fhirBase + "/"));
     }
+
+    private static Uri Http(string typed, string option) =>
+        Uri.TryCreate(typed, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new CliException(ExitCodes.Usage, $"{option} takes an http or https URL, e.g. http://127.0.0.1:8081.");
 }
