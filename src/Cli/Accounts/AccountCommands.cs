@@ -1,7 +1,10 @@
 using System.CommandLine;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
+using SeSPHR.Cli.Records;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 using Spectre.Console;
 
 namespace SeSPHR.Cli.Accounts;
@@ -33,6 +36,11 @@ internal static class AccountCommands
             using var user = PhrUser.Create(endpoints, parse.GetRequiredValue(username), chosenRole, parse.GetValue(fhirUser) ?? NewFhirUser(chosenRole), typed);
             var answer = await user.RegisterAsync();
             Account.Of(user).Save(ProfileFolder.Current());
+            if (chosenRole == SrsRoles.Patient)
+            {
+                await StartRecordAsync(user);
+            }
+
             Show(parse.GetValue(json), Account.Of(user), answer.Status);
             if (answer.Status != "active")
             {
@@ -42,6 +50,14 @@ internal static class AccountCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A patient's record starts with their own Patient resource (sealed like any other), so that it can be read whole.</summary>
+    private static async Task StartRecordAsync(PhrUser patient)
+    {
+        await patient.LoginAsync();
+        var record = new PatientRecord(patient, PatientGrants.Open(patient, ProfileFolder.Current().JournalFolder).Book);
+        FhirFailures.ThrowUnlessSuccess(await record.WriteAsync(new Hl7.Fhir.Model.Patient { Id = record.PatientId, Active = true }), "starting your record");
     }
 
     private static Command Login()

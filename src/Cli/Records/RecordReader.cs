@@ -19,7 +19,10 @@ namespace SeSPHR.Cli.Records;
 /// </summary>
 internal sealed class RecordReader(Session session)
 {
-    private const int PageSize = 500;
+    /// <summary>The patient's own pages need no SRS call; a grantee's page waits for one re-encryption call per page, which the FhirServer cuts off after a few seconds.</summary>
+    private const int OwnPageSize = 500;
+    private const int GranteePageSize = 50;
+    private const int Attempts = 3;
 
     public async Task<IReadOnlyList<ShownResource>> ReadAsync(string patientFhirUser, CancellationToken cancellation)
     {
@@ -28,7 +31,8 @@ internal sealed class RecordReader(Session session)
             throw new CliException(ExitCodes.Usage, $"'{patientFhirUser}' is not a patient reference (Patient/<id>).");
         }
 
-        var resources = await FetchAllAsync($"{patientFhirUser}/$everything?_count={PageSize}", cancellation);
+        var size = patientFhirUser == session.Account.FhirUser ? OwnPageSize : GranteePageSize;
+        var resources = await FetchAllAsync($"{patientFhirUser}/$everything?_count={size}", cancellation);
         var open = await OpenerForAsync(patientFhirUser);
         return [.. resources.Select(open)];
     }
@@ -39,14 +43,43 @@ internal sealed class RecordReader(Session session)
         for (string? next = first; next is not null;)
         {
             cancellation.ThrowIfCancellationRequested();
-            var page = await session.User.Fhir.SendAsync(HttpMethod.Get, next);
-            FhirFailures.ThrowUnlessSuccess(page, "reading the record");
+            var page = await ReadPageAsync(next, cancellation);
+            if (page.Status == System.Net.HttpStatusCode.NotFound && resources.Count == 0)
+            {
+                throw new CliException(ExitCodes.NotFound, PatientOf(first) == session.Account.FhirUser
+                    ? "Your record has no Patient resource yet: `sesphr import` a bundle with one, or register with `sesphr register`, which starts it."
+                    : $"No record of {PatientOf(first)} is visible to you.");
+            }
+
             var bundle = page.As<Bundle>();
             resources.AddRange(bundle.Entry.Select(e => e.Resource).OfType<Resource>().Where(r => r is not OperationOutcome));
             next = bundle.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
         }
 
         return resources;
+    }
+
+    private static string PatientOf(string everythingUrl) => everythingUrl[..everythingUrl.IndexOf("/$everything", StringComparison.Ordinal)];
+
+    /// <summary>A page, asked again after a pause when the server is busy (503: the SRS did not answer in time).</summary>
+    private async Task<Client.Fhir.FhirResponse> ReadPageAsync(string url, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await session.User.RenewIfExpiringAsync();
+            var page = await session.User.Fhir.SendAsync(HttpMethod.Get, url);
+            if (page.Status != System.Net.HttpStatusCode.ServiceUnavailable || attempt == Attempts)
+            {
+                if (page.Status != System.Net.HttpStatusCode.NotFound)
+                {
+                    FhirFailures.ThrowUnlessSuccess(page, "reading the record");
+                }
+
+                return page;
+            }
+
+            await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(attempt * 2), cancellation);
+        }
     }
 
     private async Task<Func<Resource, ShownResource>> OpenerForAsync(string patientFhirUser)

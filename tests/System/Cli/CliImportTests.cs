@@ -146,14 +146,18 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
     }
 
     [Fact]
-    public async Task Given_a_signed_in_patient_When_commands_run_with_json_Then_stdout_parses_and_the_profile_is_private()
+    public async Task Given_a_patient_registered_with_the_cli_When_commands_run_with_json_Then_stdout_parses_and_the_profile_is_private()
     {
-        var (patient, password, home) = await NewSignedInPatientAsync("json");
-        using var _ = patient;
+        var password = PhrUser.NewPassword();
+        var username = "cli-patient-" + Guid.NewGuid().ToString("N")[..8];
+        var home = Path.Combine(system.WorkFolder, "cli", username);
+        var registered = await CliProcess.RunAsync(home, ["register", username, "--password-stdin", "--json", .. CliProcess.ServerArguments(system)], password);
+        registered.ExitCode.ShouldBe(0, registered.ToString());
 
         var vitals = await CliProcess.RunAsync(home, ["vitals", "add", "blood-pressure", "120/80", "--password-stdin", "--json"], password);
         var results = new[]
         {
+            registered,
             await CliProcess.RunAsync(home, ["whoami", "--json"]),
             vitals,
             await CliProcess.RunAsync(home, ["show", "--password-stdin", "--json"], password),
@@ -167,7 +171,7 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
             Should.NotThrow(() => JsonDocument.Parse(result.Stdout), result.ToString());
         }
 
-        var shown = Entries(results[2].Stdout);
+        var shown = Entries(results[3].Stdout);
         var observation = (Observation)Parser.DeserializeResource(vitals.Stdout);
         Same(shown[$"Observation/{observation.Id}"].Resource!, observation).ShouldBeTrue();
         if (OperatingSystem.IsLinux())
@@ -180,6 +184,15 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
         }
 
         File.ReadAllText(Path.Combine(home, "account.json")).ShouldNotContain(password);
+        var backupFile = Path.Combine(system.WorkFolder, "cli", username + ".key");
+        var backup = await CliProcess.RunAsync(home, ["keys", "backup", "--out", backupFile, "--password-stdin", "--json"], password);
+        var restore = await CliProcess.RunAsync(home, ["keys", "restore", "--from", backupFile, "--password-stdin", "--json"], password);
+        var wrongRestore = await CliProcess.RunAsync(home, ["keys", "restore", "--from", backupFile, "--password-stdin"], password + "x");
+        backup.ExitCode.ShouldBe(0, backup.ToString());
+        restore.ExitCode.ShouldBe(0, restore.ToString());
+        JsonDocument.Parse(restore.Stdout).RootElement.GetProperty("fingerprint").GetString()
+            .ShouldBe(JsonDocument.Parse(registered.Stdout).RootElement.GetProperty("fingerprint").GetString());
+        wrongRestore.ExitCode.ShouldBe(3, wrongRestore.ToString());
     }
 
     private async Task<(PhrUser Patient, string Password, string Home)> NewSignedInPatientAsync(string name)
