@@ -40,13 +40,17 @@ public sealed class CliProcess : IDisposable
     public static CliProcess Start(string home, IEnumerable<string> arguments, string? password = null, bool stepGate = false)
     {
         File.Exists(AssemblyPath).ShouldBeTrue($"{AssemblyPath} is not built (the test project references src/Cli; ./sesphr test builds it)");
-        var start = new ProcessStartInfo("dotnet")
+        // A test run started in the background (a shell's `&`) ignores SIGINT, and the CLI would
+        // inherit that (.NET keeps an ignored SIGINT ignored); env gives it the default a terminal has.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(AssemblyPath);
         foreach (var argument in arguments)
         {
