@@ -60,9 +60,8 @@ internal sealed record ImportSource(string Path, string ContentHash, IReadOnlyLi
     private static List<SourceEntry> FromNdjson(string text) =>
     [
         .. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select((line, index) => Parser.DeserializeResource(line) is var resource
-                ? new SourceEntry(KeyOf(resource) ?? $"#line-{index}", resource)
-                : throw new FormatException()),
+            .Select((line, index) => Parser.DeserializeResource(line))
+            .Select((resource, index) => new SourceEntry(KeyOf(resource) ?? $"#line-{index}", resource)),
     ];
 
     private static string? KeyOf(Resource resource) => resource.Id is { } id ? $"{resource.TypeName}/{id}" : null;

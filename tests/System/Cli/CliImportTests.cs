@@ -53,6 +53,28 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Given_an_ndjson_file_When_imported_with_the_cli_Then_show_as_the_patient_equals_the_source_for_every_resource()
+    {
+        var (patient, password, home) = await NewSignedInPatientAsync("ndjson");
+        using var _ = patient;
+        var bundle = Directory.EnumerateFiles(BundleFolder, "*.json").MinBy(f => new FileInfo(f).Length)!;
+        var ndjson = Path.Combine(system.WorkFolder, "cli", Path.GetFileNameWithoutExtension(bundle) + ".ndjson");
+        File.WriteAllLines(ndjson, AsNdjson(bundle));
+
+        var import = await CliProcess.RunAsync(home, ["import", ndjson, "--password-stdin", "--json"], password);
+
+        import.ExitCode.ShouldBe(0, import.ToString());
+        var show = await CliProcess.RunAsync(home, ["show", "--password-stdin", "--json"], password);
+        show.ExitCode.ShouldBe(0, show.ToString());
+        var shown = Entries(show.Stdout);
+        foreach (var source in Expected(bundle, patient.FhirUser, ndjsonKeys: true))
+        {
+            shown.TryGetValue($"{source.TypeName}/{source.Id}", out var entry).ShouldBeTrue($"{source.TypeName}/{source.Id} is not shown");
+            Same(entry!.Resource!, source).ShouldBeTrue($"{source.TypeName}/{source.Id} differs from its source");
+        }
+    }
+
+    [Fact]
     public async Task Given_an_import_When_interrupted_by_sigint_part_way_and_run_again_Then_every_resource_is_there_once_and_equal_to_its_source()
     {
         var (patient, password, home) = await NewSignedInPatientAsync("interrupted");
@@ -239,9 +261,17 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
     /// the Patient as the signed-in patient's own, every other id derived from the patient and the
     /// entry's full URL, references between entries rewritten.
     /// </summary>
-    private static List<Resource> Expected(string path, string patientFhirUser)
+    private static List<Resource> Expected(string path, string patientFhirUser, bool ndjsonKeys = false)
     {
         var bundle = Parser.Deserialize<Bundle>(File.ReadAllText(path));
+        if (ndjsonKeys)
+        {
+            bundle = Parser.Deserialize<Bundle>(new FhirJsonSerializer().SerializeToString(new Bundle
+            {
+                Entry = [.. AsNdjson(path).Select(line => Parser.DeserializeResource(line)).Select(r => new Bundle.EntryComponent { FullUrl = $"{r.TypeName}/{r.Id}", Resource = r })],
+            }));
+        }
+
         var targets = bundle.Entry.ToDictionary(
             e => e.FullUrl!,
             e => $"{e.Resource!.TypeName}/" + (e.Resource is Patient ? patientFhirUser["Patient/".Length..] : IdFor(patientFhirUser, e.FullUrl!)));
@@ -262,6 +292,26 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
         }
 
         return resources;
+    }
+
+    /// <summary>A Synthea bundle as NDJSON, as a bulk export writes it: each resource with its id, references as <c>Type/id</c>.</summary>
+    private static IEnumerable<string> AsNdjson(string bundlePath)
+    {
+        var bundle = Parser.Deserialize<Bundle>(File.ReadAllText(bundlePath));
+        var ids = bundle.Entry.ToDictionary(e => e.FullUrl!, e => $"{e.Resource!.TypeName}/{e.FullUrl!["urn:uuid:".Length..]}");
+        foreach (var entry in bundle.Entry)
+        {
+            entry.Resource!.Id = entry.FullUrl!["urn:uuid:".Length..];
+            foreach (var reference in entry.Resource.Select("descendants()").OfType<ResourceReference>())
+            {
+                if (reference.Reference is { } target && ids.TryGetValue(target, out var local))
+                {
+                    reference.Reference = local;
+                }
+            }
+
+            yield return new FhirJsonSerializer().SerializeToString(entry.Resource);
+        }
     }
 
     private static string IdFor(string patientFhirUser, string key) =>
