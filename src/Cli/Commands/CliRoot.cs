@@ -1,4 +1,6 @@
 using System.CommandLine;
+using SeSPHR.Cli.Gateway;
+using SeSPHR.Client.Errors;
 
 namespace SeSPHR.Cli.Commands;
 
@@ -11,6 +13,7 @@ internal static class CliRoot
     public static RootCommand Build()
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
+        root.Subcommands.Add(GatewayCommand.Create(_ => throw new NotSignedInException("No signed-in profile on this machine: sign in with `sesphr login` first.")));
         return root;
     }
 }
