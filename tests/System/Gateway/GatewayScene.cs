@@ -22,6 +22,9 @@ public sealed class GatewayScene : IAsyncLifetime
 
     public PhrUser Patient { get; private set; } = null!;
 
+    /// <summary>The patient's password, for a test that signs the patient in on a second device.</summary>
+    public string PatientPassword { get; private set; } = "";
+
     /// <summary>The patient's record as their client wrote it, in the clear.</summary>
     public IReadOnlyList<Resource> Source { get; private set; } = [];
 
@@ -35,7 +38,8 @@ public sealed class GatewayScene : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await System.InitializeAsync();
-        Patient = await System.NewPatientAsync("gateway-patient");
+        PatientPassword = PhrUser.NewPassword();
+        Patient = await System.NewPatientAsync("gateway-patient", PatientPassword);
         var journal = System.JournalFolder(Patient);
         var record = new PatientRecord(Patient, PatientGrants.Open(Patient, journal).Book);
         Source = SyntheaPatient.Load(SyntheaPatient.SmallestBundle, record.PatientId);
