@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -33,8 +34,8 @@ internal sealed class FhirPassThrough(HttpClient fhirServer, Uri fhirBase)
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = Rebase(await reader.ReadToEndAsync(context.RequestAborted), gatewayBase, _serverBase);
-            outgoing.Content = new StringContent(body, Encoding.UTF8, request.ContentType ?? GatewayErrors.FhirJson);
-            outgoing.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(request.ContentType ?? GatewayErrors.FhirJson);
+            outgoing.Content = new StringContent(body, Encoding.UTF8);
+            outgoing.Content.Headers.ContentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type : new MediaTypeHeaderValue(GatewayErrors.FhirJson);
         }
 
         using var response = await fhirServer.SendAsync(outgoing, context.RequestAborted);

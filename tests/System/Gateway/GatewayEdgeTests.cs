@@ -103,7 +103,7 @@ public sealed class GatewayEdgeTests(GatewayScene scene)
 
         var statement = (CapabilityStatement)Deserializer.DeserializeResource(await http.GetStringAsync("metadata"));
 
-        statement.Software.Name.ShouldBe("sesphr gateway");
+        statement.Software!.Name.ShouldBe("sesphr gateway");
         statement.Implementation!.Url.ShouldBe(scene.Base.ToString().TrimEnd('/'));
         var resources = statement.Rest.Single().Resource;
         resources.ShouldContain(r => r.Type == "Observation");

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.AspNetCore.Http;
@@ -79,7 +80,16 @@ internal sealed class SealingHandler(RecordLens lens, Uri fhirBase) : Delegating
             return;
         }
 
-        var resource = Deserializer.DeserializeResource(text);
+        Resource resource;
+        try
+        {
+            resource = Deserializer.DeserializeResource(text);
+        }
+        catch (Exception failure) when (IsNotFhirJson(failure))
+        {
+            throw new GatewayRequestException(StatusCodes.Status502BadGateway, "The FhirServer answered with something that is not FHIR JSON.");
+        }
+
         if (resource is Bundle bundle)
         {
             var withResources = bundle.Entry.Where(e => e.Resource is not null).ToList();
@@ -110,11 +120,13 @@ internal sealed class SealingHandler(RecordLens lens, Uri fhirBase) : Delegating
         {
             return Deserializer.DeserializeResource(body);
         }
-        catch (Exception failure) when (failure is FormatException or DeserializationFailedException)
+        catch (Exception failure) when (IsNotFhirJson(failure))
         {
             throw new GatewayRequestException(StatusCodes.Status400BadRequest, "The request body is not a FHIR R4 resource in JSON.");
         }
     }
+
+    private static bool IsNotFhirJson(Exception failure) => failure is FormatException or DeserializationFailedException or JsonException;
 
     private static bool IsJson(MediaTypeHeaderValue? type) => type?.MediaType is { } media && media.EndsWith("json", StringComparison.OrdinalIgnoreCase);
 }
