@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using SeSPHR.Phr.Sections;
 
 namespace SeSPHR.Cli.Gateway;
 
@@ -20,9 +21,9 @@ internal sealed class FhirPassThrough(HttpClient fhirServer, Uri fhirBase)
     public async System.Threading.Tasks.Task HandleAsync(HttpContext context, string basePath)
     {
         var request = context.Request;
-        Refuse(request);
         var gatewayBase = $"{request.Scheme}://{request.Host}{basePath}";
         var relative = request.Path.Value![basePath.Length..].TrimStart('/') + request.QueryString;
+        Refuse(request, relative);
         using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(fhirBase, relative));
         outgoing.Headers.Accept.ParseAdd(GatewayErrors.FhirJson);
         foreach (var name in PassedRequestHeaders.Where(n => request.Headers.ContainsKey(n)))
@@ -34,6 +35,11 @@ internal sealed class FhirPassThrough(HttpClient fhirServer, Uri fhirBase)
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = Rebase(await reader.ReadToEndAsync(context.RequestAborted), gatewayBase, _serverBase);
+            if (relative.Length == 0 || relative[0] == '?')
+            {
+                BundleEntries.RequireSealable(body);
+            }
+
             outgoing.Content = new StringContent(body, Encoding.UTF8);
             outgoing.Content.Headers.ContentType = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type : new MediaTypeHeaderValue(GatewayErrors.FhirJson);
         }
@@ -75,28 +81,24 @@ internal sealed class FhirPassThrough(HttpClient fhirServer, Uri fhirBase)
         return text.Replace($"\"{from}/", $"\"{to}/", StringComparison.Ordinal).Replace($"\"{from}\"", $"\"{to}\"", StringComparison.Ordinal);
     }
 
-    private static void Refuse(HttpRequest request)
+    private static void Refuse(HttpRequest request, string relative)
     {
-        if (HttpMethods.IsPatch(request.Method))
-        {
-            throw new GatewayRequestException(StatusCodes.Status405MethodNotAllowed,
-                "PATCH is not passed on: a patch of a sealed resource would have to be applied here and sealed again; read, change and PUT the resource instead.");
-        }
-
         if (request.Query["_format"] is { Count: > 0 } format && !format.ToString().Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             throw new GatewayRequestException(StatusCodes.Status406NotAcceptable, "The gateway speaks FHIR JSON only (_format=json).");
         }
 
-        if (request.Headers.ContainsKey("If-None-Exist") || (HttpMethods.IsPut(request.Method) && request.QueryString.HasValue))
-        {
-            throw new GatewayRequestException(StatusCodes.Status400BadRequest,
-                "Conditional create and update are not passed on: the gateway chooses and binds the id before it seals.");
-        }
-
         if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase) && !type.Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
             throw new GatewayRequestException(StatusCodes.Status415UnsupportedMediaType, "The gateway takes FHIR JSON bodies only (application/fhir+json).");
+        }
+
+        // A type the section policy does not know could not be sealed: its body must not leave this machine.
+        var resourceType = relative.Split('/', '?')[0];
+        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
+            && resourceType.Length > 0 && resourceType[0] != '_' && resourceType[0] != '$' && !SectionPolicy.IsSupported(resourceType))
+        {
+            throw new GatewayRequestException(StatusCodes.Status422UnprocessableEntity, $"The section policy does not know {resourceType}; the gateway writes only the types it can seal.");
         }
     }
 }

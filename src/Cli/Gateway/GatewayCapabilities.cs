@@ -7,9 +7,10 @@ namespace SeSPHR.Cli.Gateway;
 
 /// <summary>
 /// The gateway's own CapabilityStatement: the FhirServer's, cut down to what the gateway passes on.
-/// Only the section policy's resource types (the only ones it can seal and open), no PATCH (a
-/// sealed resource cannot be patched in place), no conditional create or update (the id is chosen
-/// and bound before sealing), JSON only, and the gateway's bearer token as its security.
+/// Only the section policy's resource types (the only ones it can seal and open), no conditional
+/// create or update of a protected type (the id is chosen and bound before sealing), JSON only, and
+/// the gateway's bearer token as its security. PATCH is kept: it passes when it changes clear,
+/// unbound elements only.
 /// </summary>
 internal sealed class GatewayCapabilities(HttpClient fhirServer, Uri fhirBase)
 {
@@ -26,6 +27,7 @@ internal sealed class GatewayCapabilities(HttpClient fhirServer, Uri fhirBase)
         CapabilityStatement.TypeRestfulInteraction.HistoryType,
         CapabilityStatement.TypeRestfulInteraction.Create,
         CapabilityStatement.TypeRestfulInteraction.SearchType,
+        CapabilityStatement.TypeRestfulInteraction.Patch,
     ];
 
     public async System.Threading.Tasks.Task HandleAsync(HttpContext context, string basePath)
@@ -78,8 +80,12 @@ internal sealed class GatewayCapabilities(HttpClient fhirServer, Uri fhirBase)
     {
         var passed = (CapabilityStatement.ResourceComponent)server.DeepCopy();
         passed.Interaction = [.. passed.Interaction.Where(i => i.Code is { } code && PassedOn.Contains(code))];
-        passed.ConditionalCreate = false;
-        passed.ConditionalUpdate = false;
+        if (SectionPolicy.For(server.Type!).HasProtectedSection)
+        {
+            passed.ConditionalCreate = false;
+            passed.ConditionalUpdate = false;
+        }
+
         passed.UpdateCreate = true;
         return passed;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Errors;
+using SeSPHR.Client.Fhir;
 
 namespace SeSPHR.Cli.Gateway;
 
@@ -56,6 +57,8 @@ internal static class GatewayErrors
     private static (int Status, OperationOutcome.IssueType Code, string Message) Classify(Exception failure) => failure switch
     {
         GatewayRequestException refused => (refused.Status, OperationOutcome.IssueType.Invalid, refused.Message),
+        WriteNotGrantedException notGranted => (StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Forbidden, notGranted.Message),
+        SealedRequestNotSupportedException notSealable => (StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.NotSupported, notSealable.Message),
         TamperedEnvelopeException or InvalidCapsuleFragmentException or UntrustedWriterException =>
             (StatusCodes.Status502BadGateway, OperationOutcome.IssueType.Security, "The FhirServer sent a sealed section that does not verify; it was not opened. " + failure.Message),
         SrsUnavailableException or SrsRequestException => (StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient, "The SRS could not be reached or refused to renew the sign-in; try again later."),

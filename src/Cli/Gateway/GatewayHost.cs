@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SeSPHR.Cli.Gateway.Sealing;
+using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 
 namespace SeSPHR.Cli.Gateway;
 
@@ -35,19 +38,30 @@ internal static class GatewayHost
         return app;
     }
 
-    /// <summary>The client towards the FhirServer: sealing above, the user's own token below.</summary>
+    /// <summary>The client towards the FhirServer: the SDK's sealing handler, the user's renewed token below it.</summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, GatewayUser account)
     {
         var fhirBase = account.User.Endpoints.Fhir;
         services.AddSingleton(account);
-        services.AddSingleton(_ => new HttpClient(
-            new SealingHandler(new RecordLens(account), fhirBase) { InnerHandler = new UserTokenHandler(account.User) { InnerHandler = new SocketsHttpHandler() } })
-        {
-            Timeout = TimeSpan.FromSeconds(60),
-        });
+        services.AddSingleton(_ => new HttpClient(SealingFor(account)) { Timeout = TimeSpan.FromSeconds(60) });
         services.AddSingleton(provider => new FhirPassThrough(provider.GetRequiredService<HttpClient>(), fhirBase));
         services.AddSingleton(provider => new GatewayCapabilities(provider.GetRequiredService<HttpClient>(), fhirBase));
         return services;
+    }
+
+    // A patient seals and opens their own record with their own keys; anyone else as a grantee.
+    private static HttpMessageHandler SealingFor(GatewayUser account)
+    {
+        var user = account.User;
+        var toServer = new UserTokenHandler(user) { InnerHandler = new SocketsHttpHandler() };
+        if (user.Role != SrsRoles.Patient)
+        {
+            return SealingFhirHandler.ForGrantee(user, toServer);
+        }
+
+        var journal = new GrantJournal(account.JournalFolder);
+        var book = journal.LoadBook() ?? new GrantBook { PatientUserId = user.RequireUserId, PatientFhirUser = user.FhirUser };
+        return new CurrentEpochs(book, journal) { InnerHandler = SealingFhirHandler.ForPatient(new PatientRecord(user, book), toServer) };
     }
 
     public static void MapGateway(this WebApplication app, string basePath)

@@ -83,17 +83,20 @@ public sealed class GatewayEdgeTests(GatewayScene scene)
     }
 
     [Theory]
-    [InlineData("{ not json", HttpStatusCode.BadRequest)]
-    [InlineData("""{ "resourceType": "Basic", "code": { "text": "x" } }""", HttpStatusCode.UnprocessableEntity)]
-    public async Task Given_a_body_the_gateway_cannot_seal_When_an_app_creates_it_Then_it_gets_a_4xx_OperationOutcome(string body, HttpStatusCode expected)
+    [InlineData("Observation", "{ not json", HttpStatusCode.BadRequest)]
+    [InlineData("", "{ not json", HttpStatusCode.BadRequest)]
+    [InlineData("Basic", """{ "resourceType": "Basic", "code": { "text": "gateway-secret" } }""", HttpStatusCode.UnprocessableEntity)]
+    [InlineData("", """{ "resourceType": "Bundle", "type": "transaction", "entry": [ { "resource": { "resourceType": "Basic", "code": { "text": "gateway-secret" } }, "request": { "method": "POST", "url": "Basic" } } ] }""", HttpStatusCode.UnprocessableEntity)]
+    public async Task Given_a_body_the_gateway_cannot_seal_When_an_app_writes_it_Then_it_gets_a_4xx_OperationOutcome_and_nothing_reaches_the_FhirServer(string path, string body, HttpStatusCode expected)
     {
         using var http = Authorised(scene.Base, scene.Token);
         using var content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
 
-        using var response = await http.PostAsync(body.Contains("Basic", StringComparison.Ordinal) ? "Basic" : "Observation", content);
+        using var response = await http.PostAsync(path, content);
 
         response.StatusCode.ShouldBe(expected);
         Deserializer.DeserializeResource(await response.Content.ReadAsStringAsync()).ShouldBeOfType<OperationOutcome>();
+        scene.System.FhirServer.ReadLog().ShouldNotContain("gateway-secret");
     }
 
     [Fact]
@@ -108,7 +111,7 @@ public sealed class GatewayEdgeTests(GatewayScene scene)
         var resources = statement.Rest.Single().Resource;
         resources.ShouldContain(r => r.Type == "Observation");
         resources.ShouldNotContain(r => r.Type == "Basic");
-        resources.SelectMany(r => r.Interaction).ShouldNotContain(i => i.Code == CapabilityStatement.TypeRestfulInteraction.Patch);
+        resources.Single(r => r.Type == "Observation").ConditionalCreate.ShouldBe(false);
     }
 
     private static HttpClient Authorised(Uri gatewayBase, string token)
