@@ -57,9 +57,9 @@ public sealed class SealedFhirClientErrorTests(SesphrSystem system)
         // The second pulse's cfrag, served with the first pulse: a valid cfrag, for another capsule.
         cloud.Alter = resource =>
         {
-            var entries = ((Bundle)resource).Entry.Select(e => (DomainResource)e.Resource).ToList();
+            var entries = ((Bundle)resource).Entry.Select(e => (DomainResource)e.Resource!).ToList();
             var other = EncryptedSectionExtension.ReadAll(entries.Single(e => e.Id == second!.Id)).Single().CapsuleFragments;
-            ReplaceEnvelopes(entries.Single(e => e.Id == first.Id), envelope => envelope with { CapsuleFragments = other });
+            ReplaceEnvelopes(entries.Single(e => e.Id == first!.Id), envelope => envelope with { CapsuleFragments = other });
         };
 
         await Should.ThrowAsync<InvalidCapsuleFragmentException>(

@@ -1,6 +1,7 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
+using Hl7.Fhir.Serialization;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
@@ -30,12 +31,12 @@ public sealed class SealedFhirClientInteractionTests(SesphrSystem system)
         var answer = await client.TransactionAsync(bundle);
 
         answer!.Entry.Count.ShouldBe(bundle.Entry.Count);
-        answer.Entry.ShouldAllBe(e => e.Response.Status.StartsWith("201") || e.Response.Status.StartsWith("200"));
+        answer.Entry.ShouldAllBe(e => e.Response!.Status!.StartsWith("201") || e.Response!.Status!.StartsWith("200"));
         var seen = 0;
         var page = await client.SearchAsync("Observation", [$"subject={patient.FhirUser}"], ["Observation:subject"], pageSize: 50);
         while (page is not null)
         {
-            foreach (var resource in page.Entry.Select(e => e.Resource))
+            foreach (var resource in page.Entry.Select(e => e.Resource).OfType<Resource>())
             {
                 resource.SealedSections().ShouldBeEmpty();
                 if (resource is Observation observation)
@@ -66,8 +67,8 @@ public sealed class SealedFhirClientInteractionTests(SesphrSystem system)
         await client.UpdateAsync(changed);
 
         var history = await client.HistoryAsync($"Observation/{created.Id}");
-        history!.Entry.Select(e => ((Quantity)((Observation)e.Resource).Value!).Value).ShouldBe([71.25m, 70.5m], ignoreOrder: true);
-        var first = await client.VReadAsync<Observation>($"Observation/{created.Id}/_history/{created.Meta!.VersionId}");
+        history!.Entry.Select(e => ((Quantity)((Observation)e.Resource!).Value!).Value).ShouldBe([71.25m, 70.5m], ignoreOrder: true);
+        var first = await client.ReadAsync<Observation>($"Observation/{created.Id}/_history/{created.Meta!.VersionId}");
         ((Quantity)first!.Value!).Value.ShouldBe(70.5m);
     }
 
@@ -96,11 +97,11 @@ public sealed class SealedFhirClientInteractionTests(SesphrSystem system)
     /// <summary>The Synthea patient as the signed-in patient: its Patient entry updates theirs, directory entries (which only their maintainers write) are left out.</summary>
     private static Bundle SyntheaAsPatient(PhrUser patient)
     {
-        var bundle = new Hl7.Fhir.Serialization.FhirJsonDeserializer(new Hl7.Fhir.Serialization.DeserializerSettings { Validator = null })
-            .Deserialize<Bundle>(File.ReadAllText(SampleRecord.SyntheaBundlePath));
+        var bundle = new FhirJsonDeserializer(new DeserializerSettings { Validator = null })
+            .DeserializeResource(File.ReadAllText(SampleRecord.SyntheaBundlePath)) as Bundle ?? throw new InvalidOperationException("Not a Bundle.");
         bundle.Entry.RemoveAll(e => e.Resource is Organization or Practitioner);
         var patientEntry = bundle.Entry.Single(e => e.Resource is Patient);
-        patientEntry.Resource.Id = patient.FhirUser["Patient/".Length..];
+        patientEntry.Resource!.Id = patient.FhirUser["Patient/".Length..];
         patientEntry.Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = patient.FhirUser };
         return bundle;
     }

@@ -148,6 +148,40 @@ public sealed class SealedFhirClientTests(SesphrSystem system)
         }
     }
 
+    [Fact]
+    public async Task Given_a_doctor_with_a_vitals_write_grant_When_writing_through_FhirClient_Then_creates_and_transactions_are_sealed_by_the_doctor_and_a_section_outside_the_grant_is_refused_before_sending()
+    {
+        using var patient = await system.NewPatientAsync("fhirclient-written");
+        using var doctor = await system.NewMemberAsync("fhirclient-writer", SrsRoles.Practitioner);
+        var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
+        await grants.GrantAsync(doctor.FhirUser, doctor.Keys.Fingerprint, [PhrSection.Vitals], writeSections: [PhrSection.Vitals]);
+        using var patientClient = new PatientRecord(patient, grants.Book).CreateFhirClient();
+        using var doctorClient = doctor.CreateFhirClient();
+        var sources = SampleRecord.For(patient.FhirUser);
+        var vitals = sources.OfType<Observation>().First(o => SectionPolicy.SectionOf(o) == PhrSection.Vitals);
+
+        var created = await doctorClient.CreateAsync((Observation)vitals.DeepCopy());
+        ShouldEqualSource(created, vitals);
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        bundle.Entry.Add(new Bundle.EntryComponent
+        {
+            FullUrl = "urn:uuid:" + Guid.NewGuid(),
+            Resource = (Resource)vitals.DeepCopy(),
+            Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = "Observation" },
+        });
+        var location = new ResourceIdentity((await doctorClient.TransactionAsync(bundle))!.Entry.Single().Response!.Location);
+
+        foreach (var id in new[] { created!.Id, location.Id })
+        {
+            var stored = (DomainResource)(await patient.Fhir.ReadAsync("Observation", id!)).Resource!;
+            EncryptedSectionExtension.ReadAll(stored).Single().WriterFingerprint().ShouldBe(doctor.Keys.Fingerprint);
+            ShouldEqualSource(await patientClient.ReadAsync<Resource>($"Observation/{id}"), vitals);
+        }
+
+        var condition = sources.OfType<Condition>().Single();
+        await Should.ThrowAsync<WriteNotGrantedException>(() => doctorClient.CreateAsync((Condition)condition.DeepCopy()));
+    }
+
     /// <summary>The patient's own Patient is updated under its id (the server files the record by it); the rest are created.</summary>
     internal static async Task<Resource> WriteAsync(FhirClient client, Resource source) =>
         (source is Patient ? await client.UpdateAsync((Resource)source.DeepCopy()) : await client.CreateAsync((Resource)source.DeepCopy()))
