@@ -35,9 +35,9 @@ internal sealed class FhirPassThrough(HttpClient fhirServer, Uri fhirBase)
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             var body = Rebase(await reader.ReadToEndAsync(context.RequestAborted), gatewayBase, _serverBase);
-            if (relative.Length == 0 || relative[0] == '?')
+            if (!HttpMethods.IsPatch(request.Method) && !(request.ContentType ?? "").Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
             {
-                BundleEntries.RequireSealable(body);
+                WriteBodies.RequireSealable(body);
             }
 
             outgoing.Content = new StringContent(body, Encoding.UTF8);

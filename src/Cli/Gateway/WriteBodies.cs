@@ -6,10 +6,11 @@ using SeSPHR.Phr.Sections;
 namespace SeSPHR.Cli.Gateway;
 
 /// <summary>
-/// A transaction or batch may only carry resources the gateway can seal: an entry of a type the section
-/// policy does not know would otherwise reach the FhirServer in the clear.
+/// A body the gateway passes on must be a FHIR resource in JSON, and a transaction or batch may only
+/// carry resources the gateway can seal: an entry of a type the section policy does not know would
+/// otherwise reach the FhirServer in the clear.
 /// </summary>
-internal static class BundleEntries
+internal static class WriteBodies
 {
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings { Validator = null });
 
