@@ -98,12 +98,14 @@ internal sealed class ClusterScope : IAsyncDisposable
 /// <summary>benchmarks/results/gateway-read.{md,json}, overwritten by each run.</summary>
 internal static class Report
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static async System.Threading.Tasks.Task WriteAsync(string folder, Dictionary<string, List<double>> samples, int rounds, int readsPerRound, string[] load)
     {
         var rows = samples.Select(s => new Row(s.Key, s.Value.Count, Percentile(s.Value, 50), Percentile(s.Value, 90), Percentile(s.Value, 99), 1000 / s.Value.Average())).ToList();
         var machine = new Machine(Cpu(), Environment.ProcessorCount, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture), Commit(), load[0], load[1]);
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "gateway-read.json"), JsonSerializer.Serialize(new { machine, rounds, readsPerRound, rows }, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(folder, "gateway-read.json"), JsonSerializer.Serialize(new { machine, rounds, readsPerRound, rows }, Indented));
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway-read.md"), Markdown(machine, rows, rounds, readsPerRound));
         Console.WriteLine(Markdown(machine, rows, rounds, readsPerRound));
     }
