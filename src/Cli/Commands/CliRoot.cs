@@ -1,6 +1,10 @@
 using System.CommandLine;
+using SeSPHR.Cli.Accounts;
+using SeSPHR.Cli.Demo;
 using SeSPHR.Cli.Gateway;
-using SeSPHR.Client.Errors;
+using SeSPHR.Cli.Import;
+using SeSPHR.Cli.Records;
+using SeSPHR.Cli.Sharing;
 
 namespace SeSPHR.Cli.Commands;
 
@@ -13,7 +17,20 @@ internal static class CliRoot
     public static RootCommand Build()
     {
         var root = new RootCommand("sesphr: your SeSPHR health record from the terminal. Keys stay on this machine.");
-        root.Subcommands.Add(GatewayCommand.Create(_ => throw new NotSignedInException("No signed-in profile on this machine: sign in with `sesphr login` first.")));
+        AddAll(root, AccountCommands.Create());
+        root.Add(KeyCommands.Create());
+        AddAll(root, [ImportCommand.Create(), ShowCommand.Create(), VitalsCommand.Create()]);
+        AddAll(root, SharingCommands.Create());
+        root.Add(GatewayCommand.Create());
+        root.Add(DemoSeed.Create());
         return root;
+    }
+
+    private static void AddAll(RootCommand root, IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            root.Add(command);
+        }
     }
 }

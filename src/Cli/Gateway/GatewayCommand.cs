@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
-using SeSPHR.Client.Errors;
+using SeSPHR.Cli.Commands;
+using SeSPHR.Cli.Profile;
 
 namespace SeSPHR.Cli.Gateway;
 
@@ -10,16 +11,7 @@ namespace SeSPHR.Cli.Gateway;
 /// </summary>
 internal static class GatewayCommand
 {
-    /// <summary>The listen address or the token file cannot be used as given.</summary>
-    public const int RefusedSettings = 64;
-
-    /// <summary>No signed-in user to act for.</summary>
-    public const int NotSignedIn = 65;
-
-    /// <summary>The port is taken or the address cannot be bound.</summary>
-    public const int CannotListen = 66;
-
-    public static Command Create(SignedInUser signedIn)
+    public static Command Create()
     {
         var listen = new Option<Uri>("--listen")
         {
@@ -28,70 +20,78 @@ internal static class GatewayCommand
         };
         var allowRemote = new Option<bool>("--allow-remote")
         {
-            Description = "Allow a non-loopback listen address: any machine that can reach it and holds the token reads the record in the clear.",
+            Description = "Allow a non-loopback listen address: any machine that can reach it and holds the token reads the records in the clear.",
         };
         var tokenFile = new Option<FileInfo?>("--token-file")
         {
             Description = "Write the bearer token to this file (mode 0600) instead of printing it.",
         };
+        var password = Passwords.StdinOption();
         var command = new Command("gateway", "Serve your records as plain FHIR R4 on this machine, opened and sealed here, for FHIR apps.")
         {
             listen,
             allowRemote,
             tokenFile,
+            password,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            new GatewaySettings(parse.GetValue(listen)!, parse.GetValue(allowRemote), parse.GetValue(tokenFile)?.FullName), signedIn, cancellationToken));
+        CommandAction.Set(command, async (parse, cancellation) =>
+        {
+            var settings = new GatewaySettings(parse.GetValue(listen)!, parse.GetValue(allowRemote), parse.GetValue(tokenFile)?.FullName);
+            Refused(settings.Bind);
+            using var session = await Session.OpenAsync(parse, password);
+            if (session.Account.IsPatient)
+            {
+                // Finishes a grant or revocation an earlier run left half-done, so the epochs sealed to are current.
+                await session.PatientGrantsAsync();
+            }
+
+            await RunAsync(new GatewayUser(session.User, session.Profile.JournalFolder), settings, cancellation);
+            return ExitCodes.Ok;
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(GatewaySettings settings, SignedInUser signedIn, CancellationToken cancellationToken)
+    private static async Task RunAsync(GatewayUser account, GatewaySettings settings, CancellationToken cancellation)
     {
+        var token = GatewayToken.Create();
+        await using var app = GatewayHost.Build(account, settings, token);
         try
         {
-            settings.Bind();
-            var account = await signedIn(cancellationToken);
-            var token = GatewayToken.Create();
-            await using var app = GatewayHost.Build(account, settings, token);
-            await app.StartAsync(cancellationToken);
-            Announce(settings, token, account);
-            await app.WaitForShutdownAsync(cancellationToken);
-            return 0;
-        }
-        catch (GatewaySettingsException refused)
-        {
-            await Console.Error.WriteLineAsync("sesphr gateway: " + refused.Message);
-            return RefusedSettings;
-        }
-        catch (SeSPHRClientException notSignedIn) when (notSignedIn is NotSignedInException or WrongPasswordException)
-        {
-            await Console.Error.WriteLineAsync("sesphr gateway: " + notSignedIn.Message);
-            return NotSignedIn;
+            await app.StartAsync(cancellation);
         }
         catch (IOException cannotListen)
         {
-            await Console.Error.WriteLineAsync($"sesphr gateway: cannot listen on {settings.Listen}: {cannotListen.Message}");
-            return CannotListen;
+            throw new CliException(ExitCodes.Failed, $"Cannot listen on {settings.Listen}: {cannotListen.Message}", cannotListen);
         }
-        catch (UnauthorizedAccessException cannotWrite)
+
+        Announce(settings, token, account);
+        await app.WaitForShutdownAsync(cancellation);
+    }
+
+    private static void Refused(Func<object> check)
+    {
+        try
         {
-            await Console.Error.WriteLineAsync($"sesphr gateway: cannot write the token file: {cannotWrite.Message}");
-            return RefusedSettings;
+            check();
+        }
+        catch (GatewaySettingsException refused)
+        {
+            throw new CliException(ExitCodes.Usage, refused.Message, refused);
         }
     }
 
     private static void Announce(GatewaySettings settings, GatewayToken token, GatewayUser account)
     {
-        Console.WriteLine($"FHIR R4 for {account.User.FhirUser} at {settings.Listen} (Ctrl-C stops it).");
+        CliConsole.Say($"FHIR R4 for {account.User.FhirUser} at {settings.Listen} (Ctrl-C stops it).");
         if (settings.TokenFile is { } file)
         {
             token.WriteTo(file);
-            Console.WriteLine($"Bearer token written to {file} (mode 0600).");
+            CliConsole.Say($"Bearer token written to {file} (mode 0600).");
         }
         else
         {
-            // Printed once and never logged: whoever reads it can read the record.
-            Console.WriteLine($"Authorization: Bearer {token.Value}");
+            // Printed once, on standard output for a script to capture, and never logged.
+            Console.Out.WriteLine(token.Value);
         }
     }
 }

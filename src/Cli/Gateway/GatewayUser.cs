@@ -7,6 +7,3 @@ namespace SeSPHR.Cli.Gateway;
 /// journal: a patient's section epochs live there, and a write must be sealed to the current ones.
 /// </summary>
 internal sealed record GatewayUser(PhrUser User, string JournalFolder);
-
-/// <summary>Where the gateway gets its signed-in user from (the CLI's profile; a test builds one directly).</summary>
-internal delegate Task<GatewayUser> SignedInUser(CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using SeSPHR.Phr.Sections;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
+using SeSPHR.SystemTests.Cli;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
@@ -9,7 +10,7 @@ namespace SeSPHR.SystemTests.AtomicGrants;
 
 /// <summary>
 /// Grants and revocations are atomic across the two servers even when the patient's client dies
-/// mid-way: the client program is SIGKILLed at each step in turn, and then, and again after the
+/// mid-way: the <c>sesphr</c> CLI is SIGKILLed at each step in turn (its fault-injection seam announces them), and then, and again after the
 /// client's next run repaired from its journal, the kfrags at the SRS and the Consents at the
 /// FhirServer agree (<see cref="GrantInvariant"/>).
 /// </summary>
@@ -27,14 +28,14 @@ public sealed class GrantAtomicityTests(SesphrSystem system)
         var password = PhrUser.NewPassword();
         using var patient = await system.NewPatientAsync("killed-granter", password);
         using var doctor = await system.NewMemberAsync("doctor", SrsRoles.Practitioner);
-        var journal = system.JournalFolder(patient);
+        var home = await CliProcess.LoginAsync(system, patient, password);
+        var journal = CliProcess.JournalOf(home);
 
-        using (var client = GrantClientProcess.Start(Job(patient, password, journal, "grant") with
-        {
-            GranteeFhirUser = doctor.FhirUser,
-            GranteeFingerprint = Convert.ToHexStringLower(doctor.Keys.Fingerprint.ToBytes()),
-            Sections = [PhrSection.Vitals.ToCode(), PhrSection.Medical.ToCode()],
-        }))
+        using (var client = CliProcess.Start(
+            home,
+            ["grant", doctor.FhirUser, "--sections", "vitals,medical", "--fingerprint", Convert.ToHexStringLower(doctor.Keys.Fingerprint.ToBytes()), "--password-stdin"],
+            password,
+            stepGate: true))
         {
             await client.RunToStepAsync(step);
             client.Kill();
@@ -43,7 +44,7 @@ public sealed class GrantAtomicityTests(SesphrSystem system)
         (await GrantInvariant.ViolationsAsync(system, patient)).ShouldBeEmpty($"right after the client was killed before {step}");
         new GrantJournal(journal).OpenOperations().Count.ShouldBe(1, "the journal keeps the interrupted grant");
 
-        await RepairAsync(patient, password, journal);
+        await RepairAsync(home, password);
 
         var book = new GrantJournal(journal).LoadBook()!;
         (await GrantInvariant.ViolationsAsync(system, patient, book)).ShouldBeEmpty($"after the repair of a grant killed before {step}");
@@ -59,12 +60,13 @@ public sealed class GrantAtomicityTests(SesphrSystem system)
         using var patient = await system.NewPatientAsync("killed-revoker", password);
         using var doctor = await system.NewMemberAsync("doctor", SrsRoles.Practitioner);
         using var family = await system.NewMemberAsync("family", SrsRoles.RelatedPerson);
-        var journal = system.JournalFolder(patient);
+        var home = await CliProcess.LoginAsync(system, patient, password);
+        var journal = CliProcess.JournalOf(home);
         var grants = PatientGrants.Open(patient, journal);
         var revoked = await grants.GrantAsync(doctor.FhirUser, doctor.Keys.Fingerprint, [PhrSection.Vitals]);
         await grants.GrantAsync(family.FhirUser, family.Keys.Fingerprint, [PhrSection.Vitals]);
 
-        using (var client = GrantClientProcess.Start(Job(patient, password, journal, "revoke") with { ConsentId = revoked.ConsentId }))
+        using (var client = CliProcess.Start(home, ["revoke", revoked.ConsentId, "--password-stdin"], password, stepGate: true))
         {
             await client.RunToStepAsync(step);
             client.Kill();
@@ -72,7 +74,7 @@ public sealed class GrantAtomicityTests(SesphrSystem system)
 
         (await GrantInvariant.ViolationsAsync(system, patient)).ShouldBeEmpty($"right after the client was killed before {step}");
 
-        await RepairAsync(patient, password, journal);
+        await RepairAsync(home, password);
 
         var book = new GrantJournal(journal).LoadBook()!;
         (await GrantInvariant.ViolationsAsync(system, patient, book)).ShouldBeEmpty($"after the repair of a revocation killed before {step}");
@@ -81,14 +83,11 @@ public sealed class GrantAtomicityTests(SesphrSystem system)
         (await SrsKfragRows.OfGranteeAsync(system, family.RequireUserId)).Where(r => r.IsActive).Select(r => r.Epoch).Order().ShouldBe([1L, 2L]);
     }
 
-    /// <summary>The client's next run: it finishes whatever its journal holds open.</summary>
-    private async Task RepairAsync(PhrUser patient, string password, string journal)
+    /// <summary>The client's next run (<c>sesphr grants</c>): it finishes whatever its journal holds open.</summary>
+    private static async Task RepairAsync(string home, string password)
     {
-        using var client = GrantClientProcess.Start(Job(patient, password, journal, "repair") with { Pause = false });
-        await client.RunToEndAsync();
-        new GrantJournal(journal).OpenOperations().ShouldBeEmpty($"the repair left operations open: {client.Transcript}");
+        var result = await CliProcess.RunAsync(home, ["grants", "--password-stdin", "--json"], password);
+        result.ExitCode.ShouldBe(0, result.ToString());
+        new GrantJournal(CliProcess.JournalOf(home)).OpenOperations().ShouldBeEmpty($"the repair left operations open: {result}");
     }
-
-    private GrantJob Job(PhrUser patient, string password, string journal, string action) => new(
-        system.Endpoints.Srs.ToString(), system.Endpoints.Fhir.ToString(), patient.Username, password, patient.FhirUser, journal, action, Pause: true);
 }

@@ -2,6 +2,7 @@ using SeSPHR.Phr.Sections;
 using SeSPHR.SystemTests.AtomicGrants;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
+using SeSPHR.SystemTests.Cli;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.SystemTests.Scenarios.Support;
 using Task = System.Threading.Tasks.Task;
@@ -27,14 +28,16 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         using var patient = await system.NewPatientAsync("killed-mover", password);
         using var leaver = await system.NewMemberAsync("leaver", SrsRoles.Researcher);
         using var stayer = await system.NewMemberAsync("stayer", SrsRoles.Researcher);
-        var journal = system.JournalFolder(patient);
+        var home = await CliProcess.LoginAsync(system, patient, password);
+        var journal = CliProcess.JournalOf(home);
         var grants = PatientGrants.Open(patient, journal);
         var ours = new[] { leaver.RequireUserId, stayer.RequireUserId };
         var grant = await grants.GrantRoleAsync(SrsRoles.Researcher, [PhrSection.Vitals], approve: entry => ours.Contains(entry.UserId));
         await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.SuspendAsync(leaver.RequireUserId, system.Admin.RequireSrsAccessToken);
 
-        using (var client = GrantClientProcess.Start(Job(patient, password, journal, "ends-of-access")))
+        // `sesphr grants` ends expired and departed access before it lists what is left.
+        using (var client = CliProcess.Start(home, ["grants", "--password-stdin"], password, stepGate: true))
         {
             await client.RunToStepAsync(step);
             client.Kill();
@@ -43,10 +46,8 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         (await GrantInvariant.ViolationsAsync(system, patient)).ShouldBeEmpty($"right after the client was killed before {step}");
         new GrantJournal(journal).OpenOperations().ShouldHaveSingleItem().Kind.ShouldBe(GrantOperationKind.MoveEpochs);
 
-        using (var repair = GrantClientProcess.Start(Job(patient, password, journal, "repair") with { Pause = false }))
-        {
-            await repair.RunToEndAsync();
-        }
+        var repair = await CliProcess.RunAsync(home, ["grants", "--password-stdin", "--json"], password);
+        repair.ExitCode.ShouldBe(0, repair.ToString());
 
         new GrantJournal(journal).OpenOperations().ShouldBeEmpty();
         var book = new GrantJournal(journal).LoadBook()!;
@@ -56,7 +57,4 @@ public sealed class RoleGrantAtomicityTests(SesphrSystem system)
         (await SrsKfragRows.OfGranteeAsync(system, leaver.RequireUserId)).ShouldBeEmpty();
         (await SrsKfragRows.OfGranteeAsync(system, stayer.RequireUserId)).Where(r => r.IsActive).Select(r => r.Epoch).Order().ShouldBe([1L, 2L]);
     }
-
-    private GrantJob Job(PhrUser patient, string password, string journal, string action) => new(
-        system.Endpoints.Srs.ToString(), system.Endpoints.Fhir.ToString(), patient.Username, password, patient.FhirUser, journal, action, Pause: true);
 }

@@ -1,13 +1,16 @@
+using System.CommandLine;
 using System.Text;
-using System.Text.Json;
 using Hl7.Fhir.Model;
+using SeSPHR.Cli.Commands;
+using SeSPHR.Cli.Profile;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;
+using SeSPHR.Cli.Records;
 
-namespace SeSPHR.SystemTests.GrantClient;
+namespace SeSPHR.Cli.Demo;
 
 /// <summary>
 /// The demo users of <c>./sesphr up</c>, made the way real clients make them (no backdoor): the
@@ -15,18 +18,31 @@ namespace SeSPHR.SystemTests.GrantClient;
 /// record; a doctor registers, the admin approves them, and the patient grants them vitals and
 /// medical; an insurer registers and is approved, with no grant. Every password is random and is
 /// written only to the credentials file (mode 0600), which also marks the seeding as done.
+/// <c>./sesphr up</c> runs it as the hidden command <c>sesphr demo-seed</c>; it is no command for a
+/// real system, whose first admin enrols with the code themselves.
 /// </summary>
-public static class DemoSeed
+internal static class DemoSeed
 {
-    private sealed record Job(string Srs, string Fhir, string EnrolmentCodeFile, string CredentialsFile, string JournalFolder);
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public static async Task<int> RunAsync()
+    public static Command Create()
     {
-        var job = JsonSerializer.Deserialize<Job>(Console.ReadLine() ?? "", Json) ?? throw new InvalidOperationException("no job on stdin");
-        var endpoints = new SystemEndpoints(new Uri(job.Srs), new Uri(job.Fhir.TrimEnd('/') + "/"));
-        var code = (await File.ReadAllTextAsync(job.EnrolmentCodeFile)).Trim();
+        var code = new Option<string>("--enrolment-code-file") { Required = true, Description = "The SRS's one-time enrolment code file." };
+        var credentials = new Option<string>("--credentials-file") { Required = true, Description = "Where the demo users' passwords go (mode 0600)." };
+        var journal = new Option<string>("--journal") { Required = true, Description = "The demo patient's grant journal folder." };
+        var (srs, fhir) = (Servers.SrsOption(), Servers.FhirOption());
+        var command = new Command("demo-seed", "Make the demo users of ./sesphr up.") { code, credentials, journal, srs, fhir };
+        command.Hidden = true;
+        CommandAction.Set(command, async (parse, _) =>
+        {
+            var endpoints = Servers.Endpoints(parse.GetRequiredValue(srs), parse.GetRequiredValue(fhir));
+            await RunAsync(endpoints, parse.GetRequiredValue(code), parse.GetRequiredValue(credentials), parse.GetRequiredValue(journal));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async System.Threading.Tasks.Task RunAsync(SystemEndpoints endpoints, string enrolmentCodeFile, string credentialsFile, string journalFolder)
+    {
+        var code = (await File.ReadAllTextAsync(enrolmentCodeFile)).Trim();
 
         var passwords = new Dictionary<string, string>(StringComparer.Ordinal);
         string PasswordOf(string username) => passwords[username] = PhrUser.NewPassword();
@@ -49,7 +65,7 @@ public static class DemoSeed
         using var patient = PhrUser.Create(endpoints, "alice", SrsRoles.Patient, "Patient/alice", PasswordOf("alice"));
         await patient.RegisterAsync();
         await patient.LoginAsync();
-        var grants = PatientGrants.Open(patient, job.JournalFolder);
+        var grants = PatientGrants.Open(patient, journalFolder);
         var record = new PatientRecord(patient, grants.Book);
         foreach (var resource in AliceRecord(record))
         {
@@ -66,14 +82,13 @@ public static class DemoSeed
             credentials.AppendLine($"{user.Username}\t{user.Role}\t{user.FhirUser}\t{passwords[user.Username]}");
         }
 
-        await File.WriteAllTextAsync(job.CredentialsFile, credentials.ToString());
+        await File.WriteAllTextAsync(credentialsFile, credentials.ToString());
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(job.CredentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(credentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        Console.WriteLine("DONE demo users: admin, alice (patient; vitals and medical granted to dr-house), dr-house (practitioner), acme-insurance (insurer)");
-        return 0;
+        CliConsole.Say("Demo users: admin, alice (patient; vitals and medical granted to dr-house), dr-house (practitioner), acme-insurance (insurer).");
     }
 
     private static async Task<PhrUser> ApprovedMemberAsync(SystemEndpoints endpoints, PhrUser admin, string username, string role, string fhirUser, string password)
@@ -87,11 +102,7 @@ public static class DemoSeed
 
     private static async System.Threading.Tasks.Task RequireAsync(Task<FhirResponse> write, string what)
     {
-        var response = await write;
-        if (!response.IsSuccess)
-        {
-            throw new InvalidOperationException($"writing {what} failed with {(int)response.Status}");
-        }
+        FhirFailures.ThrowUnlessSuccess(await write, "writing " + what);
     }
 
     /// <summary>A few resources of each section, as a patient's app would have written them.</summary>

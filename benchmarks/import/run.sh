@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# The CLI's sealed import of the Synthea bundles against the plain configuration's transaction
+# import of the same bundles, in one run on one machine.
+#
+#   benchmarks/import/run.sh   → benchmarks/results/cli-import.{md,json} (overwritten each run)
+#
+# 1. Starts a private throwaway PostgreSQL cluster (scripts/pg.sh, the settings of ./sesphr up)
+#    on a free loopback port, and builds the SRS, the FhirServer and the CLI (Release).
+# 2. Sealed: the SRS and the FhirServer in the production configuration (tokens, sealed sections,
+#    Consent check); a patient registered with `sesphr register`, then `sesphr import` of every
+#    bundle into that patient's record (sealed per section, transactions of PUTs, chunks of 100).
+# 3. Plain: a FhirServer with Fhir__ProtectedSections=false, Fhir__Auth__Required=false and
+#    Fhir__Access__ConsentCheck=false on a fresh database; each bundle POSTed as it is
+#    (a transaction of POSTs, Prefer: return=minimal), one after the other.
+# 4. Resources per second both ways, their ratio (target: sealed at least half of plain), machine,
+#    date and commit to the results files. Everything stops on exit, also on Ctrl-C.
+#
+# Settings: IMPORT_BUNDLES (../shared/data/synthea/bundles), IMPORT_CHUNK (100),
+#   IMPORT_RESULTS (benchmarks/results), IMPORT_KEEP=1 keeps the work folder (logs).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/pg.sh
+. "$repo/scripts/pg.sh"
+# shellcheck source=../../scripts/processes.sh
+. "$repo/scripts/processes.sh"
+
+BUNDLES=$(cd "${IMPORT_BUNDLES:-$repo/../shared/data/synthea/bundles}" && pwd)
+CHUNK=${IMPORT_CHUNK:-100}
+RESULTS=${IMPORT_RESULTS:-$repo/benchmarks/results}
+HOST=127.0.0.1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf 'import: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  work=$(mktemp -d /tmp/sesphr-import.XXXXXX)
+  chmod 755 "$work"
+else
+  mkdir -p "$repo/.cache"
+  work=$(mktemp -d "$repo/.cache/import.XXXXXX")
+fi
+
+srs_pid="" fhir_pid="" plain_pid=""
+CLEANED=0
+cleanup() {
+  [ "$CLEANED" -eq 0 ] || return 0
+  CLEANED=1
+  trap '' INT TERM
+  stop_process "$plain_pid"
+  stop_process "$fhir_pid"
+  stop_process "$srs_pid"
+  if [ -n "${PGBIN:-}" ]; then pg_stop "$work/pg/data"; fi
+  if [ "${IMPORT_KEEP:-0}" = 1 ]; then say "work folder kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+wait_healthy() {
+  local name=$1 url=$2 pid=$3
+  for _ in $(seq 1 240); do
+    curl -fsS --max-time 2 -o /dev/null "$url/healthz" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -30 "$work/$name.log" >&2; die "$name exited during start-up"; }
+    sleep 0.5
+  done
+  die "$name did not become healthy"
+}
+
+now() { date +%s.%N; }
+
+say "building the SRS, the FhirServer and the CLI (Release)"
+for project in src/Srs/SeSPHR.Srs.csproj src/FhirServer/SeSPHR.FhirServer.csproj src/Cli/SeSPHR.Cli.csproj; do
+  dotnet build "$repo/$project" -c Release -nologo -v q -clp:ErrorsOnly > "$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; die "build failed"; }
+done
+
+pg_install_if_missing
+pg_port=$(pg_free_port)
+pg_init "$work/pg/data" "$work/pg/sock"
+pg_start "$work/pg/data" "$work/pg/sock" "$pg_port" "$work/postgresql.log"
+fhir_password=$(pg_random_password)
+srs_password=$(pg_random_password)
+for db in sesphr_fhir sesphr_fhir_plain; do
+  pg_psql "$work/pg/sock" "$pg_port" \
+    -v fhir_role=sesphr_fhir -v fhir_db="$db" -v fhir_password="$fhir_password" \
+    -v srs_role=sesphr_srs -v srs_db=sesphr_srs -v srs_password="$srs_password" \
+    < "$repo/scripts/provision.sql"
+done
+pool="Maximum Pool Size=16"
+
+# --- sealed: the production configuration and the CLI --------------------------------------------
+srs_url="http://$HOST:$(pg_free_port)"
+fhir_url="http://$HOST:$(pg_free_port)"
+service_secret=$(pg_random_password)
+mkdir -p "$work/srs" && chmod 700 "$work/srs"
+(cd "$repo/src/Srs/bin/Release/net10.0" && exec env \
+  ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=sesphr_srs;Username=sesphr_srs;Password=$srs_password;$pool" \
+  Srs__FhirServiceSecret="$service_secret" Srs__FhirBaseUrl="$fhir_url/fhir" \
+  Srs__KeyEncryptionKey="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" Srs__DataDirectory="$work/srs" \
+  Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  dotnet SeSPHR.Srs.dll --urls "$srs_url") > "$work/srs.log" 2>&1 &
+srs_pid=$!
+(cd "$repo/src/FhirServer/bin/Release/net10.0" && exec env \
+  ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;$pool" \
+  Fhir__Auth__Authority="$srs_url" Fhir__Auth__RequireHttpsMetadata=false \
+  Fhir__Srs__BaseUrl="$srs_url" Fhir__Srs__ClientSecret="$service_secret" \
+  Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  dotnet SeSPHR.FhirServer.dll --urls "$fhir_url") > "$work/fhir.log" 2>&1 &
+fhir_pid=$!
+wait_healthy srs "$srs_url" "$srs_pid"
+wait_healthy fhir "$fhir_url" "$fhir_pid"
+
+cli() { SESPHR_HOME="$work/cli" dotnet "$repo/src/Cli/bin/Release/net10.0/sesphr.dll" "$@"; }
+password=$(pg_random_password)
+echo "$password" | cli register "bench-$(date +%s)" --password-stdin --srs "$srs_url" --fhir "$fhir_url" > "$work/register.log" 2>&1 \
+  || { cat "$work/register.log" >&2; die "registration failed"; }
+say "sealed import with the CLI"
+echo "$password" | cli import "$BUNDLES" --chunk "$CHUNK" --password-stdin --json > "$work/sealed.json" 2> "$work/sealed.log" \
+  || { tail -5 "$work/sealed.log" >&2; die "the CLI's import failed"; }
+stop_process "$fhir_pid"; fhir_pid=""
+stop_process "$srs_pid"; srs_pid=""
+
+# --- plain: the same bundles as transactions -----------------------------------------------------
+plain_url="http://$HOST:$(pg_free_port)"
+(cd "$repo/src/FhirServer/bin/Release/net10.0" && exec env \
+  ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir_plain;Username=sesphr_fhir;Password=$fhir_password;$pool" \
+  Fhir__ProtectedSections=false Fhir__Auth__Required=false Fhir__Access__ConsentCheck=false \
+  Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
+  dotnet SeSPHR.FhirServer.dll --urls "$plain_url") > "$work/plain.log" 2>&1 &
+plain_pid=$!
+wait_healthy plain "$plain_url" "$plain_pid"
+say "plain transaction import"
+plain_start=$(now)
+for bundle in "$BUNDLES"/*.json; do
+  status=$(curl -sS -o "$work/plain-response.json" -w '%{http_code}' -X POST "$plain_url/fhir" \
+    -H 'Content-Type: application/fhir+json' -H 'Prefer: return=minimal' --data-binary "@$bundle")
+  [ "$status" = 200 ] || die "plain import of $(basename "$bundle") answered $status"
+done
+plain_end=$(now)
+
+# --- results -------------------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+python3 - "$work/sealed.json" "$BUNDLES" "$plain_start" "$plain_end" "$RESULTS" "$CHUNK" \
+  "$(cd "$repo" && git rev-parse --short HEAD)$( [ -z "$(cd "$repo" && git status --porcelain -- src benchmarks/import)" ] || echo '+changes')" <<'PY'
+import glob, json, os, platform, sys, datetime
+sealed_file, bundles, start, end, results, chunk, commit = sys.argv[1:]
+sealed = json.load(open(sealed_file))
+plain_resources = sum(len(json.load(open(f))["entry"]) for f in sorted(glob.glob(os.path.join(bundles, "*.json"))))
+plain_seconds = float(end) - float(start)
+plain_rate = plain_resources / plain_seconds
+sealed_rate = sealed["resourcesPerSecond"]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+mem = next((int(l.split()[1]) // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
+out = {
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "commit": commit,
+    "machine": {"cpu": cpu, "cores": os.cpu_count(), "memoryMiB": mem, "os": platform.platform()},
+    "bundles": len(glob.glob(os.path.join(bundles, "*.json"))),
+    "chunk": int(chunk),
+    "sealed": {"resources": sealed["written"], "leftOut": sealed["skipped"], "seconds": sealed["seconds"], "resourcesPerSecond": sealed_rate},
+    "plain": {"resources": plain_resources, "seconds": round(plain_seconds, 3), "resourcesPerSecond": round(plain_rate, 1)},
+    "ratio": round(sealed_rate / plain_rate, 3),
+    "target": 0.5,
+}
+out["metTarget"] = out["ratio"] >= out["target"]
+json.dump(out, open(os.path.join(results, "cli-import.json"), "w"), indent=2)
+md = f"""# Sealed import with the CLI against the plain transaction import
+
+{out['date']}, commit `{commit}`, {cpu} ({os.cpu_count()} cores), {mem} MiB, {out['machine']['os']}.
+Written by `benchmarks/import/run.sh` (overwritten each run).
+
+| | resources | seconds | resources/s |
+|---|---:|---:|---:|
+| sealed: `sesphr import`, production configuration, chunks of {chunk} | {sealed['written']} | {sealed['seconds']} | {sealed_rate} |
+| plain: each bundle POSTed as a transaction, plain configuration | {plain_resources} | {round(plain_seconds, 3)} | {round(plain_rate, 1)} |
+
+Ratio sealed/plain: **{out['ratio']}** (target at least {out['target']}: {'met' if out['metTarget'] else 'not met'}).
+
+What limits each figure: the sealed import includes everything a user waits for (the CLI's start,
+one Argon2id sign-in, reading and parsing the {out['bundles']} bundles, sealing every section with
+Umbral and a signature on this machine's cores, which the servers and PostgreSQL share, and the
+FhirServer's checks of every envelope), but leaves out the {sealed['skipped']} directory entries
+(Practitioner, Organization: not the patient's to write) that the plain import writes. The plain
+figure is the server alone, one bundle after the other from curl, with no client work at all; both
+ran on a private PostgreSQL cluster with fsync on, against the same machine, one after the other.
+"""
+open(os.path.join(results, "cli-import.md"), "w").write(md)
+print(md)
+PY
