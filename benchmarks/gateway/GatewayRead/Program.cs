@@ -17,6 +17,8 @@ var rounds = Setting("GATEWAY_ROUNDS", 5);
 var readsPerRound = Setting("GATEWAY_READS", 200);
 var output = Environment.GetEnvironmentVariable("GATEWAY_RESULTS") ?? Path.Combine(Repository.Root, "benchmarks", "results");
 
+// The tree measured is the one at the start: a commit made while the run goes on is not in it.
+var commit = Report.Commit();
 await using var cluster = new ClusterScope();
 await cluster.StartAsync();
 var scene = new GatewayScene();
@@ -69,7 +71,7 @@ try
     }
 
     load = [load[0], LoadAverage()];
-    await Report.WriteAsync(output, samples, rounds, readsPerRound, load);
+    await Report.WriteAsync(output, samples, rounds, readsPerRound, load, commit);
 }
 finally
 {
@@ -100,10 +102,10 @@ internal static class Report
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async System.Threading.Tasks.Task WriteAsync(string folder, Dictionary<string, List<double>> samples, int rounds, int readsPerRound, string[] load)
+    public static async System.Threading.Tasks.Task WriteAsync(string folder, Dictionary<string, List<double>> samples, int rounds, int readsPerRound, string[] load, string commit)
     {
         var rows = samples.Select(s => new Row(s.Key, s.Value.Count, Percentile(s.Value, 50), Percentile(s.Value, 90), Percentile(s.Value, 99), 1000 / s.Value.Average())).ToList();
-        var machine = new Machine(Cpu(), Environment.ProcessorCount, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture), Commit(), load[0], load[1]);
+        var machine = new Machine(Cpu(), Environment.ProcessorCount, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture), commit, load[0], load[1]);
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway-read.json"), JsonSerializer.Serialize(new { machine, rounds, readsPerRound, rows }, Indented));
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway-read.md"), Markdown(machine, rows, rounds, readsPerRound));
@@ -150,7 +152,7 @@ internal static class Report
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
 
-    private static string Commit()
+    public static string Commit()
     {
         var start = new ProcessStartInfo("git", "rev-parse --short HEAD") { WorkingDirectory = Repository.Root, RedirectStandardOutput = true };
         using var git = Process.Start(start);
