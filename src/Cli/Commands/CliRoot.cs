@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SeSPHR.Cli.Accounts;
 using SeSPHR.Cli.Demo;
+using SeSPHR.Cli.Gateway;
 using SeSPHR.Cli.Import;
 using SeSPHR.Cli.Records;
 using SeSPHR.Cli.Sharing;
@@ -20,6 +21,7 @@ internal static class CliRoot
         root.Add(KeyCommands.Create());
         AddAll(root, [ImportCommand.Create(), ShowCommand.Create(), VitalsCommand.Create()]);
         AddAll(root, SharingCommands.Create());
+        root.Add(GatewayCommand.Create());
         root.Add(DemoSeed.Create());
         return root;
     }
