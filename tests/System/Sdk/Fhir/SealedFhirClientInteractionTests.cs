@@ -94,6 +94,37 @@ public sealed class SealedFhirClientInteractionTests(SesphrSystem system)
         gone.Status.ShouldBe(HttpStatusCode.Gone);
     }
 
+    [Fact]
+    public async Task Given_the_handler_used_directly_as_a_gateway_would_When_a_JSON_patch_touches_a_sealed_element_or_a_protected_type_is_created_conditionally_Then_SealedRequestNotSupportedException_and_the_record_is_unchanged()
+    {
+        using var patient = await system.NewPatientAsync("handler-patch");
+        using var http = new HttpClient(SealingFhirHandler.ForPatient(Record(patient))) { BaseAddress = patient.Endpoints.Fhir };
+        using var created = await http.SendAsync(FhirRequest(HttpMethod.Post, "Observation", new FhirJsonSerializer().SerializeToString(Weight(patient.FhirUser, 80m))));
+        created.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var id = (await ParseAsync(created)).Id;
+
+        using var clearPatch = await http.SendAsync(FhirRequest(HttpMethod.Patch, $"Observation/{id}", """[{"op":"replace","path":"/status","value":"amended"}]""", "application/json-patch+json"));
+        clearPatch.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Should.ThrowAsync<SealedRequestNotSupportedException>(() => http.SendAsync(
+            FhirRequest(HttpMethod.Patch, $"Observation/{id}", """[{"op":"replace","path":"/valueQuantity/value","value":90}]""", "application/json-patch+json")));
+        var conditional = FhirRequest(HttpMethod.Post, "Observation", new FhirJsonSerializer().SerializeToString(Weight(patient.FhirUser, 95m)));
+        conditional.Headers.Add("If-None-Exist", "code=29463-7");
+        await Should.ThrowAsync<SealedRequestNotSupportedException>(() => http.SendAsync(conditional));
+
+        using var read = await http.GetAsync(new Uri($"Observation/{id}", UriKind.Relative));
+        var observation = (Observation)await ParseAsync(read);
+        observation.Status.ShouldBe(ObservationStatus.Amended);
+        ((Quantity)observation.Value!).Value.ShouldBe(80m);
+        using var all = await http.GetAsync(new Uri($"Observation?subject={patient.FhirUser}", UriKind.Relative));
+        ((Bundle)await ParseAsync(all)).Entry.ShouldHaveSingleItem();
+    }
+
+    private static HttpRequestMessage FhirRequest(HttpMethod method, string path, string body, string mediaType = "application/fhir+json") =>
+        new(method, new Uri(path, UriKind.Relative)) { Content = new StringContent(body, System.Text.Encoding.UTF8, mediaType) };
+
+    private static async Task<Resource> ParseAsync(HttpResponseMessage response) =>
+        new FhirJsonDeserializer(new DeserializerSettings { Validator = null }).DeserializeResource(await response.Content.ReadAsStringAsync());
+
     /// <summary>The Synthea patient as the signed-in patient: its Patient entry updates theirs, directory entries (which only their maintainers write) are left out.</summary>
     private static Bundle SyntheaAsPatient(PhrUser patient)
     {
