@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SeSPHR.Contracts;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
 using SeSPHR.Cli.Records;
@@ -104,7 +105,7 @@ internal static class AccountCommands
             throw new CliException(ExitCodes.Tampered, "The key backup opened to keys the SRS's directory does not publish for you; nothing was saved.");
         }
 
-        return new Account(user.Username, me.Role, me.FhirUser, me.UserId, own, user.Endpoints.Srs, user.Endpoints.Fhir);
+        return new Account(user.Username, me.Role, me.FhirUser, me.UserId.ToString(), own, user.Endpoints.Srs, user.Endpoints.Fhir);
     }
 
     private static Command Logout()

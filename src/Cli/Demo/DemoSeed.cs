@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Hl7.Fhir.Model;
+using SeSPHR.Contracts;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
 using SeSPHR.Phr.Sections;

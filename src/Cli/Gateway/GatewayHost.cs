@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SeSPHR.Client.Accounts;
+using SeSPHR.Contracts;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SeSPHR.Contracts;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Client.Accounts;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
+using SeSPHR.Contracts.Grants;
 using Spectre.Console;
 
 namespace SeSPHR.Cli.Sharing;
@@ -97,7 +97,7 @@ internal static class SharingCommands
             var wanted = parse.GetValue(usernames) ?? [];
             using var session = await Session.OpenAsync(parse, password);
             var grants = await session.PatientGrantsAsync();
-            IReadOnlyList<PendingMember> members = wanted.Length == 0
+            IReadOnlyList<PendingMemberResponse> members = wanted.Length == 0
                 ? await grants.PendingMembersAsync()
                 : await grants.ApprovePendingAsync(m => wanted.Contains(m.Username, StringComparer.Ordinal));
             var unknown = wanted.Except(members.Select(m => m.Username), StringComparer.Ordinal).ToList();
@@ -109,7 +109,7 @@ internal static class SharingCommands
         return command;
     }
 
-    private static void ShowMembers(bool json, IReadOnlyList<PendingMember> members, string state)
+    private static void ShowMembers(bool json, IReadOnlyList<PendingMemberResponse> members, string state)
     {
         if (json)
         {

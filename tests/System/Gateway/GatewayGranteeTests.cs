@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using SeSPHR.Cli.Gateway;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Phr.Sections;
