@@ -27,7 +27,8 @@ public sealed class GrantReadRevokeScenarioTests(SesphrSystem system)
         using var doctor = PhrUser.Create(system.Endpoints, "doctor-" + Guid.NewGuid().ToString("N")[..8], SrsRoles.Practitioner, "Practitioner/" + Guid.NewGuid().ToString("N"));
         var registration = await doctor.RegisterAsync();
         registration.Status.ShouldBe("pending");
-        await Should.ThrowAsync<SrsRequestException>(() => doctor.LoginAsync());
+        // A pending account cannot sign in: the SRS refuses it as it refuses a wrong password.
+        await Should.ThrowAsync<SeSPHR.Client.Errors.WrongPasswordException>(() => doctor.LoginAsync());
         await system.Admin.RenewIfExpiringAsync();
         await system.Admin.Srs.ApproveAsync(registration.UserId.ToString(), await system.Admin.GetSrsAccessTokenAsync());
         await doctor.LoginAsync();
