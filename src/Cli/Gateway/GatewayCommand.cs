@@ -13,10 +13,10 @@ internal static class GatewayCommand
 {
     public static Command Create()
     {
-        var listen = new Option<Uri>("--listen")
+        var listen = new Option<string>("--listen")
         {
-            Description = $"FHIR base URL to serve (default {GatewaySettings.DefaultListen}).",
-            DefaultValueFactory = _ => GatewaySettings.DefaultListen,
+            Description = "FHIR base URL to serve.",
+            DefaultValueFactory = _ => GatewaySettings.DefaultListen.ToString(),
         };
         var allowRemote = new Option<bool>("--allow-remote")
         {
@@ -36,7 +36,7 @@ internal static class GatewayCommand
         };
         CommandAction.Set(command, async (parse, cancellation) =>
         {
-            var settings = new GatewaySettings(parse.GetValue(listen)!, parse.GetValue(allowRemote), parse.GetValue(tokenFile)?.FullName);
+            var settings = new GatewaySettings(ListenUrl(parse.GetValue(listen)!), parse.GetValue(allowRemote), parse.GetValue(tokenFile)?.FullName);
             Refused(settings.Bind);
             using var session = await Session.OpenAsync(parse, password);
             if (session.Account.IsPatient)
@@ -67,6 +67,11 @@ internal static class GatewayCommand
         Announce(settings, token, account);
         await app.WaitForShutdownAsync(cancellation);
     }
+
+    private static Uri ListenUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url)
+            ? url
+            : throw new CliException(ExitCodes.Usage, $"--listen takes an absolute URL such as {GatewaySettings.DefaultListen}.");
 
     private static void Refused(Func<object> check)
     {
