@@ -44,8 +44,8 @@ internal static class AccessLogCommand
                 table.AddRow(
                     e.Recorded?.ToString("u", CultureInfo.InvariantCulture) ?? "",
                     Markup.Escape(string.Join(", ", e.Agent.Select(a => a.Who?.Reference ?? a.Who?.Display ?? "?"))),
-                    Markup.Escape(e.Action?.ToString() ?? e.Subtype.FirstOrDefault()?.Code ?? ""),
-                    Markup.Escape(e.Outcome?.ToString() ?? ""),
+                    Markup.Escape(ActionOf(e)),
+                    Markup.Escape(OutcomeOf(e)),
                     e.Entity.Count.ToString(CultureInfo.InvariantCulture));
             }
 
@@ -54,4 +54,25 @@ internal static class AccessLogCommand
         });
         return command;
     }
+
+    // The interaction (read, search-type, create ...) says more to a patient than the CRUDE letter.
+    private static string ActionOf(AuditEvent e) =>
+        e.Subtype.FirstOrDefault()?.Code ?? e.Action switch
+        {
+            AuditEvent.AuditEventAction.C => "create",
+            AuditEvent.AuditEventAction.R => "read",
+            AuditEvent.AuditEventAction.U => "update",
+            AuditEvent.AuditEventAction.D => "delete",
+            AuditEvent.AuditEventAction.E => "execute",
+            _ => "",
+        };
+
+    private static string OutcomeOf(AuditEvent e) => e.Outcome switch
+    {
+        AuditEvent.AuditEventOutcome.N0 => "success",
+        AuditEvent.AuditEventOutcome.N4 => "refused",
+        AuditEvent.AuditEventOutcome.N8 => "failed",
+        AuditEvent.AuditEventOutcome.N12 => "failed (major)",
+        _ => "",
+    };
 }
