@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
+using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Client.Records;
@@ -99,7 +100,9 @@ internal sealed class RecordReader(Session session)
     {
         if (resource is not DomainResource domain || EncryptedSectionExtension.ReadAll(domain).Count == 0)
         {
-            return new ShownResource(resource, [], [], HasRestrictedLabel(resource));
+            // A section the server withheld whole (no envelope left) is named, not just flagged.
+            var withheld = SealedSectionMarks.WithheldSection(resource);
+            return new ShownResource(resource, [], withheld is { } section ? [section] : [], HasRestrictedLabel(resource));
         }
 
         var opened = open(resource);

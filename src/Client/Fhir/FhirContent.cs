@@ -32,7 +32,7 @@ public static class FhirContent
         {
             return Deserializer.DeserializeResource(text);
         }
-        catch (Exception notFhir) when (notFhir is FormatException or DeserializationFailedException)
+        catch (Exception notFhir) when (notFhir is FormatException or DeserializationFailedException or System.Text.Json.JsonException)
         {
             return null;
         }

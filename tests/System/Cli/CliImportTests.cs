@@ -136,6 +136,8 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
         }
 
         shown.Values.SelectMany(Opened).Distinct().Order().ShouldBe(["medical", "vitals"]);
+        // The Patient itself is served without its personal section: named as sealed, not left blank.
+        StillSealed(shown[patient.FhirUser]).ShouldBe(["personal"]);
     }
 
     [Fact]
@@ -234,7 +236,7 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
         registered.ExitCode.ShouldBe(0, registered.ToString());
         var account = JsonDocument.Parse(registered.Stdout).RootElement;
         await system.Admin.RenewIfExpiringAsync();
-        await system.Admin.Srs.ApproveAsync(account.GetProperty("userId").GetString()!, system.Admin.RequireSrsAccessToken);
+        await system.Admin.Srs.ApproveAsync(account.GetProperty("userId").GetString()!, await system.Admin.GetSrsAccessTokenAsync());
         var login = await CliProcess.RunAsync(home, ["login", username, "--password-stdin", .. CliProcess.ServerArguments(system)], password);
         login.ExitCode.ShouldBe(0, login.ToString());
         return (account.GetProperty("fhirUser").GetString()!, password, home, account.GetProperty("fingerprint").GetString()!);
@@ -334,6 +336,9 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
 
     private static IEnumerable<string> Opened(Bundle.EntryComponent entry) =>
         entry.Extension.Where(e => e.Url == "http://sesphr.org/fhir/StructureDefinition/opened-section").Select(e => ((Code)e.Value!).Value!);
+
+    private static IEnumerable<string> StillSealed(Bundle.EntryComponent entry) =>
+        entry.Extension.Where(e => e.Url == "http://sesphr.org/fhir/StructureDefinition/sealed-section").Select(e => ((Code)e.Value!).Value!);
 
     private static bool Same(Resource shown, Resource source)
     {
