@@ -137,6 +137,53 @@ public sealed class PhrUser : IDisposable
         return await typed.OnNewDeviceAsync();
     }
 
+    /// <summary>
+    /// Signs in a person who typed only a username and a password (a portal's or a new device's sign-in
+    /// form): one Argon2id run, the SRS login, an SRS token to learn the account's role and
+    /// <c>fhirUser</c> from the directory and to fetch the wrapped key backup, then the FhirServer token
+    /// with the role's own scopes. The keys the backup opens to must be the ones the directory
+    /// publishes for this account.
+    /// </summary>
+    /// <exception cref="WrongPasswordException">The SRS refused the sign-in.</exception>
+    /// <exception cref="TamperedEnvelopeException">The backup opened to keys the directory does not publish for this account.</exception>
+    /// <exception cref="SrsUnavailableException">The SRS could not be reached, did not answer in time, or failed.</exception>
+    public static async Task<PhrUser> SignInAsync(SystemEndpoints endpoints, string username, string password)
+    {
+        using var scratch = new PhrUser(endpoints, username, password, SrsRoles.Patient, "", UserKeys.CreateRandom());
+        using var masterKey = await scratch.DeriveMasterKeyAsync();
+        using (var secret = masterKey.DeriveAuthenticationSecret())
+        {
+            await scratch.Srs.LoginAsync(new LoginRequest(username, Convert.ToBase64String(secret.AsSpan())));
+        }
+
+        var srsToken = (await scratch.AuthorizeAsync($"openid {SrsScopes.Account}")).AccessToken
+            ?? throw new SrsUnavailableException("The SRS answered the token request without an access token.");
+        var me = await scratch.Srs.MeAsync(srsToken);
+        var backup = await scratch.Srs.GetBackupAsync(srsToken);
+        using var payload = KeyBackup.Open(Convert.FromBase64String(backup.WrappedBackup), masterKey);
+        var restored = new PhrUser(endpoints, username, password, me.Role, me.FhirUser, UserKeys.FromBackupPayload(payload.AsSpan()))
+        {
+            UserId = me.UserId.ToString(),
+            Status = "active",
+        };
+        try
+        {
+            if (!string.Equals(me.Fingerprint, Convert.ToHexStringLower(restored.Keys.Fingerprint.ToBytes()), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TamperedEnvelopeException($"The key backup of {username} opened to keys the SRS's directory does not publish for the account.");
+            }
+
+            restored.Srs.Cookies.Add(scratch.Srs.Cookies.GetAllCookies());
+            restored.FhirTokens.Accept(await restored.AuthorizeAsync(DefaultScope(me.Role)));
+            return restored;
+        }
+        catch
+        {
+            restored.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>A strong random password, for tests that choose one before creating the user.</summary>
     public static string NewPassword() => StrongPassword();
 

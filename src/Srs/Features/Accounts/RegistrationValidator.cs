@@ -19,7 +19,7 @@ public sealed partial class RegistrationValidator : AbstractValidator<Registrati
     public RegistrationValidator()
     {
         RuleFor(r => r.Username).NotEmpty().WithMessage("username is required.")
-            .Must(u => u is null || UsernameShape().IsMatch(u))
+            .Must(u => u is null || UsernameRule.IsUsername(u))
             .WithMessage("username must be 3 to 64 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.");
         RuleFor(r => r.Role).NotEmpty().WithMessage("role is required.")
             .Must(r => r is null || Roles.IsKnown(r)).WithMessage("role is not one of patient, practitioner, related-person, insurer, pharmacist, researcher.");
@@ -54,7 +54,7 @@ public sealed partial class RegistrationValidator : AbstractValidator<Registrati
     }
 
     /// <summary>Whether <paramref name="username"/> has the shape every username has (so a look-up by anything else is refused, not tried).</summary>
-    public static bool IsUsername([NotNullWhen(true)] string? username) => username is not null && UsernameShape().IsMatch(username);
+    public static bool IsUsername([NotNullWhen(true)] string? username) => username is not null && UsernameRule.IsUsername(username);
 
     /// <summary>Whether <paramref name="fhirUser"/> has the shape every account's <c>fhirUser</c> has.</summary>
     public static bool IsFhirUser([NotNullWhen(true)] string? fhirUser) => fhirUser is not null && FhirUserShape().IsMatch(fhirUser);
@@ -105,9 +105,6 @@ public sealed partial class RegistrationValidator : AbstractValidator<Registrati
         return settings.Salt.SequenceEqual(Decode(kdf.Salt)) &&
                settings.Parameters == new Argon2idParameters(kdf.MemoryKiB, kdf.Iterations, kdf.Parallelism);
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{2,63}$")]
-    private static partial Regex UsernameShape();
 
     [GeneratedRegex("^(Patient|Practitioner|PractitionerRole|RelatedPerson|Organization)/[A-Za-z0-9.-]{1,64}$")]
     internal static partial Regex FhirUserShape();

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SeSPHR.Client.Errors;
+
+namespace SeSPHR.Portal.Pages;
+
+/// <summary>
+/// What a person sees when something failed: what it means for them, never the exception. A
+/// server that cannot be reached is named; anything else is a generic message with the request id.
+/// </summary>
+[IgnoreAntiforgeryToken]
+[ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
+public sealed class ErrorModel : PageModel
+{
+    public string Title { get; private set; } = "Something went wrong";
+
+    public string Message { get; private set; } = "The portal could not finish this. Nothing was changed that you were not told about.";
+
+    public string RequestId => HttpContext.TraceIdentifier;
+
+    public void OnGet(int? status = null) => Describe(status);
+
+    public void OnPost(int? status = null) => Describe(status);
+
+    private void Describe(int? status)
+    {
+        var failure = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
+        (Title, Message) = (failure, status) switch
+        {
+            (SrsUnavailableException, _) => ("The key server is not reachable", "The SRS did not answer. Your data is safe; try again in a moment."),
+            (FhirServerUnavailableException, _) => ("The record server is not reachable", "The FhirServer did not answer. Your data is safe; try again in a moment."),
+            (SeSPHRClientException, _) => ("The record did not check out", "Something in the record failed its integrity check and was not shown."),
+            (_, 400) => ("Bad request", "The form could not be accepted: it may have expired. Go back, reload the page and try again."),
+            (_, 404) => ("Not found", "There is no such page."),
+            (_, 429) => ("Too many attempts", "Wait a minute, then try again."),
+            _ => (Title, Message),
+        };
+        if (failure is SrsUnavailableException or FhirServerUnavailableException)
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
+    }
+}
