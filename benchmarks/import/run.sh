@@ -17,7 +17,9 @@
 #
 # Settings: IMPORT_BUNDLES (../shared/data/synthea/bundles), IMPORT_CHUNK (100),
 #   IMPORT_RESULTS (benchmarks/results), IMPORT_KEEP=1 keeps the work folder (logs),
-#   IMPORT_NOTE (a line about this run's circumstances, added to the report).
+#   IMPORT_NOTE (a line about this run's circumstances, added to the report),
+#   IMPORT_TRACE=FOLDER writes EventPipe sampling traces of the CLI's import and the FhirServer
+#   (cli.nettrace, fhir.nettrace) there, for `dotnet-trace convert` (times then include tracing).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -102,7 +104,9 @@ mkdir -p "$work/srs" && chmod 700 "$work/srs"
   Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production \
   dotnet SeSPHR.Srs.dll --urls "$srs_url") > "$work/srs.log" 2>&1 &
 srs_pid=$!
-(cd "$repo/src/FhirServer/bin/Release/net10.0" && exec env \
+trace_env() { if [ -n "${IMPORT_TRACE:-}" ]; then echo "DOTNET_EnableEventPipe=1 DOTNET_EventPipeOutputPath=$IMPORT_TRACE/$1.nettrace DOTNET_EventPipeConfig=Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:4"; fi; }
+[ -z "${IMPORT_TRACE:-}" ] || mkdir -p "$IMPORT_TRACE"
+(cd "$repo/src/FhirServer/bin/Release/net10.0" && exec env $(trace_env fhir) \
   ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;$pool" \
   Fhir__Auth__Authority="$srs_url" Fhir__Auth__RequireHttpsMetadata=false \
   Fhir__Srs__BaseUrl="$srs_url" Fhir__Srs__ClientSecret="$service_secret" \
@@ -117,8 +121,34 @@ password=$(pg_random_password)
 echo "$password" | cli register "bench-$(date +%s)" --password-stdin --srs "$srs_url" --fhir "$fhir_url" > "$work/register.log" 2>&1 \
   || { cat "$work/register.log" >&2; die "registration failed"; }
 say "sealed import with the CLI"
-echo "$password" | cli import "$BUNDLES" --chunk "$CHUNK" --password-stdin --json > "$work/sealed.json" 2> "$work/sealed.log" \
+# Where the CPU goes: each process's user+system seconds over the import (the CLI's own from bash's
+# time, the servers' and PostgreSQL's as the change in their /proc counters, children included).
+cpu_seconds() {
+  local pid total=0 ticks
+  ticks=$(getconf CLK_TCK)
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$(( total + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat") ))
+  done
+  python3 -c "print(round($total / $ticks, 2))"
+}
+# The postmaster and its children (backends, writers): a backend's own time, and the time of those
+# that exited, which the postmaster's child counters hold.
+pg_pids() { local pm; pm=$(head -1 "$work/pg/data/postmaster.pid"); echo "$pm $(pgrep -P "$pm" | tr '\n' ' ')"; }
+cpu_before="$(cpu_seconds "$fhir_pid") $(cpu_seconds "$srs_pid")"
+pg_before=$(cpu_seconds $(pg_pids))
+TIMEFORMAT='%U %S'
+{ time (echo "$password" | env $(trace_env cli) SESPHR_HOME="$work/cli" dotnet "$repo/src/Cli/bin/Release/net10.0/sesphr.dll" import "$BUNDLES" --chunk "$CHUNK" --password-stdin --json > "$work/sealed.json" 2> "$work/sealed.log") ; } 2> "$work/cli-cpu.txt" \
   || { tail -5 "$work/sealed.log" >&2; die "the CLI's import failed"; }
+cpu_after="$(cpu_seconds "$fhir_pid") $(cpu_seconds "$srs_pid")"
+pg_after=$(cpu_seconds $(pg_pids))
+python3 - "$cpu_before" "$cpu_after" "$pg_before" "$pg_after" "$(cat "$work/cli-cpu.txt")" > "$work/cpu.json" <<'PY'
+import json, sys
+before, after = [float(x) for x in sys.argv[1].split()], [float(x) for x in sys.argv[2].split()]
+user, system = [float(x) for x in sys.argv[5].split()]
+print(json.dumps({"cli": round(user + system, 2), "fhirServer": round(after[0] - before[0], 2),
+                  "srs": round(after[1] - before[1], 2), "postgres": round(float(sys.argv[4]) - float(sys.argv[3]), 2)}))
+PY
 stop_process "$fhir_pid"; fhir_pid=""
 stop_process "$srs_pid"; srs_pid=""
 
@@ -142,11 +172,12 @@ plain_end=$(now)
 
 # --- results -------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
-python3 - "$work/sealed.json" "$BUNDLES" "$plain_start" "$plain_end" "$RESULTS" "$CHUNK" \
+python3 - "$work/sealed.json" "$work/cpu.json" "$BUNDLES" "$plain_start" "$plain_end" "$RESULTS" "$CHUNK" \
   "$(cd "$repo" && git rev-parse --short HEAD)$( [ -z "$(cd "$repo" && git status --porcelain -- src benchmarks/import)" ] || echo '+changes')" <<'PY'
 import glob, json, os, platform, sys, datetime
-sealed_file, bundles, start, end, results, chunk, commit = sys.argv[1:]
+sealed_file, cpu_file, bundles, start, end, results, chunk, commit = sys.argv[1:]
 sealed = json.load(open(sealed_file))
+cpu_split = json.load(open(cpu_file))
 plain_resources = sum(len(json.load(open(f))["entry"]) for f in sorted(glob.glob(os.path.join(bundles, "*.json"))))
 plain_seconds = float(end) - float(start)
 plain_rate = plain_resources / plain_seconds
@@ -161,6 +192,7 @@ out = {
     "chunk": int(chunk),
     "sealed": {"resources": sealed["written"], "leftOut": sealed["skipped"], "seconds": sealed["seconds"], "resourcesPerSecond": sealed_rate},
     "plain": {"resources": plain_resources, "seconds": round(plain_seconds, 3), "resourcesPerSecond": round(plain_rate, 1)},
+    "sealedCpuSeconds": cpu_split,
     "ratio": round(sealed_rate / plain_rate, 3),
     "target": 0.5,
 }
@@ -177,6 +209,12 @@ Written by `benchmarks/import/run.sh` (overwritten each run).
 | plain: each bundle POSTed as a transaction, plain configuration | {plain_resources} | {round(plain_seconds, 3)} | {round(plain_rate, 1)} |
 
 Ratio sealed/plain: **{out['ratio']}** (target at least {out['target']}: {'met' if out['metTarget'] else 'not met'}).
+
+Where the sealed import's CPU went (user+system seconds over the import, {os.cpu_count()} cores shared):
+
+| the CLI (sign-in, parse, split, seal, sign) | FhirServer (verify, store) | SRS | PostgreSQL |
+|---:|---:|---:|---:|
+| {cpu_split['cli']} | {cpu_split['fhirServer']} | {cpu_split['srs']} | {cpu_split['postgres']} |
 
 What limits each figure: the sealed figure is timed from the end of the CLI's sign-in (one
 Argon2id run, outside the timing) to its last committed chunk: reading and parsing the

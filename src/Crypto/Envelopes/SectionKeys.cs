@@ -17,6 +17,10 @@ public sealed class SectionKeys : IDisposable
 {
     private readonly SecretKeyFactory _factory;
 
+    // Public halves only: deriving one costs a key derivation and a base-point multiplication, and
+    // encrypting to the same point object lets the curve library reuse its precomputed multiples.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Section, uint Epoch), PublicKey> _publicKeys = new();
+
     private SectionKeys(SecretKeyFactory factory)
     {
         _factory = factory;
@@ -37,11 +41,11 @@ public sealed class SectionKeys : IDisposable
     public SecretKey SecretKey(string sectionCode, uint epoch) => _factory.MakeKey(Label(sectionCode, epoch));
 
     /// <summary>The public key writers encrypt to for a section and epoch.</summary>
-    public PublicKey PublicKey(string sectionCode, uint epoch)
+    public PublicKey PublicKey(string sectionCode, uint epoch) => _publicKeys.GetOrAdd((sectionCode, epoch), key =>
     {
-        using var secretKey = SecretKey(sectionCode, epoch);
+        using var secretKey = SecretKey(key.Section, key.Epoch);
         return secretKey.PublicKey;
-    }
+    });
 
     public override string ToString() => "SectionKeys(redacted)";
 

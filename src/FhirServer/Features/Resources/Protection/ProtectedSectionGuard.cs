@@ -19,6 +19,14 @@ namespace SeSPHR.FhirServer.Features.Resources.Protection;
 /// </summary>
 public sealed class ProtectedSectionGuard(IOptions<FhirServerOptions> options, FhirSerialization serialization)
 {
+    /// <summary>
+    /// Writer keys seen lately, parsed once: decompressing a key costs a square root, and verifying
+    /// against the same point object lets the curve library reuse its precomputed multiples. A
+    /// bounded set of public values; it is emptied when full.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PublicKey> _writerKeys = new(StringComparer.Ordinal);
+    private const int WriterKeysKept = 10_000;
+
     public void Check(Resource resource, string? previousJson)
     {
         if (!Applies(resource, out var policy) || resource is not DomainResource domain)
@@ -66,7 +74,7 @@ public sealed class ProtectedSectionGuard(IOptions<FhirServerOptions> options, F
         var boundHash = BoundFields.Hash(resource);
         try
         {
-            var writer = PublicKey.FromBytes(section.WriterKey);
+            var writer = WriterKey(section.WriterKey);
             var context = new EnvelopeContext(resource.TypeName, resource.Id!, section.Section.ToCode(), section.Epoch);
             SectionEnvelope.VerifySignature(section.Envelope, context, boundHash, writer);
         }
@@ -77,6 +85,22 @@ public sealed class ProtectedSectionGuard(IOptions<FhirServerOptions> options, F
                 "moved from another resource or epoch, or a bound clear field changed without a re-signed envelope.",
                 []);
         }
+    }
+
+    private PublicKey WriterKey(byte[] compressed)
+    {
+        var hex = Convert.ToHexString(compressed);
+        if (_writerKeys.TryGetValue(hex, out var known))
+        {
+            return known;
+        }
+
+        if (_writerKeys.Count >= WriterKeysKept)
+        {
+            _writerKeys.Clear();
+        }
+
+        return _writerKeys.GetOrAdd(hex, PublicKey.FromBytes(compressed));
     }
 
     /// <summary>
