@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SeSPHR.Client.Accounts;
-using SeSPHR.Contracts;
 using SeSPHR.SystemTests.Infrastructure;
 using SeSPHR.Testing;
 
