@@ -80,5 +80,10 @@ public static class PortalCrawl
     private static bool Followable(string path) =>
         !path.StartsWith("/css/", StringComparison.Ordinal) && !path.StartsWith("/js/", StringComparison.Ordinal) && !path.StartsWith("/lib/", StringComparison.Ordinal);
 
-    private sealed record PageInspection(string[] Problems, string[] Links);
+    private sealed class PageInspection
+    {
+        public string[] Problems { get; set; } = [];
+
+        public string[] Links { get; set; } = [];
+    }
 }
