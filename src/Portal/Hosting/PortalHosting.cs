@@ -44,6 +44,7 @@ public static class PortalHosting
             cookie.ExpireTimeSpan = options.IdleTimeout;
             cookie.SlidingExpiration = true;
             cookie.Events.OnValidatePrincipal = DropEndedSessionAsync;
+            cookie.Events.OnRedirectToLogin = SayWhenTheSessionEnded;
         });
         services.AddAuthorization();
         services.AddAntiforgery(antiforgery =>
@@ -63,9 +64,12 @@ public static class PortalHosting
         });
         services.AddRateLimiter(limits =>
         {
-            limits.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInPermitsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            // Attempts are the form posts; opening the page or coming back to it costs nothing.
+            limits.AddPolicy(SignInLimit, context => HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInPermitsPerMinute, Window = TimeSpan.FromMinutes(1) })
+                : RateLimitPartition.GetNoLimiter("page views"));
             limits.OnRejected = (rejected, token) =>
             {
                 rejected.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -79,7 +83,7 @@ public static class PortalHosting
     public static void UsePortal(this WebApplication app)
     {
         app.UseExceptionHandler("/Error");
-        app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
+        app.UseStatusCodePagesWithReExecute("/Error");
         app.UseSecurityHeaders();
         // Every cookie the portal sets is HttpOnly, SameSite=Strict and (unless configured off) Secure,
         // also on http://127.0.0.1, where browsers accept and return secure cookies.
@@ -106,6 +110,19 @@ public static class PortalHosting
         "<p role=\"alert\">Too many sign-in or registration attempts from this address. Wait a minute, then <a href=\"/Account/SignIn\">try again</a>.</p>" +
         "</main></body></html>";
 
+    private const string SessionEndedPage = "/Account/SignIn?ended=true";
+
+    /// <summary>
+    /// A browser that still sends the session cookie had a session that ended (idle or absolute
+    /// limit, sign-out elsewhere, a restart): the sign-in page says so instead of appearing unasked.
+    /// </summary>
+    private static Task SayWhenTheSessionEnded(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var target = context.Request.Cookies.ContainsKey(context.Options.Cookie.Name!) ? SessionEndedPage : context.RedirectUri;
+        context.Response.Redirect(target);
+        return Task.CompletedTask;
+    }
+
     /// <summary>A cookie whose session ended (sign-out, expiry, restart) no longer signs anyone in.</summary>
     private static async Task DropEndedSessionAsync(CookieValidatePrincipalContext context)
     {
@@ -128,7 +145,7 @@ public static class PortalHosting
         {
             context.RequestServices.GetRequiredService<KeySessions>().Close(PortalClaims.SessionIdOf(context.User));
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            context.Response.Redirect("/Account/SignIn?ended=1");
+            context.Response.Redirect(SessionEndedPage);
         }
     }
 }

@@ -19,24 +19,28 @@ public sealed class ErrorModel : PageModel
 
     public string RequestId => HttpContext.TraceIdentifier;
 
-    public void OnGet(int? status = null) => Describe(status);
+    // No handler parameters: the status is the failed request's own, and nothing is bound from a
+    // request body that may be the malformed one that brought the person here.
+    public void OnGet() => Describe();
 
-    public void OnPost(int? status = null) => Describe(status);
+    public void OnPost() => Describe();
 
-    private void Describe(int? status)
+    private void Describe()
     {
         var failure = HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var status = HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is null ? (int?)null : Response.StatusCode;
         (Title, Message) = (failure, status) switch
         {
             (SrsUnavailableException, _) => ("The key server is not reachable", "The SRS did not answer. Your data is safe; try again in a moment."),
             (FhirServerUnavailableException, _) => ("The record server is not reachable", "The FhirServer did not answer. Your data is safe; try again in a moment."),
+            (HttpRequestException { StatusCode: null } or TimeoutException or TaskCanceledException { InnerException: TimeoutException }, _) => ("A server is not reachable", "The SRS or the FhirServer did not answer. Your data is safe; try again in a moment."),
             (SeSPHRClientException, _) => ("The record did not check out", "Something in the record failed its integrity check and was not shown."),
             (_, 400) => ("Bad request", "The form could not be accepted: it may have expired. Go back, reload the page and try again."),
             (_, 404) => ("Not found", "There is no such page."),
             (_, 429) => ("Too many attempts", "Wait a minute, then try again."),
             _ => (Title, Message),
         };
-        if (failure is SrsUnavailableException or FhirServerUnavailableException)
+        if (Title.EndsWith("not reachable", StringComparison.Ordinal))
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         }

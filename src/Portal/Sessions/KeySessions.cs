@@ -47,6 +47,10 @@ public sealed class KeySessions(IOptions<PortalOptions> options, TimeProvider cl
         return session.User;
     }
 
+    /// <summary>When the session of <paramref name="id"/> started (it ends <see cref="PortalOptions.AbsoluteTimeout"/> later).</summary>
+    public DateTimeOffset StartedAt(string? id) =>
+        id is not null && _sessions.TryGetValue(id, out var session) ? session.Started : clock.GetUtcNow();
+
     /// <summary>Ends a session: its tokens are dropped and its keys zeroed.</summary>
     public void Close(string? id)
     {

@@ -89,6 +89,9 @@ public sealed class AccountPagesTests(PortalSystem portal)
         await replay.GotoAsync("/");
         await Assertions.Expect(replay.Locator("header")).Not.ToContainTextAsync(username);
         await Assertions.Expect(replay.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToHaveCountAsync(0);
+        await replay.GotoAsync("/Session");
+        await Assertions.Expect(replay).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Account/SignIn"));
+        await Assertions.Expect(replay.Locator("main")).Not.ToContainTextAsync(username);
     }
 
     [Fact]

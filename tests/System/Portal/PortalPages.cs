@@ -5,15 +5,19 @@ namespace SeSPHR.SystemTests.Portal;
 /// <summary>The steps a person takes in the portal, as the browser takes them: by label and button text.</summary>
 public static class PortalPages
 {
-    public static async Task RegisterAsync(IPage page, string ownerName, string username, string password, string role = "patient")
+    public static async Task RegisterAsync(IPage page, string ownerName, string username, string password, string role = "patient") =>
+        await RegisterAsync(page, new Registration(ownerName, username, password, username + "@example.org", "+1 555 0100", role));
+
+    public static async Task RegisterAsync(IPage page, Registration registration)
     {
+        var (ownerName, username, password, email, contactNumber, role) = registration;
         await page.GotoAsync("/Account/Register");
         await page.GetByLabel("Your name").FillAsync(ownerName);
         await page.GetByLabel("Username").FillAsync(username);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         await page.GetByLabel("Confirm the password").FillAsync(password);
-        await page.GetByLabel("E-mail").FillAsync(username + "@example.org");
-        await page.GetByLabel("Contact number").FillAsync("+1 555 0100");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Contact number").FillAsync(contactNumber);
         await page.Locator($"input[name='Form.Role'][value='{role}']").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
     }
@@ -29,3 +33,6 @@ public static class PortalPages
     public static async Task SignOutAsync(IPage page) =>
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 }
+
+/// <summary>What a person types into the register form.</summary>
+public sealed record Registration(string OwnerName, string Username, string Password, string Email, string ContactNumber, string Role = "patient");

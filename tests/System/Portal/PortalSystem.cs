@@ -29,14 +29,14 @@ public sealed class PortalSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await System.InitializeAsync();
-        Portal = new ServerProcess("portal", "Portal", "SeSPHR.Portal", System.WorkFolder, new Dictionary<string, string>
+        Portal = new ServerProcess("portal", "Portal", "SeSPHR.Portal", System.WorkFolder, PortalSettings(DataDirectory, new Dictionary<string, string>
         {
-            ["Portal__SrsUrl"] = System.Endpoints.Srs.ToString().TrimEnd('/'),
-            ["Portal__FhirUrl"] = System.Endpoints.Fhir.ToString().TrimEnd('/'),
-            ["Portal__DataDirectory"] = DataDirectory,
             // Many sign-ins from one loopback address per minute; the limit itself has its own test.
             ["Portal__SignInPermitsPerMinute"] = "1000",
-        });
+            // Every request line in the log, as an operator chasing a problem would turn it on: the
+            // log checks then also see every URL the portal was asked for.
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        }));
         await Portal.StartAsync();
         if (!File.Exists(ChromiumPath))
         {
@@ -53,10 +53,29 @@ public sealed class PortalSystem : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (no cookies) with a page on the portal.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>
+    /// Another portal process on this system's SRS and FhirServer, with settings of its own on top
+    /// (a low sign-in limit, a short session, a server that is down); the caller disposes it.
+    /// </summary>
+    public async Task<ServerProcess> StartPortalAsync(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = PortalBase.ToString(), ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+        var portal = new ServerProcess(name, "Portal", "SeSPHR.Portal", System.WorkFolder, PortalSettings(Path.Combine(System.WorkFolder, name + "-data"), settings));
+        try
+        {
+            await portal.StartAsync();
+            return portal;
+        }
+        catch
+        {
+            await portal.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A fresh browser context (no cookies) with a page on the portal (or on <paramref name="portal"/>).</summary>
+    public async Task<IPage> NewPageAsync(ServerProcess? portal = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = (portal ?? Portal).BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
         context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
@@ -67,6 +86,23 @@ public sealed class PortalSystem : IAsyncLifetime
         var folder = Path.Combine(Repository.Root, "docs", "screenshots");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+
+    private Dictionary<string, string> PortalSettings(string dataDirectory, IReadOnlyDictionary<string, string> extra)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Portal__SrsUrl"] = System.Endpoints.Srs.ToString().TrimEnd('/'),
+            ["Portal__FhirUrl"] = System.Endpoints.Fhir.ToString().TrimEnd('/'),
+            ["Portal__DataDirectory"] = dataDirectory,
+            ["Portal__SignInPermitsPerMinute"] = "1000",
+        };
+        foreach (var (name, value) in extra)
+        {
+            settings[name] = value;
+        }
+
+        return settings;
     }
 
     public async Task DisposeAsync()
