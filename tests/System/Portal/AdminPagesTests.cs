@@ -66,6 +66,9 @@ public sealed class AdminPagesTests(PortalSystem portal)
         await Assertions.Expect(admin.Locator("#error-summary")).ToContainTextAsync("This client id is taken");
         await RegisterClientAsync(admin, Unique("bad-jwks"), "{\"not\": \"keys\"}", service.Username);
         await Assertions.Expect(admin.Locator("#error-summary")).ToContainTextAsync("This is not a JWKS");
+        var withPrivateKey = SystemAccount.PublicJwks(key, "k3").GetRawText().Replace("\"kid\"", "\"d\":\"c2VjcmV0\",\"kid\"", StringComparison.Ordinal);
+        await RegisterClientAsync(admin, Unique("leaky"), withPrivateKey, service.Username);
+        await Assertions.Expect(admin.Locator("#error-summary")).ToContainTextAsync("This JWKS holds a private key");
     }
 
     private async Task<IPage> SignInAsAdminAsync()

@@ -31,7 +31,8 @@ internal sealed partial class SystemClientFormValidator : AbstractValidator<Syst
         RuleFor(f => f.ClientId).NotEmpty().WithMessage("Enter the client id the system signs its assertions with.")
             .Matches(ClientIdShape()).WithMessage("Use 3 to 100 characters: letters, digits, '.', '_', ':' or '-'.");
         RuleFor(f => f.Jwks).NotEmpty().WithMessage("Paste the system's public keys as a JWKS ({\"keys\": [...]}).")
-            .Must(IsKeySet).WithMessage("This is not a JWKS: paste a JSON object with a \"keys\" array of public keys.");
+            .Must(IsKeySet).WithMessage("This is not a JWKS: paste a JSON object with a \"keys\" array of public keys.")
+            .Must(HoldsNoPrivatePart).WithMessage("This JWKS holds a private key: paste the public keys only, and keep the private key with the system.");
         RuleFor(f => f.ServiceAccount).NotEmpty().WithMessage("Enter the username of the account the system acts for.")
             .Must(UsernameRule.IsUsername).WithMessage("That is not a username: usernames are " + UsernameRule.Description + ".");
         RuleFor(f => f.Scopes).NotEmpty().WithMessage("Enter at least one system scope, e.g. system/*.rs.")
@@ -50,6 +51,21 @@ internal sealed partial class SystemClientFormValidator : AbstractValidator<Syst
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    // A private EC or RSA key carries "d" (RSA also p, q, dp, dq, qi); it must never leave the system.
+    private static bool HoldsNoPrivatePart(string jwks)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(jwks);
+            return !document.RootElement.TryGetProperty("keys", out var keys) || keys.ValueKind != JsonValueKind.Array
+                || keys.EnumerateArray().All(key => key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("d", out _));
+        }
+        catch (JsonException)
+        {
+            return true;
         }
     }
 

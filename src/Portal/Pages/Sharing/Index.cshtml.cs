@@ -21,7 +21,7 @@ namespace SeSPHR.Portal.Pages.Sharing;
 /// <c>sesphr grants</c> does.
 /// </summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class IndexModel(CurrentUser current, PortalJournals journals, IValidator<GrantForm> validator) : PageModel
+public sealed class IndexModel(CurrentUser current, PortalJournals journals, GrantLocks locks, IValidator<GrantForm> validator) : PageModel
 {
     private const string KeyServerDown =
         "The key server is not reachable, so this could not be finished. Nothing is lost: whatever was started is completed the next time you open this page.";
@@ -50,6 +50,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, IVa
             "approved" => "The member is approved and can now read what the role was granted.",
             _ => null,
         };
+        using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
         await FinishEarlierWorkAsync(grants);
         await LoadAsync(grants);
@@ -57,6 +58,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, IVa
 
     public async Task<IActionResult> OnPostAsync()
     {
+        using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
         if ((await validator.ValidateAsync(Form)).AddTo(ModelState, nameof(Form)) && await GrantAsync(grants))
         {
@@ -69,6 +71,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, IVa
 
     public async Task<IActionResult> OnPostApproveAsync(string consent, Guid member)
     {
+        using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
         try
         {
@@ -80,7 +83,11 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, IVa
 
             Problem = "That member is no longer waiting for your approval.";
         }
-        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException or GrantingException)
+        catch (GrantingException refused)
+        {
+            Problem = "The approval could not be finished: " + refused.Message;
+        }
+        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
             Problem = KeyServerDown;
         }

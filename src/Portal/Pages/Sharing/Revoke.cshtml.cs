@@ -13,7 +13,7 @@ namespace SeSPHR.Portal.Pages.Sharing;
 /// inactive, the SRS deletes its kfrags before the FhirServer answers, and the sections move to new keys.
 /// </summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class RevokeModel(CurrentUser current, PortalJournals journals) : PageModel
+public sealed class RevokeModel(CurrentUser current, PortalJournals journals, GrantLocks locks) : PageModel
 {
     public GrantRow? Grant { get; private set; }
 
@@ -27,6 +27,7 @@ public sealed class RevokeModel(CurrentUser current, PortalJournals journals) : 
 
     public async Task<IActionResult> OnPostAsync(string consent)
     {
+        using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
         try
         {
