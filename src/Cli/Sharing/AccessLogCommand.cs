@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
 using SeSPHR.Cli.Records;
+using SeSPHR.Client.Records;
 using Spectre.Console;
 
 namespace SeSPHR.Cli.Sharing;
@@ -28,8 +29,7 @@ internal static class AccessLogCommand
             }
 
             using var session = await Session.OpenAsync(parse, password);
-            var response = await session.User.Fhir.SearchAsync("AuditEvent",
-                $"patient={Uri.EscapeDataString(session.Account.FhirUser)}&_sort=-date&_count={wanted.ToString(CultureInfo.InvariantCulture)}");
+            var response = await AccessLog.SearchAsync(session.User, wanted);
             FhirFailures.ThrowUnlessSuccess(response, "the access log");
             var events = response.Entries().OfType<AuditEvent>().ToList();
             if (parse.GetValue(json))
@@ -44,8 +44,8 @@ internal static class AccessLogCommand
                 table.AddRow(
                     e.Recorded?.ToString("u", CultureInfo.InvariantCulture) ?? "",
                     Markup.Escape(string.Join(", ", e.Agent.Select(a => a.Who?.Reference ?? a.Who?.Display ?? "?"))),
-                    Markup.Escape(ActionOf(e)),
-                    Markup.Escape(OutcomeOf(e)),
+                    Markup.Escape(AccessLog.InteractionOf(e)),
+                    Markup.Escape(AccessLog.OutcomeOf(e)),
                     e.Entity.Count.ToString(CultureInfo.InvariantCulture));
             }
 
@@ -54,25 +54,4 @@ internal static class AccessLogCommand
         });
         return command;
     }
-
-    // The interaction (read, search-type, create ...) says more to a patient than the CRUDE letter.
-    private static string ActionOf(AuditEvent e) =>
-        e.Subtype.FirstOrDefault()?.Code ?? e.Action switch
-        {
-            AuditEvent.AuditEventAction.C => "create",
-            AuditEvent.AuditEventAction.R => "read",
-            AuditEvent.AuditEventAction.U => "update",
-            AuditEvent.AuditEventAction.D => "delete",
-            AuditEvent.AuditEventAction.E => "execute",
-            _ => "",
-        };
-
-    private static string OutcomeOf(AuditEvent e) => e.Outcome switch
-    {
-        AuditEvent.AuditEventOutcome.N0 => "success",
-        AuditEvent.AuditEventOutcome.N4 => "refused",
-        AuditEvent.AuditEventOutcome.N8 => "failed",
-        AuditEvent.AuditEventOutcome.N12 => "failed (major)",
-        _ => "",
-    };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
+using SeSPHR.Client.Accounts;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Phr.Sections;
 using Spectre.Console;
@@ -75,11 +76,16 @@ internal static class GrantCommand
 
     private static void ConfirmFingerprint(string who, string directoryHex, string? typed)
     {
-        var shown = FingerprintText.Display(directoryHex.ToLowerInvariant());
+        var shown = FingerprintText.Display(directoryHex);
         CliConsole.Say($"{who}'s key fingerprint in the directory: {shown}");
         if (typed is not null)
         {
-            if (!string.Equals(FingerprintText.Parse(typed), directoryHex, StringComparison.OrdinalIgnoreCase))
+            if (!FingerprintText.TryParse(typed, out var hex))
+            {
+                throw new CliException(ExitCodes.Usage, "--fingerprint takes the 64 hex digits of the key fingerprint (spaces allowed).");
+            }
+
+            if (!string.Equals(hex, directoryHex, StringComparison.OrdinalIgnoreCase))
             {
                 throw new CliException(ExitCodes.FingerprintMismatch,
                     $"The directory's key fingerprint for {who} is not the one you were given: nothing was granted. Compare again with the grantee.");

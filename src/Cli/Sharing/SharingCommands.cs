@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SeSPHR.Cli.Commands;
 using SeSPHR.Cli.Profile;
+using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Contracts.Grants;
 using Spectre.Console;
@@ -22,15 +23,7 @@ internal static class SharingCommands
             var consentId = parse.GetRequiredValue(consent).Replace("Consent/", "", StringComparison.Ordinal);
             using var session = await Session.OpenAsync(parse, password);
             var grants = await session.PatientGrantsAsync();
-            if (grants.Book.FindGrantee(consentId) is not null)
-            {
-                await grants.RevokeAsync(consentId);
-            }
-            else if (grants.Book.FindRoleGrant(consentId) is not null)
-            {
-                await grants.RevokeRoleAsync(consentId);
-            }
-            else
+            if (!await grants.EndGrantAsync(consentId))
             {
                 throw new CliException(ExitCodes.NotFound, $"No current grant under Consent/{consentId} (see `sesphr grants`).");
             }
@@ -63,9 +56,8 @@ internal static class SharingCommands
                 CliConsole.Say($"Ended access: {ended.ExpiredConsents.Count} expired grants, {ended.DepartedGrantees.Count} departed grantees, {ended.DepartedMembers.Count} departed role members (their sections moved to a new key epoch).");
             }
 
-            var book = grants.Book;
-            var rows = book.Grantees.Select(g => new GrantRow(g.ConsentId, g.GranteeFhirUser, null, Codes(g.Sections), Codes(g.WriteSections), g.Start, g.End, g.FingerprintHex))
-                .Concat(book.RoleGrants.Select(r => new GrantRow(r.ConsentId, null, r.Role, Codes(r.Sections), [], r.Start, r.End, null)))
+            var rows = grants.Book.Current()
+                .Select(g => new GrantRow(g.ConsentId, g.GranteeFhirUser, g.Role, Codes(g.Read), Codes(g.Write), g.Start, g.End, g.FingerprintHex))
                 .ToList();
             if (parse.GetValue(json))
             {

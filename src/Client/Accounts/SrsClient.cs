@@ -198,6 +198,14 @@ public sealed class SrsClient : IDisposable
         return entries.SingleOrDefault();
     }
 
+    /// <summary>The directory entry of exactly that username; null when the directory has none.</summary>
+    public async Task<DirectoryEntryResponse?> FindByUsernameAsync(string username, string accessToken)
+    {
+        var entries = await ReadAsync<List<DirectoryEntryResponse>>(
+            await SendAsync(HttpMethod.Get, $"api/directory?username={Uri.EscapeDataString(username)}", accessToken), "directory lookup");
+        return entries.SingleOrDefault();
+    }
+
     /// <summary>The directory entry of a user id; null when the SRS knows no such user.</summary>
     public async Task<DirectoryEntryResponse?> FindUserAsync(string userId, string accessToken)
     {

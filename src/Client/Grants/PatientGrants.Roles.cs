@@ -110,6 +110,28 @@ public sealed partial class PatientGrants
         await RunAsync(operation);
     }
 
+    /// <summary>
+    /// Ends the current grant under <paramref name="consentId"/>, to a user or to a role alike
+    /// (<see cref="RevokeAsync"/>, <see cref="RevokeRoleAsync"/>); false when the book holds no such grant.
+    /// </summary>
+    public async Task<bool> EndGrantAsync(string consentId)
+    {
+        var bare = BareId(consentId);
+        if (Book.FindGrantee(bare) is not null)
+        {
+            await RevokeAsync(bare);
+            return true;
+        }
+
+        if (Book.FindRoleGrant(bare) is not null)
+        {
+            await RevokeRoleAsync(bare);
+            return true;
+        }
+
+        return false;
+    }
+
     private async Task RunRoleGrantAsync(RoleGrant grant, IssuedStatement statement)
     {
         await StepAsync(GrantSteps.UploadKfrags, grant.ConsentId);

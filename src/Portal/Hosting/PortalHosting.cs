@@ -27,6 +27,7 @@ public static class PortalHosting
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
         services.AddSingleton<PortalJournals>();
+        services.AddSingleton<GrantLocks>();
         services.AddValidatorsFromAssemblyContaining<PortalOptions>(includeInternalTypes: true);
 
         // Sessions live in this process's memory; so do the keys that protect the cookies.

@@ -69,6 +69,9 @@ public sealed class SesphrSystem : IAsyncLifetime
     /// <summary>The first admin, enrolled with the SRS's one-time code and logged in.</summary>
     public PhrUser Admin { get; private set; } = null!;
 
+    /// <summary>The enrolled admin's password, for signing in as them elsewhere (the web portal).</summary>
+    public string AdminPassword { get; } = PhrUser.NewPassword();
+
     /// <summary>
     /// The client secret of the FhirServer's service client (<c>sesphr-fhir</c>), which the harness
     /// configured in both servers; tests use it to speak to the SRS as the FhirServer would.
@@ -133,7 +136,7 @@ public sealed class SesphrSystem : IAsyncLifetime
         await Srs.StartAsync();
         await FhirServer.StartAsync();
 
-        Admin = PhrUser.Create(Endpoints, "admin-" + Unique(), SrsRoles.Admin, "Practitioner/admin-" + Unique());
+        Admin = PhrUser.Create(Endpoints, "admin-" + Unique(), SrsRoles.Admin, "Practitioner/admin-" + Unique(), AdminPassword);
         await Admin.EnrolAsAdminAsync(await ReadEnrolmentCodeAsync(srsData.FullName));
         await Admin.LoginAsync();
         _adminRefresh = KeepAdminSignedInAsync();

@@ -32,6 +32,27 @@ public static class PortalPages
 
     public static async Task SignOutAsync(IPage page) =>
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+
+    /// <summary>The sharing page's first step for one person: their username, the parts (by their names on the page), read access.</summary>
+    public static async Task StartSharingWithAsync(IPage page, string username, params string[] parts)
+    {
+        await page.GotoAsync("/Sharing");
+        await page.GetByLabel("One person, by username").CheckAsync();
+        await page.GetByLabel("Their username").FillAsync(username);
+        foreach (var part in parts)
+        {
+            await page.GetByLabel(part, new() { Exact = true }).CheckAsync();
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+    }
+
+    /// <summary>The second step, once the fingerprint is shown: confirm it was compared, and share.</summary>
+    public static async Task ConfirmFingerprintAndShareAsync(IPage page)
+    {
+        await page.GetByLabel("I compared this fingerprint").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
+    }
 }
 
 /// <summary>What a person types into the register form.</summary>
