@@ -44,6 +44,9 @@ public sealed record PersonalDetails(
             DateOnly.TryParseExact(patient.BirthDate ?? "", "yyyy-MM-dd", out var born) ? born : null);
     }
 
+    /// <summary>Whether every field of the record form is filled (registration starts a record with the name, e-mail and number only).</summary>
+    public bool IsComplete => DateOfBirth is not null && HomeAddress.Length > 0 && Gender.Length > 0;
+
     public string GenderLabel => Genders.FirstOrDefault(g => g.Code == Gender).Label ?? "";
 
     /// <summary>Writes these details into <paramref name="patient"/>, leaving what the form does not show.</summary>

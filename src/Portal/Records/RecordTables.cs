@@ -23,16 +23,16 @@ public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
 
     public Task<RecordTable> ConditionsAsync(int newest) => TableAsync<Condition>(
         "Conditions", ["Condition", "Clinical status", "Since"], newest,
-        c => [Text(c.Code), c.ClinicalStatus?.Coding.FirstOrDefault()?.Code ?? "", When(c)], When);
+        c => [Text(c.Code), c.ClinicalStatus?.Coding.FirstOrDefault()?.Code ?? "", Day(When(c))], When);
 
     public Task<RecordTable> PrescriptionsAsync(int newest) => TableAsync<MedicationRequest>(
         "Prescriptions (medication requests)", ["Medication", "Status", "Prescribed", "Dosage"], newest,
-        m => [Medication(m.Medication), Code(m.StatusElement), m.AuthoredOn ?? "", m.DosageInstruction.FirstOrDefault()?.Text ?? ""],
+        m => [Medication(m.Medication), Code(m.StatusElement), Day(m.AuthoredOn), m.DosageInstruction.FirstOrDefault()?.Text ?? ""],
         m => m.AuthoredOn ?? "");
 
     public Task<RecordTable> MedicationStatementsAsync(int newest) => TableAsync<MedicationStatement>(
         "Medications taken (statements)", ["Medication", "Status", "Taken"], newest,
-        m => [Medication(m.Medication), Code(m.StatusElement), Date(m.Effective)], m => Date(m.Effective));
+        m => [Medication(m.Medication), Code(m.StatusElement), Day(Date(m.Effective))], m => Date(m.Effective));
 
     public Task<RecordTable> CoverageAsync(int newest) => TableAsync<Coverage>(
         "Coverage", ["Plan", "Payor", "Subscriber id", "Period", "Status"], newest,
@@ -41,11 +41,11 @@ public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
 
     public Task<RecordTable> ClaimsAsync(int newest) => TableAsync<Claim>(
         "Claims", ["Type", "Created", "Total", "Status"], newest,
-        c => [Text(c.Type), c.Created ?? "", Money(c.Total), Code(c.StatusElement)], c => c.Created ?? "");
+        c => [Text(c.Type), Day(c.Created), Money(c.Total), Code(c.StatusElement)], c => c.Created ?? "");
 
     public Task<RecordTable> ExplanationsOfBenefitAsync(int newest) => TableAsync<ExplanationOfBenefit>(
         "Explanations of benefit", ["Type", "Created", "Outcome", "Paid"], newest,
-        e => [Text(e.Type), e.Created ?? "", Code(e.OutcomeElement), Money(e.Payment?.Amount)], e => e.Created ?? "");
+        e => [Text(e.Type), Day(e.Created), Code(e.OutcomeElement), Money(e.Payment?.Amount)], e => e.Created ?? "");
 
     private async Task<RecordTable> TableAsync<T>(string caption, string[] headers, int newest, Func<T, string[]> row, Func<T, string> when)
         where T : Resource, new()
@@ -81,7 +81,10 @@ public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
         _ => "",
     };
 
-    private static string Period(Period? period) => period is null ? "" : $"{period.Start ?? "…"} – {period.End ?? "…"}";
+    private static string Period(Period? period) => period is null ? "" : $"{Day(period.Start) is { Length: > 0 } start ? start : "…"} – {Day(period.End) is { Length: > 0 } end ? end : "…"}";
+
+    /// <summary>The day of a FHIR date or date-time (<c>2024-03-02T10:00:00+01:00</c> → <c>2024-03-02</c>); a person reads the day.</summary>
+    private static string Day(string? value) => value is { Length: > 10 } ? value[..10] : value ?? "";
 
     private static string Money(Money? money) =>
         money?.Value is { } value ? $"{value.ToString("0.00", CultureInfo.InvariantCulture)} {money.Currency}".TrimEnd() : "";

@@ -1,5 +1,8 @@
 using Microsoft.Playwright;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
+using SeSPHR.Client.Grants;
+using SeSPHR.Client.Records;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Testing;
 
@@ -17,7 +20,8 @@ public sealed class RecordPagesTests(PortalSystem portal)
     {
         var page = await portal.NewPageAsync();
         var username = Unique("recorder");
-        await PortalPages.RegisterAsync(page, "Rita Recorder", username, PhrUser.NewPassword());
+        var password = PhrUser.NewPassword();
+        await PortalPages.RegisterAsync(page, "Rita Recorder", username, password);
         var street = $"{Random.Shared.Next(100, 999)} Quokkavale Crescent {Guid.NewGuid():N}"[..40];
 
         await page.GotoAsync("/Record/Edit");
@@ -40,7 +44,20 @@ public sealed class RecordPagesTests(PortalSystem portal)
         await page.GetByRole(AriaRole.Button, new() { Name = "Save my record" }).ClickAsync();
         await Assertions.Expect(page.Locator("dl.record")).ToContainTextAsync("Shelbyville");
         await Assertions.Expect(page.Locator("dl.record")).ToContainTextAsync(street);
-        await Assertions.Expect(main).ToContainTextAsync("Medical history");
+
+        // Entries of the other sections, written by the patient's client on another device.
+        using (var device = await PhrUser.SignInAsync(portal.System.Endpoints, username, password))
+        {
+            using var fhir = new PatientRecord(device, PatientGrants.Open(device, portal.System.JournalFolder(device)).Book).CreateFhirClient();
+            await SharedRecordScene.WriteEntriesAsync(fhir, device.FhirUser);
+        }
+
+        await page.ReloadAsync();
+        await Assertions.Expect(main).ToContainTextAsync("Conditions (1)");
+        await Assertions.Expect(main).ToContainTextAsync(SharedRecordScene.Condition);
+        await Assertions.Expect(main).ToContainTextAsync(SharedRecordScene.Prescription);
+        await Assertions.Expect(main).ToContainTextAsync(SharedRecordScene.SubscriberId);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "see and record my vitals" })).ToHaveAttributeAsync("href", "/Vitals");
         await PortalSystem.ScreenshotAsync(page, "record");
 
         var dump = await PostgresTools.DumpAsync(portal.System.FhirDatabase.Name);
@@ -79,7 +96,9 @@ public sealed class RecordPagesTests(PortalSystem portal)
         await Assertions.Expect(summary).ToContainTextAsync("within the last 130 years");
 
         await page.GotoAsync("/Record");
-        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("You have not created your health record yet.");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Your record holds only what you gave at registration.");
+        await Assertions.Expect(page.Locator("dl.record")).ToContainTextAsync("Ivan Invalid");
+        await Assertions.Expect(page.Locator("main")).Not.ToContainTextAsync("not-an-address");
     }
 
     [Fact]

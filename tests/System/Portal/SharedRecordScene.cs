@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;
 using SeSPHR.Phr.Sections;
@@ -41,7 +42,6 @@ public sealed class SharedRecordScene : IDisposable
         var grants = PatientGrants.Open(patient, system.JournalFolder(patient));
         var record = new PatientRecord(patient, grants.Book);
         using var fhir = record.CreateFhirClient();
-        var subject = new ResourceReference(patient.FhirUser);
         await fhir.UpdateAsync(new Patient
         {
             Id = record.PatientId,
@@ -50,6 +50,14 @@ public sealed class SharedRecordScene : IDisposable
             BirthDate = "1979-02-11",
             Address = [new Address { Use = Address.AddressUse.Home, Line = ["12 Harbour Road"], City = "Springfield", State = "IL", PostalCode = "62701" }],
         });
+        await WriteEntriesAsync(fhir, patient.FhirUser);
+        return new SharedRecordScene(system, patient, grants);
+    }
+
+    /// <summary>Writes a condition, a prescription, coverage, a claim and an explanation of benefit into the record through the patient's client.</summary>
+    public static async Task WriteEntriesAsync(Hl7.Fhir.Rest.FhirClient fhir, string patientFhirUser)
+    {
+        var subject = new ResourceReference(patientFhirUser);
         await fhir.CreateAsync(new Condition
         {
             Subject = subject,
@@ -59,8 +67,8 @@ public sealed class SharedRecordScene : IDisposable
         });
         await fhir.CreateAsync(new MedicationRequest
         {
-            Status = MedicationRequest.medicationrequestStatus.Active,
-            Intent = MedicationRequest.medicationRequestIntent.Order,
+            Status = MedicationRequest.MedicationrequestStatus.Active,
+            Intent = MedicationRequest.MedicationRequestIntent.Order,
             Subject = subject,
             Medication = new CodeableConcept("http://www.nlm.nih.gov/research/umls/rxnorm", "1014678", Prescription),
             AuthoredOn = "2024-03-02",
@@ -74,12 +82,10 @@ public sealed class SharedRecordScene : IDisposable
             SubscriberId = SubscriberId,
             Period = new Period { Start = "2024-01-01", End = "2024-12-31" },
         });
-        foreach (var insurance in SampleRecord.For(patient.FhirUser).Where(r => r is Claim or ExplanationOfBenefit))
+        foreach (var insurance in SampleRecord.For(patientFhirUser).Where(r => r is Claim or ExplanationOfBenefit))
         {
             await fhir.CreateAsync(insurance);
         }
-
-        return new SharedRecordScene(system, patient, grants);
     }
 
     /// <summary>A user of <paramref name="role"/> with a password (approved by the admin when the role waits for it).</summary>

@@ -1,4 +1,3 @@
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Reading;
 using SeSPHR.Crypto.Grants;

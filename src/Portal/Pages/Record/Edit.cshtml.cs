@@ -28,8 +28,9 @@ public sealed class EditModel(CurrentUser current, PortalJournals journals, IVal
         using var own = await OwnRecord.OpenAsync(current.User, journals);
         if (await own.ReadPatientAsync() is { } patient)
         {
-            Exists = patient.BirthDate is not null || patient.Address.Count > 0;
-            Form = RecordForm.From(PersonalDetails.Of(patient));
+            var details = PersonalDetails.Of(patient);
+            Exists = details.IsComplete;
+            Form = RecordForm.From(details);
         }
     }
 
@@ -38,7 +39,7 @@ public sealed class EditModel(CurrentUser current, PortalJournals journals, IVal
         using var own = await OwnRecord.OpenAsync(current.User, journals);
         if (!(await validator.ValidateAsync(Form)).AddTo(ModelState, nameof(Form)) || !ModelState.IsValid)
         {
-            Exists = await own.ReadPatientAsync() is { BirthDate: not null };
+            Exists = await own.ReadPatientAsync() is { } stored && PersonalDetails.Of(stored).IsComplete;
             return Page();
         }
 
