@@ -3,6 +3,7 @@ using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Errors;
 using SeSPHR.Client.Grants;
 
 namespace SeSPHR.Client.Reading;
@@ -53,6 +54,11 @@ public sealed class GranteeReader(PhrUser grantee)
         for (string? page = "Consent?status=active&_count=100"; page is not null;)
         {
             var answer = await grantee.Fhir.SendAsync(HttpMethod.Get, page);
+            if ((int)answer.Status >= 500)
+            {
+                throw new FhirServerUnavailableException($"The FhirServer answered {(int)answer.Status} to the search for Consents.");
+            }
+
             if (!answer.IsSuccess)
             {
                 throw new InvalidOperationException($"The FhirServer answered {(int)answer.Status} to the search for Consents.");

@@ -81,7 +81,9 @@ public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
         _ => "",
     };
 
-    private static string Period(Period? period) => period is null ? "" : $"{Day(period.Start) is { Length: > 0 } start ? start : "…"} – {Day(period.End) is { Length: > 0 } end ? end : "…"}";
+    private static string Period(Period? period) => period is null ? "" : $"{Open(Day(period.Start))} – {Open(Day(period.End))}";
+
+    private static string Open(string day) => day.Length > 0 ? day : "…";
 
     /// <summary>The day of a FHIR date or date-time (<c>2024-03-02T10:00:00+01:00</c> → <c>2024-03-02</c>); a person reads the day.</summary>
     private static string Day(string? value) => value is { Length: > 10 } ? value[..10] : value ?? "";
