@@ -55,7 +55,7 @@ public sealed class SharedRecordScene : IDisposable
     }
 
     /// <summary>Writes a condition, a prescription, coverage, a claim and an explanation of benefit into the record through the patient's client.</summary>
-    public static async Task WriteEntriesAsync(Hl7.Fhir.Rest.FhirClient fhir, string patientFhirUser)
+    public static async System.Threading.Tasks.Task WriteEntriesAsync(Hl7.Fhir.Rest.FhirClient fhir, string patientFhirUser)
     {
         var subject = new ResourceReference(patientFhirUser);
         await fhir.CreateAsync(new Condition
