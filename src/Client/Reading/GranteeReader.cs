@@ -3,6 +3,7 @@ using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Errors;
 using SeSPHR.Client.Grants;
 
 namespace SeSPHR.Client.Reading;
@@ -39,6 +40,54 @@ public sealed class GranteeReader(PhrUser grantee)
         return trust;
     }
 
+    /// <summary>
+    /// The patients who share part of their record with this grantee: every active Consent the
+    /// FhirServer shows it (those naming it, alone or as an approved member of a granted role), each
+    /// patient's grant statement verified under the patient's pinned key, and this grantee's own
+    /// entries in it. A patient whose entries grant nothing at <paramref name="at"/> is left out. The
+    /// cloud chooses which Consents it shows, so it can hide a patient; it cannot invent a grant.
+    /// </summary>
+    public async Task<IReadOnlyList<SharedRecord>> SharedWithMeAsync(DateTimeOffset? at = null)
+    {
+        var when = at ?? DateTimeOffset.UtcNow;
+        var patients = new SortedSet<string>(StringComparer.Ordinal);
+        for (string? page = "Consent?status=active&_count=100"; page is not null;)
+        {
+            var answer = await grantee.Fhir.SendAsync(HttpMethod.Get, page);
+            if ((int)answer.Status >= 500)
+            {
+                throw new FhirServerUnavailableException($"The FhirServer answered {(int)answer.Status} to the search for Consents.");
+            }
+
+            if (!answer.IsSuccess)
+            {
+                throw new InvalidOperationException($"The FhirServer answered {(int)answer.Status} to the search for Consents.");
+            }
+
+            foreach (var consent in answer.Entries().OfType<Consent>().Where(c => c.Status == Consent.ConsentState.Active))
+            {
+                if (consent.Patient?.Reference is { } patient && patient.StartsWith("Patient/", StringComparison.Ordinal))
+                {
+                    patients.Add(patient);
+                }
+            }
+
+            page = (answer.Resource as Bundle)?.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
+        }
+
+        var shared = new List<SharedRecord>();
+        foreach (var patient in patients)
+        {
+            var record = (await LearnAsync(patient)).Shared;
+            if (record.Sections(GrantActions.Read, when).Count + record.Sections(GrantActions.Write, when).Count > 0)
+            {
+                shared.Add(record);
+            }
+        }
+
+        return shared;
+    }
+
     /// <summary>Opens one resource of the patient's record as this grantee.</summary>
     public OpenedResource Open(string patientFhirUser, Resource resource)
     {
@@ -70,6 +119,9 @@ public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier 
 
     /// <summary>This grantee's own entries under <see cref="Statement"/>, one per section it holds.</summary>
     public IReadOnlyList<GrantEntry> OwnEntries => [.. _ownOpenings.Values.Select(o => o.Entry)];
+
+    /// <summary>What the patient's newest verified statement grants this grantee, section by section.</summary>
+    public SharedRecord Shared => new(PatientFhirUser, [.. _ownOpenings.Values.Select(o => o.Entry.Grant)]);
 
     /// <summary>Whether the patient's newest statement lets this grantee do <paramref name="action"/> in <paramref name="section"/> at <paramref name="at"/>.</summary>
     public bool Allows(string section, GrantActions action, DateTimeOffset at) =>
@@ -122,4 +174,18 @@ public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier 
             _sectionKeys[(section, epoch)] = key;
         }
     }
+}
+
+/// <summary>One patient's record as shared with this grantee: its own grants from the patient's verified statement.</summary>
+public sealed record SharedRecord(string PatientFhirUser, IReadOnlyList<SectionGrant> Grants)
+{
+    /// <summary>The id part of <see cref="PatientFhirUser"/>.</summary>
+    public string PatientId => PatientFhirUser["Patient/".Length..];
+
+    /// <summary>The sections in which this grantee may do <paramref name="action"/> at <paramref name="at"/>, in the order of <see cref="PhrSectionCodes.All"/>.</summary>
+    public IReadOnlyList<PhrSection> Sections(GrantActions action, DateTimeOffset at) =>
+        [.. PhrSectionCodes.All.Where(section => Grants.Any(grant => grant.Section == section.ToCode() && grant.Allows(action, at)))];
+
+    /// <summary>When the last of the grants ends; null when one has no end.</summary>
+    public DateTimeOffset? Until => Grants.Count == 0 || Grants.Any(g => g.End is null) ? null : Grants.Max(g => g.End);
 }

@@ -53,7 +53,24 @@ public static class PortalPages
         await page.GetByLabel("I compared this fingerprint").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Share" }).ClickAsync();
     }
+
+    /// <summary>Fills every field of the "create the health record" form (gender by its code, the birth date as yyyy-MM-dd).</summary>
+    public static async Task FillRecordAsync(IPage page, RecordFields fields)
+    {
+        await page.GetByLabel("Patient name").FillAsync(fields.Name);
+        await page.GetByLabel("E-mail").FillAsync(fields.Email);
+        await page.GetByLabel("Gender").SelectOptionAsync(fields.Gender);
+        await page.GetByLabel("Home address").FillAsync(fields.HomeAddress);
+        await page.GetByLabel("City").FillAsync(fields.City);
+        await page.GetByLabel("State").FillAsync(fields.State);
+        await page.GetByLabel("Zip").FillAsync(fields.Zip);
+        await page.GetByLabel("Contact number").FillAsync(fields.ContactNumber);
+        await page.GetByLabel("Date of birth").FillAsync(fields.DateOfBirth);
+    }
 }
 
 /// <summary>What a person types into the register form.</summary>
 public sealed record Registration(string OwnerName, string Username, string Password, string Email, string ContactNumber, string Role = "patient");
+
+/// <summary>What a patient types into the record form.</summary>
+public sealed record RecordFields(string Name, string Email, string Gender, string HomeAddress, string City, string State, string Zip, string ContactNumber, string DateOfBirth);
