@@ -1,16 +1,21 @@
+using System.Diagnostics;
 using System.Net;
+using Hl7.Fhir.Model;
 using Microsoft.Playwright;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Testing;
+using Xunit.Abstractions;
+using Task = System.Threading.Tasks.Task;
 
 namespace SeSPHR.SystemTests.Portal;
 
 /// <summary>The vitals pages in a real browser: the patient's own record and a record shared with a doctor.</summary>
 [Collection(PortalTests.Collection)]
-public sealed class VitalsPagesTests(PortalSystem portal)
+public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper output)
 {
     [Fact]
     public async Task Given_a_patient_When_they_record_pulse_temperature_and_weight_Then_chart_and_table_show_them_and_the_database_holds_no_value_in_clear()
@@ -124,6 +129,37 @@ public sealed class VitalsPagesTests(PortalSystem portal)
         await Assertions.Expect(LatestRow(patientPage, "Pulse")).ToContainTextAsync("93 beats/minute");
     }
 
+    [Fact]
+    public async Task Given_a_year_of_daily_readings_of_four_vitals_When_the_patient_and_a_granted_doctor_open_the_page_Then_every_reading_is_charted_in_reasonable_time()
+    {
+        var (patientPage, patient) = await NewPatientAsync("Yara Year");
+        using var doctor = await NewDoctorAsync();
+        await RecordYearAsync(patient);
+        await GrantAsync(patient, doctor.User, reads: [PhrSection.Vitals]);
+        var page = await doctor.SignInAsync(portal);
+
+        var ownTime = await TimeAsync(patientPage, "/Vitals");
+        var sharedTime = await TimeAsync(page, VitalsOf(patient));
+
+        output.WriteLine($"vitals page, a year of daily readings of four vitals: patient {ownTime.TotalSeconds:0.0} s, doctor {sharedTime.TotalSeconds:0.0} s");
+        foreach (var shown in new[] { patientPage, page })
+        {
+            await Assertions.Expect(LatestRow(shown, "Pulse").GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("365");
+            await Assertions.Expect(LatestRow(shown, "Blood pressure").GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("365");
+            (await shown.Locator("svg[data-vital='weight'] polyline").GetAttributeAsync("points"))!.Split(' ').Length.ShouldBe(365);
+        }
+
+        ownTime.ShouldBeLessThan(TimeSpan.FromSeconds(30));
+        sharedTime.ShouldBeLessThan(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task<TimeSpan> TimeAsync(IPage page, string path)
+    {
+        var watch = Stopwatch.StartNew();
+        await page.GotoAsync(path);
+        return watch.Elapsed;
+    }
+
     private static ILocator LatestRow(IPage page, string vital) =>
         page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = vital, Exact = true }) });
 
@@ -187,6 +223,36 @@ public sealed class VitalsPagesTests(PortalSystem portal)
             {
                 (await record.WriteAsync(observation)).IsSuccess.ShouldBeTrue();
             }
+        }
+    }
+
+    /// <summary>A year of daily pulse, temperature, blood pressure and weight, written as one sealed transaction per vital.</summary>
+    private async Task RecordYearAsync(PhrUser patient)
+    {
+        var record = new PatientRecord(patient, PatientGrants.Open(patient, Path.Combine(portal.DataDirectory, "journals", patient.RequireUserId)).Book);
+        using var fhir = record.CreateFhirClient();
+        var start = DateTimeOffset.UtcNow.Date.AddDays(-365);
+        Func<DateTimeOffset, int, Observation>[] vitals =
+        [
+            (at, day) => VitalSign.Pulse.Observe(60 + (day % 20), record.Subject, at),
+            (at, day) => VitalSign.Temperature.Observe(36.5m + (day % 5 / 10m), record.Subject, at),
+            (at, day) => VitalSign.ObserveBloodPressure(115 + (day % 15), 75 + (day % 10), record.Subject, at),
+            (at, day) => VitalSign.Weight.Observe(72 + (day % 30 / 10m), record.Subject, at),
+        ];
+        foreach (var observe in vitals)
+        {
+            var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+            for (var day = 0; day < 365; day++)
+            {
+                var observation = observe(new DateTimeOffset(start.AddDays(day).AddHours(7), TimeSpan.Zero), day);
+                bundle.Entry.Add(new Bundle.EntryComponent
+                {
+                    Resource = observation,
+                    Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = "Observation/" + observation.Id },
+                });
+            }
+
+            (await fhir.TransactionAsync(bundle))!.Entry.Count.ShouldBe(365);
         }
     }
 

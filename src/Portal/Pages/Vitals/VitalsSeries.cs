@@ -81,7 +81,7 @@ public sealed class VitalsChart(string id, string title, string unit, IReadOnlyL
     public const int Width = 720;
     public const int Height = 260;
     public const int Left = 60;
-    public const int Right = 20;
+    public const int Right = 36;
     public const int Top = 16;
     public const int Bottom = 40;
 
