@@ -1,6 +1,7 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Errors;
 using SeSPHR.Contracts;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Client.Grants;
@@ -20,7 +21,13 @@ namespace SeSPHR.Portal.Pages.Vitals;
 public sealed class RecordVitals : IDisposable
 {
     /// <summary>A year of daily readings of four vitals fits in two pages of the FhirServer's largest page.</summary>
-    private const int PageSize = 1000;
+    private const int OwnPageSize = 1000;
+
+    /// <summary>
+    /// Each page a grantee reads waits for the SRS to re-encrypt every capsule on it within the
+    /// FhirServer's time limit for one SRS call; smaller pages keep each call well inside it.
+    /// </summary>
+    private const int GranteePageSize = 200;
 
     private readonly FhirClient _fhir;
 
@@ -88,13 +95,13 @@ public sealed class RecordVitals : IDisposable
     public async Task<VitalsSeries> ReadAsync()
     {
         var opened = new List<Observation>();
-        var page = await _fhir.SearchAsync<Observation>(
+        var page = await SearchAsync(() => _fhir.SearchAsync<Observation>(
         [
             "subject=" + PatientFhirUser,
             $"category={VitalSigns.CategorySystem}|{VitalSigns.CategoryCode}",
             "_sort=-date",
-            $"_count={PageSize}",
-        ]);
+            $"_count={(IsOwnRecord ? OwnPageSize : GranteePageSize)}",
+        ]));
         while (page is not null)
         {
             opened.AddRange(page.Entry
@@ -102,10 +109,24 @@ public sealed class RecordVitals : IDisposable
                 .Select(entry => entry.Resource)
                 .OfType<Observation>()
                 .Where(observation => !observation.SealedSections().Contains(PhrSection.Vitals)));
-            page = page.NextLink is null ? null : await _fhir.ContinueAsync(page);
+            var current = page;
+            page = current.NextLink is null ? null : await SearchAsync(() => _fhir.ContinueAsync(current));
         }
 
         return MayRead || opened.Count > 0 ? VitalsSeries.From(opened) : VitalsSeries.NotShared;
+    }
+
+    private static async Task<Bundle?> SearchAsync(Func<Task<Bundle?>> search)
+    {
+        try
+        {
+            return await search();
+        }
+        catch (FhirOperationException failed) when ((int)failed.Status >= 500)
+        {
+            // The FhirServer (or the SRS behind it, for a grantee's cfrags) could not answer: the error page says so.
+            throw new FhirServerUnavailableException("The FhirServer could not answer the search for vitals; try again in a moment.", failed);
+        }
     }
 
     /// <summary>Seals and writes each Observation (the patient's keys, or the grantee's write grant).</summary>
