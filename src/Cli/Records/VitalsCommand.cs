@@ -16,7 +16,7 @@ internal static class VitalsCommand
     public static Command Create()
     {
         var kind = new Argument<string>("kind") { Description = "pulse (/min), temperature (Cel), blood-pressure (mm[Hg], as 120/80) or weight (kg)." };
-        kind.AcceptOnlyFromAmong([.. VitalSign.Kinds]);
+        kind.AcceptOnlyFromAmong([.. TypedVital.Kinds]);
         var value = new Argument<string>("value");
         var at = new Option<DateTimeOffset?>("--at") { Description = "When it was measured (ISO 8601; default now)." };
         var patient = new Option<string?>("--patient") { Description = "Whose record, for a grantee with a write grant (Patient/<id>)." };
@@ -32,7 +32,7 @@ internal static class VitalsCommand
 
             using var session = await Session.OpenAsync(parse, password);
             var whose = parse.GetValue(patient) ?? session.Account.FhirUser;
-            var observation = VitalSign.Observe(parse.GetRequiredValue(kind), parse.GetRequiredValue(value), new Hl7.Fhir.Model.ResourceReference(whose), when);
+            var observation = TypedVital.Observe(parse.GetRequiredValue(kind), parse.GetRequiredValue(value), new Hl7.Fhir.Model.ResourceReference(whose), when);
             var response = whose == session.Account.FhirUser && session.Account.IsPatient
                 ? await new PatientRecord(session.User, (await session.PatientGrantsAsync()).Book).WriteAsync(observation)
                 : await new GranteeWriter(session.User, new GranteeReader(session.User)).WriteAsync(whose, observation);

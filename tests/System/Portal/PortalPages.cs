@@ -67,6 +67,30 @@ public static class PortalPages
         await page.GetByLabel("Contact number").FillAsync(fields.ContactNumber);
         await page.GetByLabel("Date of birth").FillAsync(fields.DateOfBirth);
     }
+
+    /// <summary>Fills the vitals form (on <c>/Vitals</c> unless <paramref name="open"/> is false: the page already shown) and adds the measurements.</summary>
+    public static async Task AddVitalsAsync(IPage page, string? pulse = null, string? temperature = null, string? systolic = null, string? diastolic = null,
+        string? weight = null, string? measuredAt = null, bool open = true)
+    {
+        if (open)
+        {
+            await page.GotoAsync("/Vitals");
+        }
+
+        foreach (var (label, value) in new[]
+        {
+            ("Pulse (beats/minute)", pulse), ("Body temperature (°C)", temperature), ("Systolic blood pressure (mmHg)", systolic),
+            ("Diastolic blood pressure (mmHg)", diastolic), ("Body weight (kg)", weight), ("Measured at (UTC)", measuredAt),
+        })
+        {
+            if (value is not null)
+            {
+                await page.GetByLabel(label).FillAsync(value);
+            }
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add measurements" }).ClickAsync();
+    }
 }
 
 /// <summary>What a person types into the register form.</summary>
