@@ -162,7 +162,9 @@ public sealed class PatientTrust(string patientFhirUser, GrantStatementVerifier 
                     _ownOpenings.Clear();
                 }
 
-                foreach (var opening in ConsentDocument.ReadOpenings(consent, own.Decryption).Where(o => o.Entry.Fingerprint.Equals(own.Fingerprint)))
+                // An inactive (revoked) Consent still teaches the statement and earlier keys, but grants nothing.
+                var openings = consent.Status == Consent.ConsentState.Active ? ConsentDocument.ReadOpenings(consent, own.Decryption) : [];
+                foreach (var opening in openings.Where(o => o.Entry.Fingerprint.Equals(own.Fingerprint)))
                 {
                     _ownOpenings[Statement.Open(opening).Section] = opening;
                 }
