@@ -95,6 +95,23 @@ public sealed class AccountPagesTests(PortalSystem portal)
     }
 
     [Fact]
+    public async Task Given_an_enrolled_first_admin_When_someone_enrols_again_with_a_used_or_made_up_code_Then_the_page_refuses_it_and_nobody_is_signed_in()
+    {
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync("/Account/Enrol");
+        await PortalSystem.ScreenshotAsync(page, "enrol");
+        var password = PhrUser.NewPassword();
+        await page.GetByLabel("One-time enrolment code").FillAsync("not-the-code-" + Guid.NewGuid().ToString("N"));
+        await page.GetByLabel("Admin username").FillAsync(Unique("admin"));
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await page.GetByLabel("Confirm the password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enrol" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("The code is wrong or was already used.");
+        (await page.Context.CookiesAsync()).ShouldNotContain(c => c.Name == "sesphr.portal");
+    }
+
+    [Fact]
     public async Task Given_a_sign_in_form_When_posted_with_a_forged_antiforgery_token_Then_it_is_refused_with_400()
     {
         var page = await portal.NewPageAsync();
