@@ -44,13 +44,20 @@ public sealed partial class PatientGrants
     public static PatientGrants Open(PhrUser patient, string journalFolder)
     {
         var journal = new GrantJournal(journalFolder);
-        var book = journal.LoadBook() ?? new GrantBook { PatientUserId = patient.RequireUserId, PatientFhirUser = patient.FhirUser };
+        var loaded = journal.LoadBook();
+        var book = loaded ?? new GrantBook { PatientUserId = patient.RequireUserId, PatientFhirUser = patient.FhirUser };
         if (book.PatientUserId != patient.RequireUserId)
         {
             throw new InvalidOperationException("This journal belongs to another patient.");
         }
 
-        journal.SaveBook(book);
+        // Only a new book is written: saving a loaded one again is a write per page view, and could
+        // put back an older copy while another request's grant moves the book forward.
+        if (loaded is null)
+        {
+            journal.SaveBook(book);
+        }
+
         return new PatientGrants(patient, journal, book);
     }
 
