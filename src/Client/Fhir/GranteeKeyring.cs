@@ -70,6 +70,34 @@ public sealed class GranteeKeyring(PhrUser grantee) : RecordKeyring, IDisposable
     public override OpenedResource Open(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
+        _gate.Wait();
+        try
+        {
+            return OpenPrepared(resource);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The gate is held once for the whole answer: what the opens read is only changed by a Prepare, which waits.</summary>
+    public override IReadOnlyList<OpenedResource> OpenAll(IReadOnlyList<Resource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        _gate.Wait();
+        try
+        {
+            return InParallel(resources, OpenPrepared);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private OpenedResource OpenPrepared(Resource resource)
+    {
         if (!HasEnvelopes(resource))
         {
             return new OpenedResource(resource, [], []);
@@ -77,18 +105,10 @@ public sealed class GranteeKeyring(PhrUser grantee) : RecordKeyring, IDisposable
 
         var patient = RecordPatient.Of(resource)
             ?? throw new TamperedEnvelopeException($"A sealed {resource.TypeName} names no patient, so its writer cannot be checked.");
-        _gate.Wait();
-        try
-        {
-            var trust = _trusted.GetValueOrDefault(patient)
-                ?? throw new InvalidOperationException($"Prepare the answer before opening it: nothing is known yet about {patient}.");
-            EnvelopeFailures.RequireAllowedWriters(resource, trust.SigningKey, onlyOpenable: true);
-            return EnvelopeFailures.Translate(() => _reader.Open(patient, resource), withCapsuleFragments: true);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var trust = _trusted.GetValueOrDefault(patient)
+            ?? throw new InvalidOperationException($"Prepare the answer before opening it: nothing is known yet about {patient}.");
+        EnvelopeFailures.RequireAllowedWriters(resource, trust.SigningKey, onlyOpenable: true);
+        return EnvelopeFailures.Translate(() => _reader.Open(patient, resource), withCapsuleFragments: true);
     }
 
     private static bool HasEnvelopes(Resource resource) =>

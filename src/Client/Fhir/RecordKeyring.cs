@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using SeSPHR.Client.Reading;
@@ -30,4 +31,34 @@ public abstract class RecordKeyring
 
     /// <summary>The resource verified and opened as far as this caller may; the rest stays sealed and is named.</summary>
     public abstract OpenedResource Open(Resource resource);
+
+    /// <summary>
+    /// Each of <paramref name="resources"/> (one prepared answer) as <see cref="Open"/> gives it, in
+    /// order. Every resource is still verified and opened on its own; an answer's resources are spread
+    /// over the machine's cores because opening is public-key arithmetic per envelope.
+    /// </summary>
+    /// <exception cref="Errors.SeSPHRClientException">the first failure met, as <see cref="Open"/> reports it.</exception>
+    public virtual IReadOnlyList<OpenedResource> OpenAll(IReadOnlyList<Resource> resources) => InParallel(resources, Open);
+
+    private protected static OpenedResource[] InParallel(IReadOnlyList<Resource> resources, Func<Resource, OpenedResource> open)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var opened = new OpenedResource[resources.Count];
+        if (resources.Count < 2)
+        {
+            return resources.Count == 1 ? [open(resources[0])] : opened;
+        }
+
+        try
+        {
+            Parallel.For(0, resources.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => opened[i] = open(resources[i]));
+        }
+        catch (AggregateException failed) when (failed.InnerExceptions.Count > 0)
+        {
+            // Callers catch the SDK's typed errors, not a wrapper around them.
+            ExceptionDispatchInfo.Throw(failed.InnerExceptions[0]);
+        }
+
+        return opened;
+    }
 }

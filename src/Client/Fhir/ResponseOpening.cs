@@ -33,12 +33,29 @@ public sealed class ResponseOpening(RecordKeyring keyring)
 
     private Bundle OpenEntries(Bundle bundle)
     {
+        var toOpen = new List<(Bundle.EntryComponent Entry, Resource Resource)>();
         foreach (var entry in bundle.Entry)
         {
-            if (entry.Resource is { } resource)
+            if (entry.Resource is not { } resource)
             {
-                entry.Resource = OpenAndMark(resource);
+                continue;
             }
+
+            if (SealedSectionMarks.WithheldSection(resource) is { } withheld)
+            {
+                SealedSectionMarks.Mark(resource, [withheld]);
+            }
+            else if (IsSealed(resource))
+            {
+                toOpen.Add((entry, resource));
+            }
+        }
+
+        var opened = keyring.OpenAll([.. toOpen.Select(sealedEntry => sealedEntry.Resource)]);
+        for (var i = 0; i < toOpen.Count; i++)
+        {
+            SealedSectionMarks.Mark(opened[i].Resource, opened[i].StillSealed);
+            toOpen[i].Entry.Resource = opened[i].Resource;
         }
 
         return bundle;

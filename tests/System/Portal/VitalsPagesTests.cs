@@ -130,18 +130,74 @@ public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Given_a_year_of_daily_readings_of_four_vitals_When_the_patient_and_a_granted_doctor_open_the_page_Then_every_reading_is_charted_in_reasonable_time()
+    public async Task Given_readings_older_and_newer_than_90_days_When_the_patient_opens_the_page_and_then_chooses_all_Then_the_older_reading_shows_only_under_all_and_the_page_names_the_period()
+    {
+        var (patientPage, patient) = await NewPatientAsync("Petra Period");
+        using var doctor = await NewDoctorAsync();
+        await RecordPulsesAsync(patient, (DaysAgo: 120, Pulse: 55), (DaysAgo: 40, Pulse: 61), (DaysAgo: 10, Pulse: 66));
+        await GrantAsync(patient, doctor.User, reads: [PhrSection.Vitals]);
+
+        await patientPage.GotoAsync("/Vitals");
+
+        await Assertions.Expect(patientPage.Locator("main")).ToContainTextAsync("Showing the last 90 days: 2 readings");
+        await Assertions.Expect(PeriodChoice(patientPage)).ToHaveValueAsync("90d");
+        await Assertions.Expect(LatestRow(patientPage, "Pulse").GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("2");
+        await Assertions.Expect(LatestRow(patientPage, "Pulse")).ToContainTextAsync("61–66");
+        await Assertions.Expect(patientPage.Locator("svg[data-vital='pulse'] circle")).ToHaveCountAsync(2);
+        await Assertions.Expect(patientPage.GetByRole(AriaRole.Img, new() { Name = "Pulse (beats/minute) over time" })).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("last 90 days"));
+
+        await PeriodChoice(patientPage).SelectOptionAsync(new SelectOptionValue { Label = "Last 30 days" });
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Assertions.Expect(patientPage.Locator("main")).ToContainTextAsync("Showing the last 30 days: 1 reading");
+        await Assertions.Expect(patientPage.Locator("svg[data-vital='pulse'] circle")).ToHaveCountAsync(1);
+
+        await PeriodChoice(patientPage).SelectOptionAsync(new SelectOptionValue { Label = "All readings" });
+        await patientPage.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Assertions.Expect(patientPage.Locator("main")).ToContainTextAsync("Showing all readings: 3 readings");
+        await Assertions.Expect(LatestRow(patientPage, "Pulse")).ToContainTextAsync("55–66");
+        await Assertions.Expect(patientPage.Locator("svg[data-vital='pulse'] circle")).ToHaveCountAsync(3);
+
+        var page = await doctor.SignInAsync(portal);
+        await page.GotoAsync(VitalsOf(patient));
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Showing the last 90 days: 2 readings");
+        await page.GotoAsync(VitalsOf(patient) + "&period=all");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Showing all readings: 3 readings");
+    }
+
+    [Fact]
+    public async Task Given_a_period_the_page_does_not_offer_When_the_vitals_page_is_asked_for_it_Then_it_answers_400()
+    {
+        var page = await portal.NewPageAsync();
+        await PortalPages.RegisterAsync(page, "Ursula Unknownperiod", Unique("ursula"), PhrUser.NewPassword());
+
+        var answer = await page.GotoAsync("/Vitals?period=5000y");
+
+        answer!.Status.ShouldBe((int)HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Given_a_year_of_daily_readings_of_four_vitals_When_the_patient_and_a_granted_doctor_open_the_page_Then_the_last_90_days_show_by_default_and_every_reading_under_all_in_reasonable_time()
     {
         var (patientPage, patient) = await NewPatientAsync("Yara Year");
         using var doctor = await NewDoctorAsync();
-        await RecordYearAsync(patient);
+        var firstDay = await RecordYearAsync(patient);
         await GrantAsync(patient, doctor.User, reads: [PhrSection.Vitals]);
         var page = await doctor.SignInAsync(portal);
 
         var ownTime = await TimeAsync(patientPage, "/Vitals");
         var sharedTime = await TimeAsync(page, VitalsOf(patient));
+        var inLast90Days = Enumerable.Range(0, 365).Count(day => firstDay.AddDays(day) >= DateTimeOffset.UtcNow.AddDays(-90)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var shown in new[] { patientPage, page })
+        {
+            await Assertions.Expect(shown.Locator("main")).ToContainTextAsync("Showing the last 90 days");
+            await Assertions.Expect(LatestRow(shown, "Pulse").GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync(inLast90Days);
+        }
 
-        output.WriteLine($"vitals page, a year of daily readings of four vitals: patient {ownTime.TotalSeconds:0.0} s, doctor {sharedTime.TotalSeconds:0.0} s");
+        var ownYearTime = await TimeAsync(patientPage, "/Vitals?period=all");
+        var sharedYearTime = await TimeAsync(page, VitalsOf(patient) + "&period=all");
+
+        output.WriteLine($"vitals page, a year of daily readings of four vitals, last 90 days (default): patient {ownTime.TotalSeconds:0.0} s, doctor {sharedTime.TotalSeconds:0.0} s");
+        output.WriteLine($"vitals page, a year of daily readings of four vitals, all readings: patient {ownYearTime.TotalSeconds:0.0} s, doctor {sharedYearTime.TotalSeconds:0.0} s");
         foreach (var shown in new[] { patientPage, page })
         {
             await Assertions.Expect(LatestRow(shown, "Pulse").GetByRole(AriaRole.Cell).Nth(2)).ToHaveTextAsync("365");
@@ -150,8 +206,10 @@ public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper outp
         }
 
         // Generous bounds: the machine running the suite may be busy; the measured times are in the output.
-        ownTime.ShouldBeLessThan(TimeSpan.FromSeconds(60));
-        sharedTime.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+        foreach (var time in new[] { ownTime, sharedTime, ownYearTime, sharedYearTime })
+        {
+            time.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+        }
     }
 
     private static async Task<TimeSpan> TimeAsync(IPage page, string path)
@@ -160,6 +218,8 @@ public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper outp
         await page.GotoAsync(path);
         return watch.Elapsed;
     }
+
+    private static ILocator PeriodChoice(IPage page) => page.GetByLabel("Period", new() { Exact = true });
 
     private static ILocator LatestRow(IPage page, string vital) =>
         page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = vital, Exact = true }) });
@@ -227,8 +287,19 @@ public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper outp
         }
     }
 
-    /// <summary>A year of daily pulse, temperature, blood pressure and weight, written as one sealed transaction per vital.</summary>
-    private async Task RecordYearAsync(PhrUser patient)
+    /// <summary>One pulse reading per entry, measured at 08:00 UTC the given number of days ago.</summary>
+    private async Task RecordPulsesAsync(PhrUser patient, params (int DaysAgo, decimal Pulse)[] readings)
+    {
+        var record = new PatientRecord(patient, PatientGrants.Open(patient, Path.Combine(portal.DataDirectory, "journals", patient.RequireUserId)).Book);
+        foreach (var (daysAgo, pulse) in readings)
+        {
+            var at = new DateTimeOffset(DateTimeOffset.UtcNow.Date.AddDays(-daysAgo).AddHours(8), TimeSpan.Zero);
+            (await record.WriteAsync(VitalSign.Pulse.Observe(pulse, record.Subject, at))).IsSuccess.ShouldBeTrue();
+        }
+    }
+
+    /// <summary>A year of daily pulse, temperature, blood pressure and weight, written as one sealed transaction per vital; returns when the first day's readings were taken.</summary>
+    private async Task<DateTimeOffset> RecordYearAsync(PhrUser patient)
     {
         var record = new PatientRecord(patient, PatientGrants.Open(patient, Path.Combine(portal.DataDirectory, "journals", patient.RequireUserId)).Book);
         using var fhir = record.CreateFhirClient();
@@ -255,6 +326,8 @@ public sealed class VitalsPagesTests(PortalSystem portal, ITestOutputHelper outp
 
             (await fhir.TransactionAsync(bundle))!.Entry.Count.ShouldBe(365);
         }
+
+        return new DateTimeOffset(start.AddHours(7), TimeSpan.Zero);
     }
 
     private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];

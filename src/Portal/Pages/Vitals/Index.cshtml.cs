@@ -24,6 +24,12 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
     [BindProperty(SupportsGet = true, Name = "patient")]
     public string? PatientId { get; set; }
 
+    /// <summary>The <c>period</c> query parameter: how far back the charts reach (<see cref="VitalsPeriod"/>); none for the default.</summary>
+    [BindProperty(SupportsGet = true, Name = "period")]
+    public string? PeriodCode { get; set; }
+
+    public VitalsPeriod Period { get; private set; } = VitalsPeriod.Default;
+
     public VitalsSeries Series { get; private set; } = VitalsSeries.NotShared;
 
     public RecordVitals Record { get; private set; } = null!;
@@ -33,6 +39,12 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
 
     public async Task<IActionResult> OnGetAsync(int? added)
     {
+        if (VitalsPeriod.FromCode(PeriodCode) is not { } period)
+        {
+            return BadRequest();
+        }
+
+        Period = period;
         using var record = await OpenAsync();
         if (record is null)
         {
@@ -47,6 +59,12 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (VitalsPeriod.FromCode(PeriodCode) is not { } period)
+        {
+            return BadRequest();
+        }
+
+        Period = period;
         using var record = await OpenAsync();
         if (record is null)
         {
@@ -74,7 +92,7 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
             return await RefuseAsync(record);
         }
 
-        return RedirectToPage(new { patient = PatientId, added = observations.Count });
+        return RedirectToPage(new { patient = PatientId, period = PeriodCode, added = observations.Count });
     }
 
     private async Task<RecordVitals?> OpenAsync() =>
@@ -85,7 +103,7 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
     private async Task ShowAsync(RecordVitals record)
     {
         Record = record;
-        Series = await record.ReadAsync();
+        Series = await record.ReadAsync(Period, clock.GetUtcNow());
     }
 
     private async Task<IActionResult> RefuseAsync(RecordVitals record)

@@ -88,20 +88,16 @@ public sealed class RecordVitals : IDisposable
     }
 
     /// <summary>
-    /// Every vital-signs Observation of the record this reader can open, newest first, page after page.
-    /// A grantee whose statement names no read grant, and who opened none, sees the section as not shared
-    /// (the FhirServer leaves out what it may not read, so an empty answer alone would look like no data).
+    /// The vital-signs Observations of the record measured within <paramref name="period"/> that this
+    /// reader can open, newest first, page after page. A grantee whose statement names no read grant,
+    /// and who opened none, sees the section as not shared (the FhirServer leaves out what it may not
+    /// read, so an empty answer alone would look like no data).
     /// </summary>
-    public async Task<VitalsSeries> ReadAsync()
+    public async Task<VitalsSeries> ReadAsync(VitalsPeriod period, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(period);
         var opened = new List<Observation>();
-        var page = await SearchAsync(() => _fhir.SearchAsync<Observation>(
-        [
-            "subject=" + PatientFhirUser,
-            $"category={VitalSigns.CategorySystem}|{VitalSigns.CategoryCode}",
-            "_sort=-date",
-            $"_count={(IsOwnRecord ? OwnPageSize : GranteePageSize)}",
-        ]));
+        var page = await SearchAsync(() => _fhir.SearchAsync<Observation>([.. Criteria(period, now)]));
         while (page is not null)
         {
             opened.AddRange(page.Entry
@@ -113,7 +109,20 @@ public sealed class RecordVitals : IDisposable
             page = current.NextLink is null ? null : await SearchAsync(() => _fhir.ContinueAsync(current));
         }
 
-        return MayRead || opened.Count > 0 ? VitalsSeries.From(opened) : VitalsSeries.NotShared;
+        return MayRead || opened.Count > 0 ? VitalsSeries.From(opened, period, period.Since(now)) : VitalsSeries.NotShared;
+    }
+
+    private IEnumerable<string> Criteria(VitalsPeriod period, DateTimeOffset now)
+    {
+        yield return "subject=" + PatientFhirUser;
+        yield return $"category={VitalSigns.CategorySystem}|{VitalSigns.CategoryCode}";
+        if (period.DateCriterion(now) is { } since)
+        {
+            yield return since;
+        }
+
+        yield return "_sort=-date";
+        yield return $"_count={(IsOwnRecord ? OwnPageSize : GranteePageSize)}";
     }
 
     private static async Task<Bundle?> SearchAsync(Func<Task<Bundle?>> search)

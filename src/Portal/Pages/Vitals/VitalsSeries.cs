@@ -10,10 +10,13 @@ namespace SeSPHR.Portal.Pages.Vitals;
 /// </summary>
 public sealed class VitalsSeries
 {
-    private VitalsSeries(bool isShared, IReadOnlyList<VitalsChart> charts)
+    private VitalsSeries(bool isShared, IReadOnlyList<VitalsChart> charts, VitalsPeriod period, DateTimeOffset? since, int readingCount)
     {
         IsShared = isShared;
         Charts = charts;
+        Period = period;
+        Since = since;
+        ReadingCount = readingCount;
     }
 
     /// <summary>False when the vitals section stays sealed for this reader: the page says so instead of drawing empty charts.</summary>
@@ -23,16 +26,35 @@ public sealed class VitalsSeries
 
     public bool IsEmpty => Charts.All(chart => chart.IsEmpty);
 
-    public static VitalsSeries NotShared { get; } = new(false, []);
+    /// <summary>The period the readings were fetched for.</summary>
+    public VitalsPeriod Period { get; }
 
-    /// <summary>The charts of the readings among <paramref name="observations"/> (any order; other codes are skipped).</summary>
-    public static VitalsSeries From(IReadOnlyCollection<Observation> observations) => new(true,
-    [
-        Chart("pulse", "Pulse", VitalSign.Pulse, observations),
-        Chart("temperature", "Body temperature", VitalSign.Temperature, observations),
-        Chart("blood-pressure", "Blood pressure", VitalSign.Systolic, observations, VitalSign.Diastolic),
-        Chart("weight", "Body weight", VitalSign.Weight, observations),
-    ]);
+    /// <summary>The earliest clinical date fetched; null when the period is all readings.</summary>
+    public DateTimeOffset? Since { get; }
+
+    /// <summary>How many Observations the charts draw (a blood pressure panel counts once).</summary>
+    public int ReadingCount { get; }
+
+    /// <summary>The period and the count in a sentence: <c>Showing the last 90 days: 12 readings</c>.</summary>
+    public string Summary => $"Showing {Period.Description}: {(ReadingCount == 1 ? "1 reading" : $"{ReadingCount} readings")}";
+
+    public static VitalsSeries NotShared { get; } = new(false, [], VitalsPeriod.Default, null, 0);
+
+    /// <summary>The charts of the readings among <paramref name="observations"/> (any order; other codes are skipped), fetched for <paramref name="period"/>.</summary>
+    public static VitalsSeries From(IReadOnlyCollection<Observation> observations, VitalsPeriod period, DateTimeOffset? since)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        var charted = observations.Count(o => Signs.Any(sign => sign.ValueIn(o) is not null) && MeasuredAt(o) is not null);
+        return new(true,
+        [
+            Chart("pulse", "Pulse", VitalSign.Pulse, observations),
+            Chart("temperature", "Body temperature", VitalSign.Temperature, observations),
+            Chart("blood-pressure", "Blood pressure", VitalSign.Systolic, observations, VitalSign.Diastolic),
+            Chart("weight", "Body weight", VitalSign.Weight, observations),
+        ], period, since, charted);
+    }
+
+    private static IEnumerable<VitalSign> Signs => [VitalSign.Pulse, VitalSign.Temperature, VitalSign.Systolic, VitalSign.Weight];
 
     private static VitalsChart Chart(string id, string title, VitalSign sign, IReadOnlyCollection<Observation> observations, VitalSign? second = null)
     {
