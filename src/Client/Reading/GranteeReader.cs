@@ -18,6 +18,7 @@ namespace SeSPHR.Client.Reading;
 public sealed class GranteeReader(PhrUser grantee)
 {
     private readonly Dictionary<string, PatientTrust> _patients = new(StringComparer.Ordinal);
+    private readonly VerifiedSignatures _kfragSignatures = new();
 
     /// <summary>Reads the patient's Consents visible to this grantee and refreshes what it trusts about the patient.</summary>
     public async Task<PatientTrust> LearnAsync(string patientFhirUser)
@@ -94,7 +95,7 @@ public sealed class GranteeReader(PhrUser grantee)
         var trust = _patients.TryGetValue(patientFhirUser, out var known)
             ? known
             : throw new InvalidOperationException($"Learn {patientFhirUser}'s grants first.");
-        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf).Open(resource);
+        return new SectionOpener(grantee.Keys.Decryption, trust.SigningKey, trust.KeyOf, _kfragSignatures).Open(resource);
     }
 }
 

@@ -15,9 +15,12 @@ public sealed record OpenedResource(Resource Resource, IReadOnlyList<PhrSection>
 /// the grantee's own key, the envelope's capsule) and the envelope's writer signature checked against
 /// the writers the patient allows (the patient, and grantees that prove a write grant from the
 /// patient's statement, <see cref="StatementWriters"/>), before
-/// anything is decrypted. Sections without cfrags stay sealed.
+/// anything is decrypted. Sections without cfrags stay sealed. The kfrag signatures found valid go to
+/// <paramref name="verifiedKFragSignatures"/>, which a reader keeps across resources: the cfrags of one
+/// kfrag all carry the same one.
 /// </summary>
-public sealed class SectionOpener(SecretKey receivingKey, PublicKey patientSigningKey, Func<PhrSection, uint, PublicKey?> sectionKey)
+public sealed class SectionOpener(
+    SecretKey receivingKey, PublicKey patientSigningKey, Func<PhrSection, uint, PublicKey?> sectionKey, VerifiedSignatures? verifiedKFragSignatures = null)
 {
     /// <exception cref="EnvelopeException">an envelope or its signature does not verify.</exception>
     /// <exception cref="UmbralException">a cfrag does not verify.</exception>
@@ -52,7 +55,7 @@ public sealed class SectionOpener(SecretKey receivingKey, PublicKey patientSigni
     {
         var delegatingKey = sectionKey(sealedSection.Section, sealedSection.Epoch)
             ?? throw new UnknownSectionKeyException(sealedSection.Section, sealedSection.Epoch);
-        return EnvelopeRecipient.Grantee(receivingKey, delegatingKey, patientSigningKey, sealedSection.CapsuleFragments.Select(c => CapsuleFrag.FromBytes(c)));
+        return EnvelopeRecipient.Grantee(receivingKey, delegatingKey, patientSigningKey, sealedSection.CapsuleFragments.Select(c => CapsuleFrag.FromBytes(c)), verifiedKFragSignatures);
     }
 }
 

@@ -26,15 +26,17 @@ public abstract class EnvelopeRecipient
     /// <summary>
     /// A grantee holding <paramref name="receivingKey"/> and at least threshold capsule fragments
     /// of the envelope's capsule, produced from kfrags that <paramref name="kfragSignerKey"/>'s owner
-    /// issued from <paramref name="sectionPublicKey"/> to the grantee.
+    /// issued from <paramref name="sectionPublicKey"/> to the grantee. <paramref name="verifiedKFragSignatures"/>,
+    /// kept across envelopes, checks each kfrag's signature once (every cfrag still has its proof checked).
     /// </summary>
-    public static EnvelopeRecipient Grantee(SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, IEnumerable<CapsuleFrag> capsuleFrags)
+    public static EnvelopeRecipient Grantee(
+        SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, IEnumerable<CapsuleFrag> capsuleFrags, VerifiedSignatures? verifiedKFragSignatures = null)
     {
         ArgumentNullException.ThrowIfNull(receivingKey);
         ArgumentNullException.ThrowIfNull(sectionPublicKey);
         ArgumentNullException.ThrowIfNull(kfragSignerKey);
         ArgumentNullException.ThrowIfNull(capsuleFrags);
-        return new GranteeRecipient(receivingKey, sectionPublicKey, kfragSignerKey, [.. capsuleFrags]);
+        return new GranteeRecipient(receivingKey, sectionPublicKey, kfragSignerKey, [.. capsuleFrags], verifiedKFragSignatures);
     }
 
     /// <summary>
@@ -57,13 +59,14 @@ public abstract class EnvelopeRecipient
         internal override SecretBytes Decapsulate(Capsule capsule) => UmbralKem.DecapsulateOriginal(sectionSecretKey, capsule);
     }
 
-    private sealed class GranteeRecipient(SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, CapsuleFrag[] capsuleFrags)
+    private sealed class GranteeRecipient(
+        SecretKey receivingKey, PublicKey sectionPublicKey, PublicKey kfragSignerKey, CapsuleFrag[] capsuleFrags, VerifiedSignatures? verifiedKFragSignatures)
         : EnvelopeRecipient
     {
         internal override SecretBytes Decapsulate(Capsule capsule)
         {
             var verified = capsuleFrags
-                .Select(c => c.Verify(capsule, kfragSignerKey, sectionPublicKey, receivingKey.PublicKey))
+                .Select(c => c.Verify(capsule, kfragSignerKey, sectionPublicKey, receivingKey.PublicKey, verifiedKFragSignatures))
                 .ToArray();
             return UmbralKem.DecapsulateReencrypted(receivingKey, sectionPublicKey, capsule, verified);
         }

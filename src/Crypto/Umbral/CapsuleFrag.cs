@@ -122,10 +122,12 @@ public sealed class CapsuleFrag : IEquatable<CapsuleFrag>
     /// <summary>
     /// Checks the delegator's signature (made by <paramref name="verifyingKey"/>'s owner for exactly
     /// these delegating and receiving keys) and the re-encryption proof against
-    /// <paramref name="capsule"/>.
+    /// <paramref name="capsule"/>. With <paramref name="verifiedSignatures"/>, a kfrag signature already
+    /// found valid there is not computed again (the cfrags of one kfrag share it); the proof always is.
     /// </summary>
     /// <exception cref="CapsuleFragVerificationException">The signature or the proof fails.</exception>
-    public VerifiedCapsuleFrag Verify(Capsule capsule, PublicKey verifyingKey, PublicKey delegatingKey, PublicKey receivingKey)
+    public VerifiedCapsuleFrag Verify(
+        Capsule capsule, PublicKey verifyingKey, PublicKey delegatingKey, PublicKey receivingKey, VerifiedSignatures? verifiedSignatures = null)
     {
         ArgumentNullException.ThrowIfNull(capsule);
         ArgumentNullException.ThrowIfNull(verifyingKey);
@@ -133,7 +135,7 @@ public sealed class CapsuleFrag : IEquatable<CapsuleFrag>
         ArgumentNullException.ThrowIfNull(receivingKey);
 
         var message = KeyFragMath.SignatureMessage(_kfragId, U1, Precursor, delegatingKey, receivingKey);
-        if (!KFragSignature.Verify(verifyingKey, message))
+        if (!(verifiedSignatures?.Verify(KFragSignature, verifyingKey, message) ?? KFragSignature.Verify(verifyingKey, message)))
             throw new CapsuleFragVerificationException(CapsuleFragFailure.InvalidSignature);
 
         var h = ProofChallenge(capsule.E, E1, E2, capsule.V, V1, V2, U1, U2);

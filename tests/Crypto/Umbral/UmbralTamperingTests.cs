@@ -141,6 +141,30 @@ public sealed class UmbralTamperingTests : IDisposable
     }
 
     [Fact]
+    public void Given_a_kfrag_signature_remembered_as_valid_When_its_cfrags_meet_another_capsule_receiver_or_signer_Then_each_is_still_refused()
+    {
+        var memo = new VerifiedSignatures();
+        var (capsule, _) = UmbralPre.Encrypt(_alice.PublicKey, "a"u8, _rng);
+        var (otherCapsule, _) = UmbralPre.Encrypt(_alice.PublicKey, "b"u8, _rng);
+        var kfrag = UmbralPre.GenerateKFrags(_alice, _bob.PublicKey, _signer, 1, 1, true, true, _rng)[0];
+        var cfrag = UmbralPre.Reencrypt(capsule, kfrag, _rng).CapsuleFrag;
+        var otherCfrag = UmbralPre.Reencrypt(otherCapsule, kfrag, _rng).CapsuleFrag;
+        using var mallory = SecretKey.Random(_rng);
+
+        cfrag.Verify(capsule, _signer.VerifyingKey, _alice.PublicKey, _bob.PublicKey, memo);
+        otherCfrag.Verify(otherCapsule, _signer.VerifyingKey, _alice.PublicKey, _bob.PublicKey, memo);
+
+        Should.Throw<CapsuleFragVerificationException>(() => cfrag.Verify(otherCapsule, _signer.VerifyingKey, _alice.PublicKey, _bob.PublicKey, memo))
+            .Reason.ShouldBe(CapsuleFragFailure.InvalidProof);
+        Should.Throw<CapsuleFragVerificationException>(() => cfrag.Verify(capsule, _signer.VerifyingKey, _alice.PublicKey, _carol.PublicKey, memo))
+            .Reason.ShouldBe(CapsuleFragFailure.InvalidSignature);
+        Should.Throw<CapsuleFragVerificationException>(() => cfrag.Verify(capsule, mallory.PublicKey, _alice.PublicKey, _bob.PublicKey, memo))
+            .Reason.ShouldBe(CapsuleFragFailure.InvalidSignature);
+        Should.Throw<CapsuleFragVerificationException>(() => cfrag.Verify(capsule, _signer.VerifyingKey, mallory.PublicKey, _bob.PublicKey, memo))
+            .Reason.ShouldBe(CapsuleFragFailure.InvalidSignature);
+    }
+
+    [Fact]
     public void Given_a_cfrag_for_bob_When_carol_verifies_or_uses_it_Then_she_is_refused()
     {
         var (capsule, ciphertext) = UmbralPre.Encrypt(_alice.PublicKey, "for bob"u8, _rng);
