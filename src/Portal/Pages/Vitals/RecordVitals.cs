@@ -96,8 +96,21 @@ public sealed class RecordVitals : IDisposable
     public async Task<VitalsSeries> ReadAsync(VitalsPeriod period, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(period);
+        var opened = await OpenEveryPageAsync(Criteria(period, now, IsOwnRecord ? OwnPageSize : GranteePageSize));
+        if (!MayRead && opened.Count == 0)
+        {
+            return VitalsSeries.NotShared;
+        }
+
+        // An empty period says "none in this period" only when older readings exist; one reading tells.
+        var since = opened.Count == 0 && period.Since(now) is not null && !await AnyAsync() ? null : period.Since(now);
+        return VitalsSeries.From(opened, period, since);
+    }
+
+    private async Task<List<Observation>> OpenEveryPageAsync(IEnumerable<string> criteria)
+    {
         var opened = new List<Observation>();
-        var page = await SearchAsync(() => _fhir.SearchAsync<Observation>([.. Criteria(period, now)]));
+        var page = await SearchAsync(() => _fhir.SearchAsync<Observation>([.. criteria]));
         while (page is not null)
         {
             opened.AddRange(page.Entry
@@ -109,20 +122,24 @@ public sealed class RecordVitals : IDisposable
             page = current.NextLink is null ? null : await SearchAsync(() => _fhir.ContinueAsync(current));
         }
 
-        return MayRead || opened.Count > 0 ? VitalsSeries.From(opened, period, period.Since(now)) : VitalsSeries.NotShared;
+        return opened;
     }
 
-    private IEnumerable<string> Criteria(VitalsPeriod period, DateTimeOffset now)
+    private async Task<bool> AnyAsync() =>
+        (await SearchAsync(() => _fhir.SearchAsync<Observation>([.. Criteria(period: null, DateTimeOffset.MinValue, count: 1)])))?.Entry
+            .Any(entry => entry.Resource is Observation) == true;
+
+    private IEnumerable<string> Criteria(VitalsPeriod? period, DateTimeOffset now, int count)
     {
         yield return "subject=" + PatientFhirUser;
         yield return $"category={VitalSigns.CategorySystem}|{VitalSigns.CategoryCode}";
-        if (period.DateCriterion(now) is { } since)
+        if (period?.DateCriterion(now) is { } since)
         {
             yield return since;
         }
 
         yield return "_sort=-date";
-        yield return $"_count={(IsOwnRecord ? OwnPageSize : GranteePageSize)}";
+        yield return "_count=" + count.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<Bundle?> SearchAsync(Func<Task<Bundle?>> search)

@@ -29,7 +29,7 @@ public sealed class VitalsSeries
     /// <summary>The period the readings were fetched for.</summary>
     public VitalsPeriod Period { get; }
 
-    /// <summary>The earliest clinical date fetched; null when the period is all readings.</summary>
+    /// <summary>The earliest clinical date fetched; null when the period is all readings, or when the record holds none at all.</summary>
     public DateTimeOffset? Since { get; }
 
     /// <summary>How many Observations the charts draw (a blood pressure panel counts once).</summary>
