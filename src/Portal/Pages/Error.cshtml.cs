@@ -49,7 +49,7 @@ public sealed class ErrorModel(ReaderTimeZone zone, TimeProvider clock) : PageMo
         {
             RetryAfterSeconds = seconds;
             var at = zone.Labelled(clock.GetUtcNow().AddSeconds(seconds), "HH:mm:ss");
-            Message = $"Too many sign-in or registration attempts from this address. Try again in {seconds} {(seconds == 1 ? "second" : "seconds")} (at {at}).";
+            Message = $"Too many sign-in or registration attempts from this address. Try again in {seconds} {(seconds == 1 ? "second" : "seconds")}, at {at}.";
         }
         if (Title.EndsWith("not reachable", StringComparison.Ordinal))
         {
