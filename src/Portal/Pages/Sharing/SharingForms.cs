@@ -116,6 +116,7 @@ internal sealed class GrantFormValidator : AbstractValidator<GrantForm>
         RuleFor(f => f.Sections).NotEmpty().WithMessage("Choose at least one part of your record.")
             .Must(s => s.All(code => PhrSectionCodes.TryParse(code, out _))).WithMessage("Choose parts of your record from the list.");
         RuleFor(f => f.Access).Must(a => GrantAccess.All.Any(g => g.Code == a)).WithMessage("Choose read, write, or read and write.");
+        RuleFor(f => f.Until).Must(d => d is null || d.Value.Year < 9999).WithMessage("Choose a day before the year 9999, or leave it empty for no end date.");
         RuleFor(f => f.Until).Must(d => d is null || d >= zone.Today(clock))
             .WithMessage("The end date is in the past; choose today or a later day.");
     }

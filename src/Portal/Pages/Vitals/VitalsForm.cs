@@ -86,9 +86,10 @@ internal sealed class VitalsFormValidator : AbstractValidator<VitalsForm>
             .Must(at => zone.Exists(at!.Value))
             .When(f => f.MeasuredAt is not null)
             .WithMessage($"That time does not exist in {zone.Label} (the clocks were put forward); enter the time the clock showed.");
+        // The first and the last year a DateTimeOffset holds are out of range (and out of reach) in any zone.
         RuleFor(f => f.MeasuredAt)
-            .Must(at => !zone.Exists(at!.Value) || zone.FromWallClock(at.Value) <= clock.GetUtcNow() + ClockSkew)
-            .When(f => f.MeasuredAt is not null)
+            .Must(at => at!.Value.Year < 9999 && (!zone.Exists(at.Value) || zone.FromWallClock(at.Value) <= clock.GetUtcNow() + ClockSkew))
+            .When(f => f.MeasuredAt is { Year: >= 1900 })
             .WithMessage($"The time is in the future; enter when the measurement was taken ({zone.Label} time).");
         RuleFor(f => f.MeasuredAt)
             .Must(at => at!.Value.Year >= 1900)
