@@ -4,7 +4,7 @@ namespace SeSPHR.Client.Grants;
 
 /// <summary>
 /// One current grant as the patient lists it: to a user named alone (<see cref="GranteeFhirUser"/>,
-/// with the key fingerprint the patient approved) or to every member of a <see cref="Role"/> (read only).
+/// with the key fingerprint the patient approved) or to every member of a <see cref="Role"/>.
 /// </summary>
 public sealed record CurrentGrant(
     string ConsentId,
@@ -30,7 +30,7 @@ public static class CurrentGrants
         return
         [
             .. book.Grantees.Select(g => new CurrentGrant(g.ConsentId, g.GranteeFhirUser, g.GranteeUserId, null, g.Sections, g.WriteSections, g.Start, g.End, g.FingerprintHex)),
-            .. book.RoleGrants.Select(r => new CurrentGrant(r.ConsentId, null, null, r.Role, r.Sections, [], r.Start, r.End, null) { Members = r.Members.Count }),
+            .. book.RoleGrants.Select(r => new CurrentGrant(r.ConsentId, null, null, r.Role, r.Sections, r.WriteSections, r.Start, r.End, null) { Members = r.Members.Count }),
         ];
     }
 }

@@ -61,13 +61,13 @@ public sealed partial class PatientGrants
             }
 
             grant.Members.RemoveAll(gone.Contains);
-            foreach (var section in grant.Sections)
+            foreach (var section in grant.RekeyedOnEnd)
             {
                 Book.Epochs[section]++;
             }
 
             Book.AdvanceStatement(DateTimeOffset.UtcNow);
-            var operation = new GrantOperation(GrantOperationKind.MoveEpochs, grant.ConsentId, RekeyedSections: grant.Sections);
+            var operation = new GrantOperation(GrantOperationKind.MoveEpochs, grant.ConsentId, RekeyedSections: grant.RekeyedOnEnd);
             _journal.Begin(Book, operation);
             await RunAsync(operation);
             departedMembers.AddRange(gone.Select(m => m.GranteeUserId));

@@ -16,12 +16,15 @@ public sealed partial class PatientGrants
     private static readonly string[] ListableRoles = [SrsRoles.Practitioner, SrsRoles.Insurer, SrsRoles.Pharmacist, SrsRoles.Researcher];
 
     /// <summary>
-    /// Grants <paramref name="sections"/> to every user of <paramref name="role"/> (a SeSPHR role code).
-    /// The role's active members, as the directory lists them now (professional roles only), get kfrags
-    /// when <paramref name="approve"/> accepts them (every one when it is null); the patient's own account
-    /// never. Members of a role the directory does not list wait as pending members.
+    /// Grants <paramref name="sections"/> to every user of <paramref name="role"/> (a SeSPHR role code)
+    /// and, when <paramref name="writeSections"/> names any, the right to write those sections, as a grant
+    /// to one user does. The role's active members, as the directory lists them now (professional roles
+    /// only), get kfrags and their statement entries when <paramref name="approve"/> accepts them (every
+    /// one when it is null); the patient's own account never. Members of a role the directory does not
+    /// list wait as pending members.
     /// </summary>
-    public async Task<RoleGrant> GrantRoleAsync(string role, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null, Func<DirectoryEntryResponse, bool>? approve = null)
+    public async Task<RoleGrant> GrantRoleAsync(string role, IReadOnlyList<PhrSection> sections, DateTimeOffset? end = null, Func<DirectoryEntryResponse, bool>? approve = null,
+        IReadOnlyList<PhrSection>? writeSections = null)
     {
         var now = DateTimeOffset.UtcNow;
         var grant = new RoleGrant
@@ -29,6 +32,7 @@ public sealed partial class PatientGrants
             ConsentId = "role-" + Guid.NewGuid().ToString("N"),
             Role = role,
             Sections = sections.Distinct().ToList(),
+            WriteSections = writeSections?.Distinct().ToList() ?? [],
             Start = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()),
             End = end,
         };
@@ -99,13 +103,14 @@ public sealed partial class PatientGrants
     {
         var grant = Book.FindRoleGrant(consentId) ?? throw new ArgumentException($"No current role grant under {consentId}.", nameof(consentId));
         Book.RoleGrants.Remove(grant);
-        foreach (var section in grant.Sections)
+        var rekeyed = grant.RekeyedOnEnd;
+        foreach (var section in rekeyed)
         {
             Book.Epochs[section]++;
         }
 
         Book.AdvanceStatement(DateTimeOffset.UtcNow);
-        var operation = new GrantOperation(GrantOperationKind.Revoke, consentId, deleteConsent, grant.Sections);
+        var operation = new GrantOperation(GrantOperationKind.Revoke, consentId, deleteConsent, rekeyed);
         _journal.Begin(Book, operation);
         await RunAsync(operation);
     }

@@ -6,7 +6,7 @@ namespace SeSPHR.Client.Grants;
 
 /// <summary>
 /// The Consent of a role grant: the same document as a grant to one grantee (<see cref="ConsentDocument"/>:
-/// sections, period, action, signed statement, earlier epochs' keys), with these actors: the role
+/// sections, period, read and write provisions, signed statement, earlier epochs' keys), with these actors: the role
 /// itself (<c>actor.role</c> in the SeSPHR role system; R4 wants a reference, so it carries one with
 /// a display only), which lets every user of the role past the FhirServer's policy check; and each
 /// member the patient approved, by reference with their approved key fingerprint, which adds no
@@ -20,10 +20,22 @@ public static class RoleConsentDocument
 
     public static Consent Build(GrantBook book, RoleGrant grant, IssuedStatement statement, Func<PhrSection, uint, PublicKey> sectionKey, bool active = true)
     {
-        var shape = new GranteeRecord(grant.ConsentId, "", "", "", "", grant.Sections, grant.Start, grant.End);
+        var shape = new GranteeRecord(grant.ConsentId, "", "", "", "", grant.Sections, grant.Start, grant.End) { WriteSections = grant.WriteSections };
         var consent = ConsentDocument.Build(book, shape, statement, sectionKey, active);
         var provision = consent.Provision ?? throw new InvalidOperationException("ConsentDocument.Build wrote no provision.");
-        provision.Actor =
+        provision.Actor = Actors(grant);
+
+        // With a write grant the root holds a read and a write provision (WriteGrants), each naming the same actors.
+        foreach (var nested in provision.Provision)
+        {
+            nested.Actor = Actors(grant);
+        }
+
+        ConsentDocument.AddSealedOpenings(consent, grant.Members, statement);
+        return consent;
+    }
+
+    private static List<Consent.provisionActorComponent> Actors(RoleGrant grant) =>
         [
             new Consent.provisionActorComponent
             {
@@ -37,7 +49,4 @@ public static class RoleConsentDocument
                 Reference = new ResourceReference(member.GranteeFhirUser),
             }),
         ];
-        ConsentDocument.AddSealedOpenings(consent, grant.Members, statement);
-        return consent;
-    }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using SeSPHR.Client.Errors;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Hosting;
 
@@ -26,6 +27,7 @@ public static class PortalHosting
         services.AddHostedService<KeySessionSweeper>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
+        services.AddScoped<ReaderTimeZone>();
         services.AddSingleton<PortalJournals>();
         services.AddSingleton<GrantLocks>();
         services.AddValidatorsFromAssemblyContaining<PortalOptions>(includeInternalTypes: true);
@@ -71,11 +73,12 @@ public static class PortalHosting
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInPermitsPerMinute, Window = TimeSpan.FromMinutes(1) })
                 : RateLimitPartition.GetNoLimiter("page views"));
-            limits.OnRejected = (rejected, token) =>
+            // No body here: the status code pages show the error page, in the layout, with when to retry.
+            limits.OnRejected = (rejected, _) =>
             {
-                rejected.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                rejected.HttpContext.Response.ContentType = "text/html; charset=utf-8";
-                return new ValueTask(rejected.HttpContext.Response.WriteAsync(TooManyAttemptsPage, token));
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                TooManyAttempts.Refuse(rejected.HttpContext, retryAfter);
+                return ValueTask.CompletedTask;
             };
         });
         services.AddHealthChecks();
@@ -104,12 +107,6 @@ public static class PortalHosting
         app.MapHealthChecks("/healthz");
         app.MapRazorPages();
     }
-
-    private const string TooManyAttemptsPage =
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many attempts - SeSPHR</title>" +
-        "<link rel=\"stylesheet\" href=\"/css/portal.css\"></head><body><main class=\"narrow\"><h1>Too many attempts</h1>" +
-        "<p role=\"alert\">Too many sign-in or registration attempts from this address. Wait a minute, then <a href=\"/Account/SignIn\">try again</a>.</p>" +
-        "</main></body></html>";
 
     private const string SessionEndedPage = "/Account/SignIn?ended=true";
 

@@ -6,6 +6,8 @@ using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;
 using SeSPHR.Portal.Sessions;
 
+using SeSPHR.Portal.Times;
+
 namespace SeSPHR.Portal.Records;
 
 /// <summary>
@@ -34,7 +36,8 @@ public sealed class OwnRecord : IDisposable
     /// <summary>The patient's Patient resource, opened; null before the record exists.</summary>
     public Task<Patient?> ReadPatientAsync() => PatientResource.ReadAsync(Fhir, Record.Patient.FhirUser);
 
-    public RecordTables Tables => new(Fhir, Record.Patient.FhirUser);
+    /// <summary>The record's tables, days in <paramref name="zone"/>.</summary>
+    public RecordTables TablesIn(ReaderTimeZone zone) => new(Fhir, Record.Patient.FhirUser, zone);
 
     public void Dispose() => Fhir.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 using SeSPHR.Client.Fhir;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Records;
 
@@ -14,9 +15,10 @@ public sealed record RecordTable(string Caption, IReadOnlyList<string> Headers, 
 /// <summary>
 /// Reads the entries of one patient's record through an SDK FhirClient (the patient's own, or a
 /// grantee's) and lays them out as <see cref="RecordTable"/>s: conditions, prescriptions and
-/// medication statements, coverage, claims and explanations of benefit.
+/// medication statements, coverage, claims and explanations of benefit. A person reads the day of
+/// each entry: a FHIR date as written, a date-time's day in the reader's time zone.
 /// </summary>
-public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
+public sealed class RecordTables(FhirClient fhir, string patientFhirUser, ReaderTimeZone zone)
 {
     /// <summary>One page of each kind is enough for a summary and for a person reading the record.</summary>
     private const int PageSize = 100;
@@ -81,12 +83,18 @@ public sealed class RecordTables(FhirClient fhir, string patientFhirUser)
         _ => "",
     };
 
-    private static string Period(Period? period) => period is null ? "" : $"{Open(Day(period.Start))} – {Open(Day(period.End))}";
+    private string Period(Period? period) => period is null ? "" : $"{Open(Day(period.Start))} – {Open(Day(period.End))}";
 
     private static string Open(string day) => day.Length > 0 ? day : "…";
 
-    /// <summary>The day of a FHIR date or date-time (<c>2024-03-02T10:00:00+01:00</c> → <c>2024-03-02</c>); a person reads the day.</summary>
-    private static string Day(string? value) => value is { Length: > 10 } ? value[..10] : value ?? "";
+    /// <summary>
+    /// The day of a FHIR date or date-time: a date as it is; a date-time (<c>2024-03-02T23:30:00-05:00</c>)
+    /// on the reader's calendar (<c>2024-03-03</c> in Berlin), the zone's name on the page.
+    /// </summary>
+    private string Day(string? value) =>
+        value is { Length: > 10 } && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? zone.Format(at, "yyyy-MM-dd")
+            : value is { Length: > 10 } ? value[..10] : value ?? "";
 
     private static string Money(Money? money) =>
         money?.Value is { } value ? $"{value.ToString("0.00", CultureInfo.InvariantCulture)} {money.Currency}".TrimEnd() : "";

@@ -26,13 +26,13 @@ public sealed class AdminPagesTests(PortalSystem portal)
         await admin.GetByRole(AriaRole.Button, new() { Name = "Approve " + username }).ClickAsync();
 
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync($"{username} is approved");
-        await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Suspend " + username })).ToBeVisibleAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Link, new() { Name = "Suspend " + username })).ToBeVisibleAsync();
         await PortalPages.SignInAsync(doctorPage, username, password);
         await Assertions.Expect(doctorPage.Locator("header .who")).ToContainTextAsync(username);
     }
 
     [Fact]
-    public async Task Given_an_active_doctor_When_the_admin_suspends_them_Then_the_doctor_can_no_longer_sign_in()
+    public async Task Given_an_active_doctor_When_the_admin_suspends_them_and_confirms_Then_the_doctor_can_no_longer_sign_in()
     {
         var password = PhrUser.NewPassword();
         using var doctor = await NewApprovedAsync(SrsRoles.Practitioner, password);
@@ -41,7 +41,16 @@ public sealed class AdminPagesTests(PortalSystem portal)
         await Assertions.Expect(doctorPage.Locator("header .who")).ToContainTextAsync(doctor.Username);
 
         var admin = await SignInAsAdminAsync();
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Suspend " + doctor.Username }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Suspend " + doctor.Username }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Suspend an account" })).ToBeVisibleAsync();
+        await Assertions.Expect(admin.Locator("main")).ToContainTextAsync(doctor.Username);
+        await PortalSystem.ScreenshotAsync(admin, "admin-suspend");
+        await admin.GetByRole(AriaRole.Link, new() { Name = "No, keep it active" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Accounts", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Link, new() { Name = "Suspend " + doctor.Username })).ToBeVisibleAsync();
+
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Suspend " + doctor.Username }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Yes, suspend " + doctor.Username }).ClickAsync();
 
         await Assertions.Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync($"{doctor.Username} is suspended");
         var again = await portal.NewPageAsync();

@@ -80,7 +80,7 @@ public static class PortalPages
         foreach (var (label, value) in new[]
         {
             ("Pulse (beats/minute)", pulse), ("Body temperature (°C)", temperature), ("Systolic blood pressure (mmHg)", systolic),
-            ("Diastolic blood pressure (mmHg)", diastolic), ("Body weight (kg)", weight), ("Measured at (UTC)", measuredAt),
+            ("Diastolic blood pressure (mmHg)", diastolic), ("Body weight (kg)", weight), ("Measured at", measuredAt),
         })
         {
             if (value is not null)

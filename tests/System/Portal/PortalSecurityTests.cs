@@ -29,10 +29,18 @@ public sealed partial class PortalSecurityTests(PortalSystem portal)
             await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("Unknown username or wrong password");
         }
 
-        await PortalPages.SignInAsync(page, Unique("guess"), "Not-the-password-42");
+        var refused = await page.RunAndWaitForResponseAsync(
+            () => PortalPages.SignInAsync(page, Unique("guess"), "Not-the-password-42"),
+            response => response.Request.Method == "POST" && response.Url.Contains("/Account/SignIn", StringComparison.Ordinal));
 
+        refused.Status.ShouldBe(429);
+        var retryAfter = int.Parse(refused.Headers["retry-after"], System.Globalization.CultureInfo.InvariantCulture);
+        retryAfter.ShouldBeInRange(1, 60);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Too many attempts", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Too many sign-in or registration attempts");
-        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "try again" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync(new Regex(@"Try again in \d+ seconds?"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "try the sign-in again" })).ToBeVisibleAsync();
         await PortalSystem.ScreenshotAsync(page, "sign-in-rate-limit");
     }
 
@@ -112,7 +120,7 @@ public sealed partial class PortalSecurityTests(PortalSystem portal)
         using var sameUser = await PhrUser.SignInAsync(portal.System.Endpoints, username, password);
         var keyMaterial = Encodings(sameUser.Keys.ToBackupPayload()).ToList();
 
-        cookies.Select(c => c.Name).ShouldBeSubsetOf(["sesphr.portal", "sesphr.antiforgery"], "one session cookie (never chunked) and the anti-forgery cookie");
+        cookies.Select(c => c.Name).ShouldBeSubsetOf(["sesphr.portal", "sesphr.antiforgery", "sesphr.tz"], "one session cookie (never chunked), the anti-forgery cookie and the time zone's name");
         foreach (var cookie in cookies)
         {
             cookie.Value.Length.ShouldBeLessThan(1200, $"{cookie.Name} is larger than an opaque session id with four claims");

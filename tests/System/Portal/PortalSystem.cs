@@ -72,10 +72,19 @@ public sealed class PortalSystem : IAsyncLifetime
         }
     }
 
-    /// <summary>A fresh browser context (no cookies) with a page on the portal (or on <paramref name="portal"/>).</summary>
-    public async Task<IPage> NewPageAsync(ServerProcess? portal = null)
+    /// <summary>
+    /// A fresh browser context (no cookies) with a page on the portal (or on <paramref name="portal"/>),
+    /// in the browser's own time zone or <paramref name="timeZoneId"/>, with JavaScript unless <paramref name="javaScript"/> is false.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(ServerProcess? portal = null, string? timeZoneId = null, bool javaScript = true)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = (portal ?? Portal).BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = (portal ?? Portal).BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1200, Height = 900 },
+            TimezoneId = timeZoneId,
+            JavaScriptEnabled = javaScript,
+        });
         context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }

@@ -5,6 +5,7 @@ using SeSPHR.Client.Records;
 using SeSPHR.Contracts;
 using SeSPHR.Portal.Pages.Sharing;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.AccessLog;
 
@@ -15,7 +16,7 @@ namespace SeSPHR.Portal.Pages.AccessLog;
 /// trail, not a value of the record.
 /// </summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class IndexModel(CurrentUser current) : PageModel
+public sealed class IndexModel(CurrentUser current, ReaderTimeZone zone) : PageModel
 {
     public const int DefaultPageSize = 25;
 
@@ -56,15 +57,18 @@ public sealed class IndexModel(CurrentUser current) : PageModel
             Problem = "The key server is not reachable, so people are shown by their record reference instead of their username.";
         }
 
-        Rows = [.. page.Entries.Select(e => AccessRow.Of(e, names, patient.RequireUserId))];
+        Rows = [.. page.Entries.Select(e => AccessRow.Of(e, names, patient.RequireUserId, zone))];
     }
 }
 
 /// <summary>One line of the access log in words.</summary>
 public sealed record AccessRow(string When, string Who, string Interaction, string Parts, string Outcome)
 {
-    public static AccessRow Of(AccessLogEntry entry, IReadOnlyDictionary<string, string> names, string ownUserId)
+    /// <summary>The row of <paramref name="entry"/>, its time in the reader's zone (the column names the zone).</summary>
+    public static AccessRow Of(AccessLogEntry entry, IReadOnlyDictionary<string, string> names, string ownUserId, ReaderTimeZone zone)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(zone);
         var who = entry.WhoUserId == ownUserId ? "You"
             : entry.WhoUserId is { } id && names.TryGetValue(id, out var username) ? username
             : entry.Who;
@@ -72,7 +76,7 @@ public sealed record AccessRow(string When, string Who, string Interaction, stri
             ? string.Join(", ", entry.Sections.Select(SectionNames.Of))
             : string.Join(", ", entry.Resources.Select(r => r.Split('/')[0]).Distinct());
         return new AccessRow(
-            entry.When?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            entry.When is { } when ? zone.Format(when, "yyyy-MM-dd HH:mm:ss") : "",
             who,
             entry.Interaction,
             parts,

@@ -14,16 +14,13 @@ using SeSPHR.Portal.Sessions;
 namespace SeSPHR.Portal.Pages.Admin;
 
 /// <summary>
-/// The admin's page: professional accounts waiting for approval (approve), active ones (suspend:
-/// the SRS deletes their kfrags at once and the FhirServer refuses their tokens after its next poll),
-/// suspended ones (approve again), and the registration of a system client with its public keys.
+/// The admin's page: professional accounts waiting for approval (approve), active ones (suspend, after
+/// a confirmation on <c>/Admin/Suspend</c>), suspended ones (approve again), and the registration of a
+/// system client with its public keys.
 /// </summary>
 [Authorize(Roles = SrsRoles.Admin)]
 public sealed class IndexModel(CurrentUser current, IValidator<SystemClientForm> validator) : PageModel
 {
-    /// <summary>The roles that wait for an admin (API.md); patients and family members are active at once.</summary>
-    private static readonly string[] ProfessionalRoles = [SrsRoles.Practitioner, SrsRoles.Pharmacist, SrsRoles.Insurer, SrsRoles.Researcher];
-
     [BindProperty]
     public SystemClientForm Form { get; set; } = new();
 
@@ -37,13 +34,19 @@ public sealed class IndexModel(CurrentUser current, IValidator<SystemClientForm>
 
     public string? Problem { get; private set; }
 
-    public async Task OnGetAsync() => await LoadAsync();
+    /// <summary>The page, after a suspension confirmed on <c>/Admin/Suspend</c> (<paramref name="suspended"/>: whose) saying that it is done.</summary>
+    public async Task OnGetAsync(Guid? suspended)
+    {
+        if (suspended is { } id && await current.User.Srs.FindUserAsync(id.ToString(), await current.User.GetSrsAccessTokenAsync()) is { Status: "suspended" } entry)
+        {
+            Notice = $"{entry.Username} is suspended: they can no longer sign in, and no record is re-encrypted for them any more.";
+        }
+
+        await LoadAsync();
+    }
 
     public async Task OnPostApproveAsync(Guid account) =>
         await ChangeAsync(account, (srs, id, token) => srs.ApproveAsync(id, token), "is approved and can sign in");
-
-    public async Task OnPostSuspendAsync(Guid account) =>
-        await ChangeAsync(account, (srs, id, token) => srs.SuspendAsync(id, token), "is suspended: they can no longer sign in, and no record is re-encrypted for them any more");
 
     public async Task OnPostRegisterClientAsync()
     {
@@ -62,7 +65,7 @@ public sealed class IndexModel(CurrentUser current, IValidator<SystemClientForm>
         var admin = current.User;
         var token = await admin.GetSrsAccessTokenAsync();
         var entry = await admin.Srs.FindUserAsync(account.ToString(), token);
-        if (entry is null || !ProfessionalRoles.Contains(entry.Role))
+        if (entry is null || !AccountRoles.Professional.Contains(entry.Role))
         {
             Problem = "There is no professional account like that any more.";
         }
@@ -124,7 +127,7 @@ public sealed class IndexModel(CurrentUser current, IValidator<SystemClientForm>
         var admin = current.User;
         var token = await admin.GetSrsAccessTokenAsync();
         var accounts = new List<DirectoryEntryResponse>();
-        foreach (var role in ProfessionalRoles)
+        foreach (var role in AccountRoles.Professional)
         {
             accounts.AddRange(await admin.Srs.FindByRoleAsync(role, token));
         }
@@ -136,5 +139,21 @@ public sealed class IndexModel(CurrentUser current, IValidator<SystemClientForm>
     }
 }
 
-/// <summary>A table of accounts with one action per row (its page handler has the action's name).</summary>
+/// <summary>The roles that wait for an admin (API.md); patients and family members are active at once.</summary>
+public static class AccountRoles
+{
+    public static IReadOnlyList<string> Professional { get; } = [SrsRoles.Practitioner, SrsRoles.Pharmacist, SrsRoles.Insurer, SrsRoles.Researcher];
+}
+
+/// <summary>
+/// A table of accounts with one action per row: a button posting to the page handler of the action's
+/// name, or for <see cref="AccountActions.Suspend"/> a link to the page that asks first.
+/// </summary>
 public sealed record AccountTable(IReadOnlyList<DirectoryEntryResponse> Accounts, string Action, string Caption, string ButtonClass);
+
+public static class AccountActions
+{
+    public const string Approve = "Approve";
+
+    public const string Suspend = "Suspend";
+}

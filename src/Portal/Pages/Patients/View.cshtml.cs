@@ -9,6 +9,7 @@ using SeSPHR.Crypto.Grants;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Portal.Records;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Patients;
 
@@ -19,7 +20,7 @@ namespace SeSPHR.Portal.Pages.Patients;
 /// server happened to send).
 /// </summary>
 [Authorize(Roles = SharedSections.GranteeRoles)]
-public sealed partial class ViewModel(CurrentUser current) : PageModel
+public sealed partial class ViewModel(CurrentUser current, ReaderTimeZone zone) : PageModel
 {
     public string PatientId { get; private set; } = "";
 
@@ -47,7 +48,7 @@ public sealed partial class ViewModel(CurrentUser current) : PageModel
 
         PatientId = id;
         using var fhir = user.CreateFhirClient();
-        var tables = new RecordTables(fhir, reference);
+        var tables = new RecordTables(fhir, reference, zone);
         var sections = new List<SharedSection>();
         foreach (var section in SharedSections.OrderFor(current.Role))
         {

@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SeSPHR.Contracts;
 using SeSPHR.Portal.Records;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Record;
 
 /// <summary>The patient's own record: the personal section, and the newest entries of the other sections with their counts.</summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class IndexModel(CurrentUser current, PortalJournals journals) : PageModel
+public sealed class IndexModel(CurrentUser current, PortalJournals journals, ReaderTimeZone zone) : PageModel
 {
     private const int Newest = 3;
 
@@ -28,7 +29,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals) : P
         Saved = saved;
         using var own = await OwnRecord.OpenAsync(current.User, journals);
         Personal = await own.ReadPatientAsync() is { } patient ? PersonalDetails.Of(patient) : null;
-        var tables = own.Tables;
+        var tables = own.TablesIn(zone);
         Medical = [await tables.ConditionsAsync(Newest)];
         Prescriptions = [await tables.PrescriptionsAsync(Newest), await tables.MedicationStatementsAsync(Newest)];
         Insurance = [await tables.CoverageAsync(Newest), await tables.ClaimsAsync(Newest), await tables.ExplanationsOfBenefitAsync(Newest)];

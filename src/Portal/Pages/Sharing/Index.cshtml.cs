@@ -10,6 +10,7 @@ using SeSPHR.Contracts.Grants;
 using SeSPHR.Crypto.Grants;
 using SeSPHR.Portal.Forms;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Sharing;
 
@@ -21,7 +22,7 @@ namespace SeSPHR.Portal.Pages.Sharing;
 /// <c>sesphr grants</c> does.
 /// </summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class IndexModel(CurrentUser current, PortalJournals journals, GrantLocks locks, IValidator<GrantForm> validator) : PageModel
+public sealed class IndexModel(CurrentUser current, PortalJournals journals, GrantLocks locks, IValidator<GrantForm> validator, ReaderTimeZone zone) : PageModel
 {
     private const string KeyServerDown =
         "The key server is not reachable, so this could not be finished. Nothing is lost: whatever was started is completed the next time you open this page.";
@@ -104,7 +105,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         {
             if (Form.Target == GrantTargets.Role)
             {
-                await grants.GrantRoleAsync(Form.Role, Form.ReadSections, Form.End);
+                await grants.GrantRoleAsync(Form.Role, Form.ReadSections, Form.EndIn(zone), writeSections: Form.WriteSections);
                 return true;
             }
 
@@ -176,7 +177,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
             return false;
         }
 
-        await grants.GrantAsync(entry.FhirUser, KeyFingerprint.FromBytes(Convert.FromHexString(compared)), Form.ReadSections, Form.End, Form.WriteSections);
+        await grants.GrantAsync(entry.FhirUser, KeyFingerprint.FromBytes(Convert.FromHexString(compared)), Form.ReadSections, Form.EndIn(zone), Form.WriteSections);
         return true;
     }
 
@@ -229,7 +230,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
             Problem ??= "The key server is not reachable: names and members waiting for approval cannot be shown now.";
         }
 
-        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null))];
+        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null, zone))];
     }
 
     private static bool SameConsent(string a, string b) =>
@@ -239,8 +240,11 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 /// <summary>A current grant as the sharing page lists it.</summary>
 public sealed record GrantRow(string ConsentId, string Who, string Parts, string Access, string Until, string? Fingerprint)
 {
-    public static GrantRow Of(CurrentGrant grant, string? username)
+    /// <summary>The row of <paramref name="grant"/>, its last day of access in the reader's zone.</summary>
+    public static GrantRow Of(CurrentGrant grant, string? username, ReaderTimeZone zone)
     {
+        ArgumentNullException.ThrowIfNull(grant);
+        ArgumentNullException.ThrowIfNull(zone);
         var who = grant.Role is { } role
             ? $"Everyone who is {GrantRoles.LabelOf(role)} ({grant.Members} approved)"
             : username ?? grant.GranteeFhirUser ?? "";
@@ -251,7 +255,7 @@ public sealed record GrantRow(string ConsentId, string Who, string Parts, string
             _ when grant.Read.ToHashSet().SetEquals(grant.Write) => "Read and write",
             _ => $"Read {SectionNames.List(grant.Read)}; write {SectionNames.List(grant.Write)}",
         };
-        var until = grant.End is { } end ? end.AddTicks(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "No end date";
+        var until = grant.End is { } end ? $"{zone.Format(end.AddTicks(-1), "yyyy-MM-dd")} (end of day, {zone.Label})" : "No end date";
         return new GrantRow(grant.ConsentId, who, SectionNames.List(grant.Read.Union(grant.Write)), access, until,
             grant.FingerprintHex is { } hex ? FingerprintText.Display(hex) : null);
     }

@@ -5,6 +5,7 @@ using SeSPHR.Client.Errors;
 using SeSPHR.Client.Grants;
 using SeSPHR.Contracts;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Sharing;
 
@@ -13,7 +14,7 @@ namespace SeSPHR.Portal.Pages.Sharing;
 /// inactive, the SRS deletes its kfrags before the FhirServer answers, and the sections move to new keys.
 /// </summary>
 [Authorize(Roles = SrsRoles.Patient)]
-public sealed class RevokeModel(CurrentUser current, PortalJournals journals, GrantLocks locks) : PageModel
+public sealed class RevokeModel(CurrentUser current, PortalJournals journals, GrantLocks locks, ReaderTimeZone zone) : PageModel
 {
     public GrantRow? Grant { get; private set; }
 
@@ -69,6 +70,6 @@ public sealed class RevokeModel(CurrentUser current, PortalJournals journals, Gr
             }
         }
 
-        Grant = GrantRow.Of(grant, username);
+        Grant = GrantRow.Of(grant, username, zone);
     }
 }

@@ -3,6 +3,7 @@ using FluentValidation;
 using SeSPHR.Contracts;
 using SeSPHR.Contracts.Accounts;
 using SeSPHR.Phr.Sections;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Sharing;
 
@@ -41,8 +42,12 @@ public sealed class GrantForm
 
     public IReadOnlyList<PhrSection> WriteSections => Access == GrantAccess.Read ? [] : ChosenSections;
 
-    /// <summary>Access ends when the chosen day ends (UTC).</summary>
-    public DateTimeOffset? End => Until is { } day ? new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : null;
+    /// <summary>Access ends when the chosen day ends in the patient's time zone.</summary>
+    public DateTimeOffset? EndIn(ReaderTimeZone zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return Until is { } day ? zone.EndOf(day) : null;
+    }
 }
 
 public static class GrantTargets
@@ -96,7 +101,7 @@ public static class SectionNames
 
 internal sealed class GrantFormValidator : AbstractValidator<GrantForm>
 {
-    public GrantFormValidator(TimeProvider clock)
+    public GrantFormValidator(TimeProvider clock, ReaderTimeZone zone)
     {
         RuleFor(f => f.Target).Must(t => t is GrantTargets.User or GrantTargets.Role).WithMessage("Choose whether you share with one person or with a role.");
         When(f => f.Target == GrantTargets.User, () =>
@@ -107,12 +112,12 @@ internal sealed class GrantFormValidator : AbstractValidator<GrantForm>
         When(f => f.Target == GrantTargets.Role, () =>
         {
             RuleFor(f => f.Role).Must(r => GrantRoles.All.Any(a => a.Role == r)).WithMessage("Choose a role from the list.");
-            RuleFor(f => f.Access).Equal(GrantAccess.Read).WithMessage("A role is granted reading only; share writing with one person.");
         });
         RuleFor(f => f.Sections).NotEmpty().WithMessage("Choose at least one part of your record.")
             .Must(s => s.All(code => PhrSectionCodes.TryParse(code, out _))).WithMessage("Choose parts of your record from the list.");
         RuleFor(f => f.Access).Must(a => GrantAccess.All.Any(g => g.Code == a)).WithMessage("Choose read, write, or read and write.");
-        RuleFor(f => f.Until).Must(d => d is null || d >= DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+        RuleFor(f => f.Until).Must(d => d is null || d.Value.Year < 9999).WithMessage("Choose a day before the year 9999, or leave it empty for no end date.");
+        RuleFor(f => f.Until).Must(d => d is null || d >= zone.Today(clock))
             .WithMessage("The end date is in the past; choose today or a later day.");
     }
 }

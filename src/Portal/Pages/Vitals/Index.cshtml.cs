@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SeSPHR.Client.Fhir;
 using SeSPHR.Portal.Forms;
 using SeSPHR.Portal.Sessions;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Vitals;
 
@@ -13,7 +14,7 @@ namespace SeSPHR.Portal.Pages.Vitals;
 /// own record, or with <c>?patient={id}</c> a record shared with the signed-in person, who sees the
 /// charts when the patient granted vitals and the form when the grant includes writing.
 /// </summary>
-public sealed partial class IndexModel(CurrentUser current, PortalJournals journals, IValidator<VitalsForm> validator, TimeProvider clock) : PageModel
+public sealed partial class IndexModel(CurrentUser current, PortalJournals journals, IValidator<VitalsForm> validator, TimeProvider clock, ReaderTimeZone zone) : PageModel
 {
     private const string NoWriteGrant = "The patient has not granted you the right to add vitals to this record.";
 
@@ -52,7 +53,7 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
         }
 
         Added = added is > 0 ? added : null;
-        Form.MeasuredAt = Now();
+        Form.MeasuredAt = zone.Now(clock);
         await ShowAsync(record);
         return Page();
     }
@@ -82,7 +83,7 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
             return Page();
         }
 
-        var observations = Form.Observations(new Hl7.Fhir.Model.ResourceReference(record.PatientFhirUser));
+        var observations = Form.Observations(new Hl7.Fhir.Model.ResourceReference(record.PatientFhirUser), zone);
         try
         {
             await record.WriteAsync(observations);
@@ -112,12 +113,6 @@ public sealed partial class IndexModel(CurrentUser current, PortalJournals journ
         await ShowAsync(record);
         Response.StatusCode = StatusCodes.Status403Forbidden;
         return Page();
-    }
-
-    private DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, DateTimeKind.Utc);
     }
 
     /// <summary>A FHIR id (the random part of <c>Patient/{id}</c>).</summary>

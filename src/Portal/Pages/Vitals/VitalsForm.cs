@@ -2,10 +2,11 @@ using System.ComponentModel.DataAnnotations;
 using FluentValidation;
 using Hl7.Fhir.Model;
 using SeSPHR.Client.Records;
+using SeSPHR.Portal.Times;
 
 namespace SeSPHR.Portal.Pages.Vitals;
 
-/// <summary>One sitting's measurements: any of the four vitals, taken at one time (UTC).</summary>
+/// <summary>One sitting's measurements: any of the four vitals, taken at one time (the reader's wall clock).</summary>
 public sealed class VitalsForm
 {
     [Display(Name = "Pulse (beats/minute)")]
@@ -23,13 +24,15 @@ public sealed class VitalsForm
     [Display(Name = "Body weight (kg)")]
     public decimal? Weight { get; set; }
 
-    [Display(Name = "Measured at (UTC)")]
+    /// <summary>The wall-clock time in the reader's time zone (the label names it).</summary>
+    [Display(Name = "Measured at")]
     public DateTime? MeasuredAt { get; set; }
 
-    /// <summary>One Observation per vital entered (blood pressure as one panel), all at <see cref="MeasuredAt"/>.</summary>
-    public IReadOnlyList<Observation> Observations(ResourceReference subject)
+    /// <summary>One Observation per vital entered (blood pressure as one panel), all at <see cref="MeasuredAt"/> in <paramref name="zone"/>.</summary>
+    public IReadOnlyList<Observation> Observations(ResourceReference subject, ReaderTimeZone zone)
     {
-        var at = new DateTimeOffset(DateTime.SpecifyKind(MeasuredAt!.Value, DateTimeKind.Utc));
+        ArgumentNullException.ThrowIfNull(zone);
+        var at = zone.FromWallClock(MeasuredAt!.Value);
         var observations = new List<Observation>();
         if (Pulse is { } pulse)
         {
@@ -61,7 +64,7 @@ internal sealed class VitalsFormValidator : AbstractValidator<VitalsForm>
     /// <summary>Clocks of the measuring device and of the portal may differ a little.</summary>
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    public VitalsFormValidator(TimeProvider clock)
+    public VitalsFormValidator(TimeProvider clock, ReaderTimeZone zone)
     {
         RuleFor(f => f.Pulse)
             .Must((form, _) => (form.Pulse ?? form.Temperature ?? form.Systolic ?? form.Diastolic ?? form.Weight) is not null)
@@ -80,9 +83,14 @@ internal sealed class VitalsFormValidator : AbstractValidator<VitalsForm>
             .WithMessage("The diastolic pressure must be below the systolic.");
         RuleFor(f => f.MeasuredAt).NotNull().WithMessage("Enter the date and time of the measurement.");
         RuleFor(f => f.MeasuredAt)
-            .Must(at => DateTime.SpecifyKind(at!.Value, DateTimeKind.Utc) <= clock.GetUtcNow().UtcDateTime + ClockSkew)
+            .Must(at => zone.Exists(at!.Value))
             .When(f => f.MeasuredAt is not null)
-            .WithMessage("The time is in the future; enter when the measurement was taken (UTC).");
+            .WithMessage($"That time does not exist in {zone.Label} (the clocks were put forward); enter the time the clock showed.");
+        // The first and the last year a DateTimeOffset holds are out of range (and out of reach) in any zone.
+        RuleFor(f => f.MeasuredAt)
+            .Must(at => at!.Value.Year < 9999 && (!zone.Exists(at.Value) || zone.FromWallClock(at.Value) <= clock.GetUtcNow() + ClockSkew))
+            .When(f => f.MeasuredAt is { Year: >= 1900 })
+            .WithMessage($"The time is in the future; enter when the measurement was taken ({zone.Label} time).");
         RuleFor(f => f.MeasuredAt)
             .Must(at => at!.Value.Year >= 1900)
             .When(f => f.MeasuredAt is not null)
