@@ -23,8 +23,9 @@ namespace SeSPHR.Portal.Pages.Sharing;
 [Authorize(Roles = SrsRoles.Patient)]
 public sealed class IndexModel(CurrentUser current, PortalJournals journals, GrantLocks locks, IValidator<GrantForm> validator) : PageModel
 {
-    private const string KeyServerDown =
-        "The key server is not reachable, so this could not be finished. Nothing is lost: whatever was started is completed the next time you open this page.";
+    private const string KeyServerDown = "The key server is not reachable, so nothing was shared. Try again in a moment.";
+
+    private const string RecordServerDown = "The record server is not reachable, so nothing was shared. Try again in a moment.";
 
     [BindProperty]
     public GrantForm Form { get; set; } = new();
@@ -73,6 +74,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
     {
         using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
+        var before = UnfinishedWork.Count(grants);
         try
         {
             var approved = await grants.ApprovePendingAsync(m => m.UserId == member && SameConsent(m.ConsentId, consent));
@@ -89,7 +91,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         }
         catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
-            Problem = KeyServerDown;
+            Problem = UnfinishedWork.Started(grants, before) ? UnfinishedWork.NotComplete(UnfinishedWork.Approval) : "A server is not reachable, so nobody was approved. Try again in a moment.";
         }
 
         await LoadAsync(grants);
@@ -100,6 +102,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 
     private async Task<bool> GrantAsync(PatientGrants grants)
     {
+        var before = UnfinishedWork.Count(grants);
         try
         {
             if (Form.Target == GrantTargets.Role)
@@ -110,13 +113,11 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 
             return await GrantToUserAsync(grants);
         }
-        catch (SrsUnavailableException)
+        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
-            ModelState.AddModelError("", KeyServerDown);
-        }
-        catch (FhirServerUnavailableException)
-        {
-            ModelState.AddModelError("", "The record server is not reachable, so the grant could not be finished. It is completed the next time you open this page.");
+            // Once the journal holds the grant, it is half-done and will be completed; before that, nothing happened.
+            ModelState.AddModelError("", UnfinishedWork.Started(grants, before) ? UnfinishedWork.NotComplete(UnfinishedWork.Grant)
+                : failure is SrsUnavailableException ? KeyServerDown : RecordServerDown);
         }
         catch (GrantingException refused)
         {
@@ -204,7 +205,8 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         }
         catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException or GrantingException)
         {
-            Problem = "A grant or revocation from an earlier visit is not finished yet: the key server or the record server did not answer. It is finished the next time you open this page.";
+            Problem = UnfinishedWork.Count(grants) > 0 ? UnfinishedWork.NotComplete(UnfinishedWork.Earlier)
+                : "Access that ended could not be closed yet: the key server or the record server did not answer. It is closed the next time you open this page.";
         }
     }
 
@@ -229,7 +231,14 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
             Problem ??= "The key server is not reachable: names and members waiting for approval cannot be shown now.";
         }
 
-        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null))];
+        // A grant whose operation is still in the journal may lack its Consent or its kfrags: it is
+        // listed as not complete, never as in place, until a run completes it.
+        var unfinished = UnfinishedWork.GrantsOf(grants);
+        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null, complete: !unfinished.Contains(g.ConsentId)))];
+        if (UnfinishedWork.HasEndsOfAccess(grants))
+        {
+            Problem ??= UnfinishedWork.NotComplete(UnfinishedWork.Revocation);
+        }
     }
 
     private static bool SameConsent(string a, string b) =>
@@ -237,9 +246,9 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 }
 
 /// <summary>A current grant as the sharing page lists it.</summary>
-public sealed record GrantRow(string ConsentId, string Who, string Parts, string Access, string Until, string? Fingerprint)
+public sealed record GrantRow(string ConsentId, string Who, string Parts, string Access, string Until, string? Fingerprint, bool Complete = true)
 {
-    public static GrantRow Of(CurrentGrant grant, string? username)
+    public static GrantRow Of(CurrentGrant grant, string? username, bool complete = true)
     {
         var who = grant.Role is { } role
             ? $"Everyone who is {GrantRoles.LabelOf(role)} ({grant.Members} approved)"
@@ -253,6 +262,6 @@ public sealed record GrantRow(string ConsentId, string Who, string Parts, string
         };
         var until = grant.End is { } end ? end.AddTicks(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "No end date";
         return new GrantRow(grant.ConsentId, who, SectionNames.List(grant.Read.Union(grant.Write)), access, until,
-            grant.FingerprintHex is { } hex ? FingerprintText.Display(hex) : null);
+            grant.FingerprintHex is { } hex ? FingerprintText.Display(hex) : null, complete);
     }
 }
