@@ -44,11 +44,11 @@ public sealed class SharingOutageTests(PortalSystem portal)
             await PortalPages.ConfirmFingerprintAndShareAsync(page);
             gate.StoppedSrs.ShouldBeTrue("the grant never uploaded its kfrags");
             await ExpectNotCompleteAsync(page, "grant");
-            await ExpectListedAsNotCompleteAsync(page, doctor.Username);
+            await ExpectListedAsNotCompleteAsync(page);
             await PortalSystem.ScreenshotAsync(page, "sharing-not-complete");
 
             await page.GotoAsync("/Sharing");
-            await ExpectListedAsNotCompleteAsync(page, doctor.Username);
+            await ExpectListedAsNotCompleteAsync(page);
         }
         finally
         {
@@ -58,11 +58,10 @@ public sealed class SharingOutageTests(PortalSystem portal)
         // Back, but the patient has not come back yet: the doctor is granted nothing.
         (await doctor.Fhir.ReadAsync("Observation", pulseId)).Status.ShouldBe(HttpStatusCode.NotFound);
 
-        await page.GotoAsync("/Sharing");
+        await VisitSharingUntilCompleteAsync(page);
         var row = page.Locator("tr").Filter(new() { HasText = doctor.Username });
         await Assertions.Expect(row).ToContainTextAsync("Vital signs");
         await Assertions.Expect(row).Not.ToContainTextAsync("Not complete");
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
         var reader = new GranteeReader(doctor);
         await reader.LearnAsync(patient.FhirUser);
         (await reader.ReadAndOpenAsync(doctor, patient.FhirUser, "Observation", pulseId)).Opened.ShouldBe([PhrSection.Vitals]);
@@ -107,8 +106,7 @@ public sealed class SharingOutageTests(PortalSystem portal)
         (await revoked.Fhir.ReadAsync("Observation", before)).Status.ShouldBe(HttpStatusCode.NotFound);
         var after = await WritePulseAsync(patient, gated);
 
-        await page.GotoAsync("/Sharing");
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+        await VisitSharingUntilCompleteAsync(page);
         await Assertions.Expect(page.Locator("tr").Filter(new() { HasText = kept.Username })).ToContainTextAsync("Vital signs");
         var reader = new GranteeReader(kept);
         await reader.LearnAsync(patient.FhirUser);
@@ -134,7 +132,7 @@ public sealed class SharingOutageTests(PortalSystem portal)
         {
             await PortalPages.StartSharingWithAsync(page, doctor.Username, "Vital signs");
             await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("The key server is not reachable");
-            await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("Nothing was shared");
+            await Assertions.Expect(page.Locator("#error-summary")).ToContainTextAsync("nothing was shared");
             await Assertions.Expect(page.Locator("main")).ToContainTextAsync("You have not shared any part of your record.");
         }
         finally
@@ -156,6 +154,26 @@ public sealed class SharingOutageTests(PortalSystem portal)
         }
     }
 
+    /// <summary>
+    /// The patient's next visits to the sharing page: a restarted SRS may still be too slow for the
+    /// FhirServer's time limit on its first calls, and then that visit says the work is still not
+    /// complete, so the patient comes back, as they would, until a visit completes it.
+    /// </summary>
+    private static async Task VisitSharingUntilCompleteAsync(IPage page)
+    {
+        for (var visit = 1; ; visit++)
+        {
+            await page.GotoAsync("/Sharing");
+            if (await page.GetByRole(AriaRole.Alert).CountAsync() == 0)
+            {
+                return;
+            }
+
+            visit.ShouldBeLessThan(5, "visits after the SRS came back still say: " + await page.GetByRole(AriaRole.Alert).First.InnerTextAsync());
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+    }
+
     /// <summary>A clear page: the change is named as not complete and as completed later, without an error page or an exception's text.</summary>
     private static async Task ExpectNotCompleteAsync(IPage page, string what)
     {
@@ -169,11 +187,13 @@ public sealed class SharingOutageTests(PortalSystem portal)
         main.ShouldNotContain("journal");
     }
 
-    /// <summary>The grant's row says it is not complete, and has no "Revoke" for a grant that does not exist yet.</summary>
-    private static async Task ExpectListedAsNotCompleteAsync(IPage page, string grantee)
+    /// <summary>The one grant's row says it is not complete (the SRS is down, so it names the doctor by their FHIR reference), and nothing says it is in place.</summary>
+    private static async Task ExpectListedAsNotCompleteAsync(IPage page)
     {
-        var row = page.Locator("tr").Filter(new() { HasText = grantee });
+        var row = page.Locator("tbody tr");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
         await Assertions.Expect(row).ToContainTextAsync("Not complete yet");
+        await Assertions.Expect(row.GetByRole(AriaRole.Link, new() { Name = "Revoke" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveCountAsync(0);
     }
 
