@@ -5,6 +5,7 @@ using SeSPHR.Crypto.Grants;
 using SeSPHR.Crypto.Umbral;
 using SeSPHR.Phr.Sections;
 using SeSPHR.Client.Accounts;
+using SeSPHR.Client.Errors;
 using SeSPHR.Client.Fhir;
 
 namespace SeSPHR.Client.Grants;
@@ -139,7 +140,22 @@ public sealed partial class PatientGrants
 
     public Func<PhrSection, uint, PublicKey> SectionPublicKey => (section, epoch) => _patient.Keys.Sections.PublicKey(section.ToCode(), epoch);
 
+    // A FhirServer that cannot be reached or fails (a 5xx: it also answers 503 when the SRS it
+    // reconciles with is down) is an outage, not a refusal: the operation stays in the journal and
+    // the caller learns it is unfinished from FhirServerUnavailableException, like an SRS outage.
     private async Task RunAsync(GrantOperation operation)
+    {
+        try
+        {
+            await RunStepsAsync(operation);
+        }
+        catch (HttpRequestException failure)
+        {
+            throw new FhirServerUnavailableException("The FhirServer could not be reached; the grant journal keeps the operation for repair.", failure);
+        }
+    }
+
+    private async Task RunStepsAsync(GrantOperation operation)
     {
         var statement = GrantStatements.Issue(Book, _patient.Keys);
         if (operation.Kind == GrantOperationKind.Grant)
@@ -247,6 +263,11 @@ public sealed partial class PatientGrants
 
     private static void EnsureWritten(FhirResponse response, string what)
     {
+        if ((int)response.Status >= 500)
+        {
+            throw new FhirServerUnavailableException($"The FhirServer failed ({(int)response.Status}) on the write of {what}; the journal keeps it for repair.");
+        }
+
         if (!response.IsSuccess)
         {
             throw new GrantingException($"The FhirServer refused the write of {what} with {(int)response.Status}; the journal keeps it for repair.");

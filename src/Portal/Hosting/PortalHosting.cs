@@ -30,6 +30,7 @@ public static class PortalHosting
         services.AddScoped<ReaderTimeZone>();
         services.AddSingleton<PortalJournals>();
         services.AddSingleton<GrantLocks>();
+        services.AddSingleton<JournalRepair>();
         services.AddValidatorsFromAssemblyContaining<PortalOptions>(includeInternalTypes: true);
 
         // Sessions live in this process's memory; so do the keys that protect the cookies.

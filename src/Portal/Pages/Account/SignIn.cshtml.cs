@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Errors;
+using SeSPHR.Contracts;
 using SeSPHR.Portal.Forms;
 using SeSPHR.Portal.Hosting;
 using SeSPHR.Portal.Sessions;
@@ -18,7 +19,7 @@ namespace SeSPHR.Portal.Pages.Account;
 /// password goes no further than this process.
 /// </summary>
 [EnableRateLimiting(PortalHosting.SignInLimit)]
-public sealed class SignInModel(IValidator<SignInForm> validator, IOptions<PortalOptions> options, KeySessions sessions) : PageModel
+public sealed class SignInModel(IValidator<SignInForm> validator, IOptions<PortalOptions> options, KeySessions sessions, JournalRepair repair) : PageModel
 {
     [BindProperty]
     public SignInForm Form { get; set; } = new();
@@ -53,6 +54,11 @@ public sealed class SignInModel(IValidator<SignInForm> validator, IOptions<Porta
         }
 
         await PortalSignIn.StartAsync(HttpContext, sessions, user);
+        if (user.Role == SrsRoles.Patient)
+        {
+            await repair.CompleteAsync(user, HttpContext.RequestAborted);
+        }
+
         return Redirect(PortalSignIn.HomeOf(user.Role));
     }
 }

@@ -24,8 +24,9 @@ namespace SeSPHR.Portal.Pages.Sharing;
 [Authorize(Roles = SrsRoles.Patient)]
 public sealed class IndexModel(CurrentUser current, PortalJournals journals, GrantLocks locks, IValidator<GrantForm> validator, ReaderTimeZone zone) : PageModel
 {
-    private const string KeyServerDown =
-        "The key server is not reachable, so this could not be finished. Nothing is lost: whatever was started is completed the next time you open this page.";
+    private const string KeyServerDown = "The key server is not reachable, so nothing was shared. Try again in a moment.";
+
+    private const string RecordServerDown = "The record server is not reachable, so nothing was shared. Try again in a moment.";
 
     [BindProperty]
     public GrantForm Form { get; set; } = new();
@@ -74,6 +75,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
     {
         using var held = await locks.HoldAsync(current.User.RequireUserId, HttpContext.RequestAborted);
         var grants = Open();
+        var before = UnfinishedWork.Count(grants);
         try
         {
             var approved = await grants.ApprovePendingAsync(m => m.UserId == member && SameConsent(m.ConsentId, consent));
@@ -90,7 +92,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         }
         catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
-            Problem = KeyServerDown;
+            Problem = UnfinishedWork.Started(grants, before) ? UnfinishedWork.NotComplete(UnfinishedWork.Approval) : "A server is not reachable, so nobody was approved. Try again in a moment.";
         }
 
         await LoadAsync(grants);
@@ -101,6 +103,7 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 
     private async Task<bool> GrantAsync(PatientGrants grants)
     {
+        var before = UnfinishedWork.Count(grants);
         try
         {
             if (Form.Target == GrantTargets.Role)
@@ -111,13 +114,11 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 
             return await GrantToUserAsync(grants);
         }
-        catch (SrsUnavailableException)
+        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
-            ModelState.AddModelError("", KeyServerDown);
-        }
-        catch (FhirServerUnavailableException)
-        {
-            ModelState.AddModelError("", "The record server is not reachable, so the grant could not be finished. It is completed the next time you open this page.");
+            // Once the journal holds the grant, it is half-done and will be completed; before that, nothing happened.
+            ModelState.AddModelError("", UnfinishedWork.Started(grants, before) ? UnfinishedWork.NotComplete(UnfinishedWork.Grant)
+                : failure is SrsUnavailableException ? KeyServerDown : RecordServerDown);
         }
         catch (GrantingException refused)
         {
@@ -205,7 +206,8 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         }
         catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException or GrantingException)
         {
-            Problem = "A grant or revocation from an earlier visit is not finished yet: the key server or the record server did not answer. It is finished the next time you open this page.";
+            Problem = UnfinishedWork.Count(grants) > 0 ? UnfinishedWork.NotComplete(UnfinishedWork.Earlier)
+                : "Access that ended could not be closed yet: the key server or the record server did not answer. It is closed the next time you open this page.";
         }
     }
 
@@ -230,7 +232,14 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
             Problem ??= "The key server is not reachable: names and members waiting for approval cannot be shown now.";
         }
 
-        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null, zone))];
+        // A grant whose operation is still in the journal may lack its Consent or its kfrags: it is
+        // listed as not complete, never as in place, until a run completes it.
+        var unfinished = UnfinishedWork.GrantsOf(grants);
+        Grants = [.. grants.Book.Current().Select(g => GrantRow.Of(g, g.GranteeUserId is { } id ? names.GetValueOrDefault(id) : null, zone, complete: !unfinished.Contains(g.ConsentId)))];
+        if (UnfinishedWork.HasEndsOfAccess(grants))
+        {
+            Problem ??= UnfinishedWork.NotComplete(UnfinishedWork.Revocation);
+        }
     }
 
     private static bool SameConsent(string a, string b) =>
@@ -238,10 +247,10 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
 }
 
 /// <summary>A current grant as the sharing page lists it.</summary>
-public sealed record GrantRow(string ConsentId, string Who, string Parts, string Access, string Until, string? Fingerprint)
+public sealed record GrantRow(string ConsentId, string Who, string Parts, string Access, string Until, string? Fingerprint, bool Complete = true)
 {
     /// <summary>The row of <paramref name="grant"/>, its last day of access in the reader's zone.</summary>
-    public static GrantRow Of(CurrentGrant grant, string? username, ReaderTimeZone zone)
+    public static GrantRow Of(CurrentGrant grant, string? username, ReaderTimeZone zone, bool complete = true)
     {
         ArgumentNullException.ThrowIfNull(grant);
         ArgumentNullException.ThrowIfNull(zone);
@@ -257,6 +266,6 @@ public sealed record GrantRow(string ConsentId, string Who, string Parts, string
         };
         var until = grant.End is { } end ? $"{zone.Format(end.AddTicks(-1), "yyyy-MM-dd")} (end of day, {zone.Label})" : "No end date";
         return new GrantRow(grant.ConsentId, who, SectionNames.List(grant.Read.Union(grant.Write)), access, until,
-            grant.FingerprintHex is { } hex ? FingerprintText.Display(hex) : null);
+            grant.FingerprintHex is { } hex ? FingerprintText.Display(hex) : null, complete);
     }
 }

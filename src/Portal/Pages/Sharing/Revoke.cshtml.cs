@@ -37,9 +37,14 @@ public sealed class RevokeModel(CurrentUser current, PortalJournals journals, Gr
                 return RedirectToPage("/Sharing/Index", new { done = "revoked" });
             }
         }
-        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException or GrantingException)
+        catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
-            Problem = "The revocation could not be finished because a server did not answer. It is recorded and is finished the next time you open the sharing page.";
+            Problem = UnfinishedWork.NotComplete(UnfinishedWork.Revocation);
+            return Page();
+        }
+        catch (GrantingException refused)
+        {
+            Problem = "The revocation is not complete: " + refused.Message + " It is tried again the next time you open the sharing page.";
             return Page();
         }
 
