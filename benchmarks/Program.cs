@@ -1,9 +1,17 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using SeSPHR.Benchmarks;
+using SeSPHR.Benchmarks.Paper;
 
-// Everything the switcher offers: `dotnet run -c Release -- --list flat`, or `--filter '*Aead*'`.
+// `paper [--quick|--full] [--out DIR]`: the paper's figures side by side (PaperReport).
+// Otherwise everything the switcher offers: `dotnet run -c Release -- --list flat`, or `--filter '*Aead*'`.
 // run-crypto.sh runs them all with BenchmarkConfig's short job and turns the JSON into the report.
 // Passing `--job <name>` (e.g. `--job dry` for a smoke run) replaces the short job.
+if (args.Length > 0 && args[0] == "paper")
+{
+    return PaperReport.Run(args[1..]);
+}
+
 IConfig config = args.Contains("--job", StringComparer.OrdinalIgnoreCase) ? DefaultConfig.Instance : new BenchmarkConfig();
 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkConfig).Assembly).Run(args, config);
+return 0;
