@@ -3,13 +3,19 @@ using BenchmarkDotNet.Running;
 using SeSPHR.Benchmarks;
 using SeSPHR.Benchmarks.Paper;
 
-// `paper [--quick|--full] [--out DIR]`: the paper's figures side by side (PaperReport).
+// `paper [--quick|--full] [--out DIR]`: the paper's figures side by side (PaperReport);
+// `turnaround-report ROWS.json MODE [--out DIR]`: the turnaround report from the access run's rows.
 // Otherwise everything the switcher offers: `dotnet run -c Release -- --list flat`, or `--filter '*Aead*'`.
 // run-crypto.sh runs them all with BenchmarkConfig's short job and turns the JSON into the report.
 // Passing `--job <name>` (e.g. `--job dry` for a smoke run) replaces the short job.
 if (args.Length > 0 && args[0] == "paper")
 {
     return PaperReport.Run(args[1..]);
+}
+
+if (args.Length > 1 && args[0] == "turnaround-report")
+{
+    return TurnaroundReport.Run(args[1..]);
 }
 
 IConfig config = args.Contains("--job", StringComparer.OrdinalIgnoreCase) ? DefaultConfig.Instance : new BenchmarkConfig();

@@ -405,6 +405,6 @@ json.dump({
 PY
 
 mkdir -p "$results"
-cp "$csv" "$results/load-$stamp.csv"
-/usr/bin/python3 "$here/report.py" "$work" "$results/load-$stamp"
-say "wrote $results/load-$stamp.md, .csv and .png in $(( $(date +%s) - started )) s"
+cp "$csv" "$results/load.csv"
+/usr/bin/python3 "$here/report.py" "$work" "$results/load"
+say "wrote $results/load.md, .csv and .png in $(( $(date +%s) - started )) s"
