@@ -56,14 +56,31 @@ run_access-read() {
     ACCESS_SEARCH_CONNECTIONS=${ACCESS_SEARCH_CONNECTIONS:-16} ACCESS_RESULTS="$results" "$here/access/run.sh"
 }
 
-run_paper-turnaround() {
-  local rounds=5 sizes=""
+# The turnaround and the grants run share one system (start-up and seeding take a minute or two on
+# two cores): asked together, one access run measures both.
+access_sizes() {
+  turnaround_rounds=5 turnaround_sizes="" grantees="1 10 100" grants_requests=400
   case "$mode" in
-    quick) rounds=1 sizes="50,2048" ;;
-    full) rounds=15 ;;
+    quick) turnaround_rounds=1 turnaround_sizes="50,2048" grantees="1 3" grants_requests=40 ;;
+    full) turnaround_rounds=15 grants_requests=1000 ;;
   esac
-  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=200 ACCESS_WARM=20 ACCESS_TURNAROUND_ROUNDS=$rounds \
-    ACCESS_TURNAROUND_SIZES=$sizes ACCESS_MODE=$mode ACCESS_RESULTS="$results" "$here/access/run.sh"
+}
+
+run_paper-turnaround() {
+  access_sizes
+  local with_grants=0
+  [[ " ${names[*]} " == *" grants-growth "* ]] && with_grants=1 && grants_done=1
+  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 4 + 100 )) ACCESS_WARM=50 \
+    ACCESS_TURNAROUND_ROUNDS=$turnaround_rounds ACCESS_TURNAROUND_SIZES=$turnaround_sizes \
+    ACCESS_GRANTEES=$([ "$with_grants" = 1 ] && echo "$grantees") ACCESS_GRANTS_REQUESTS=$grants_requests \
+    ACCESS_MODE=$mode ACCESS_RESULTS="$results" "$here/access/run.sh"
+}
+
+run_grants-growth() {
+  [ "${grants_done:-0}" = 0 ] || { say "grants-growth measured with paper-turnaround"; return 0; }
+  access_sizes
+  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 4 + 100 )) ACCESS_WARM=50 ACCESS_GRANTEES=$grantees \
+    ACCESS_GRANTS_REQUESTS=$grants_requests ACCESS_MODE=$mode ACCESS_RESULTS="$results" "$here/access/run.sh"
 }
 
 run_load() {
@@ -73,6 +90,15 @@ run_load() {
     full) set -- LOAD_CONNECTIONS="1 4 16 32 64" ;;
   esac
   env "$@" LOAD_RESULTS="$results" "$here/load/run.sh"
+}
+
+run_growth() {
+  case "$mode" in
+    quick) set -- LOAD_GROWTH="200 1000" LOAD_GROWTH_CONNECTIONS=4 LOAD_DURATION=2 LOAD_WARMUP=1 ;;
+    default) set -- LOAD_GROWTH="10000 100000" LOAD_DURATION=6 LOAD_WARMUP=2 ;;
+    full) set -- LOAD_GROWTH="10000 100000 1000000" LOAD_DURATION=10 LOAD_WARMUP=3 ;;
+  esac
+  env "$@" LOAD_MODE="$mode" LOAD_RESULTS="$results" "$here/load/run.sh"
 }
 
 run_cli-import() {
@@ -93,9 +119,9 @@ run_flood-anonymous() { FLOOD_RESULTS="$results" "$here/flood/run.sh"; }
 run_srs-reencrypt() { SRS_RESULTS="$results" "$here/srs-reencrypt/run.sh"; }
 
 case "$mode" in
-  quick) default_names=(paper-crypto paper-turnaround) ;;
-  default) default_names=(paper-crypto paper-turnaround access-read load cli-import gateway-read) ;;
-  full) default_names=(paper-crypto paper-turnaround access-read load cli-import gateway-read crypto flood-anonymous srs-reencrypt) ;;
+  quick) default_names=(paper-crypto paper-turnaround growth grants-growth) ;;
+  default) default_names=(paper-crypto paper-turnaround growth grants-growth access-read load cli-import gateway-read) ;;
+  full) default_names=(paper-crypto paper-turnaround growth grants-growth access-read load cli-import gateway-read crypto flood-anonymous srs-reencrypt) ;;
 esac
 [ ${#names[@]} -gt 0 ] || names=("${default_names[@]}")
 

@@ -33,6 +33,8 @@
 #   ACCESS_TURNAROUND_ROUNDS (0: none; N measures the paper's upload and download turnaround N times
 #   per size after seeding → paper-turnaround.{md,json,png}, see AccessData/Turnaround.cs)
 #   ACCESS_TURNAROUND_SIZES (50,100,200,500,800,1024,1500,2048 KiB)  ACCESS_MODE (default: the mode named in reports)
+#   ACCESS_GRANTEES ("": none; "1 10 100": the doctor's search and cold reads as the patient's
+#   grantees grow → grants-growth.{md,json,png}, see AccessData/GrantsGrowth.cs)  ACCESS_GRANTS_REQUESTS (400 per point)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -384,6 +386,14 @@ if [ "${ACCESS_TURNAROUND_ROUNDS:-0}" -gt 0 ]; then
   dotnet build "$repo/benchmarks/SeSPHR.Benchmarks.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
   (cd "$repo" && dotnet benchmarks/bin/Release/net10.0/SeSPHR.Benchmarks.dll turnaround-report "$work/turnaround.json" "${ACCESS_MODE:-default}" --out "$results") \
     || die "the turnaround report failed"
+fi
+if [ -n "${ACCESS_GRANTEES:-}" ]; then
+  say "grants: the doctor's search and cold reads at $ACCESS_GRANTEES grantees"
+  accessdata grants-growth "$data" "$work/grants.json" --steps "$(tr ' ' ',' <<< "$ACCESS_GRANTEES")" \
+    --requests "${ACCESS_GRANTS_REQUESTS:-400}" 2> >(tee -a "$work/seed.log" >&2) || die "grants growth failed"
+  dotnet build "$repo/benchmarks/SeSPHR.Benchmarks.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  (cd "$repo" && dotnet benchmarks/bin/Release/net10.0/SeSPHR.Benchmarks.dll grants-report "$work/grants.json" "${ACCESS_MODE:-default}" --out "$results") \
+    || die "the grants report failed"
 fi
 if [ "${ACCESS_READS:-1}" = 0 ]; then
   say "reads skipped (ACCESS_READS=0)"

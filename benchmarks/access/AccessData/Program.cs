@@ -3,6 +3,7 @@
 //   SeSPHR.AccessData seed <work dir> <srs url> <fhir base url> <enrolment code file> [--count N] [--warm N] [--seed N]
 //   SeSPHR.AccessData tokens <work dir>
 //   SeSPHR.AccessData turnaround <work dir> <output.json> [--sizes 50,100,...] [--rounds N]
+//   SeSPHR.AccessData grants-growth <work dir> <output.json> [--steps 1,10,100] [--requests N]
 //
 // seed: enrols the first admin with the SRS's one-time code, registers a patient and a doctor (the
 // admin approves the doctor), lets the patient write N sealed vitals Observations (transaction
@@ -15,6 +16,7 @@
 //   search.txt        GET Observation?subject=...&_count=20 (20 capsules per SRS call)
 // tokens: signs both users in again (tokens live 15 minutes) and writes patient.token and doctor.token.
 // turnaround: the paper's upload and download turnaround at each size (Turnaround.cs).
+// grants-growth: the doctor's search and cold reads as the patient's grantees grow (GrantsGrowth.cs).
 //
 // The two users' passwords are throwaway benchmark credentials kept in <work dir>/users.json (0600)
 // so that `tokens` can sign in again; the work folder is removed after the run.
@@ -37,6 +39,12 @@ if (args.Length >= 2 && args[0] == "tokens")
 {
     await WriteTokensAsync(args[1]);
     return 0;
+}
+
+if (args.Length >= 3 && args[0] == "grants-growth")
+{
+    var steps = (OptionText("--steps") ?? "1,10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+    return await SeSPHR.AccessData.GrantsGrowth.RunAsync(args[1], steps, Option("--requests", 400), args[2]);
 }
 
 if (args.Length >= 3 && args[0] == "turnaround")
