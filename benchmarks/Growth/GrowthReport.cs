@@ -59,16 +59,21 @@ public static class GrowthReport
         text.AppendLine();
         text.AppendLine("## The database's size per stored resource");
         text.AppendLine();
-        text.AppendLine("| configuration | stored Observations | database (MiB) | bytes per resource |");
+        text.AppendLine("| configuration | stored Observations | database (MiB) | bytes per resource added since the step before |");
         text.AppendLine("| --- | ---: | ---: | ---: |");
-        foreach (var size in sizes)
+        foreach (var series in sizes.GroupBy(s => s.Config))
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {size.Config} | {size.Stored:N0} | {size.Bytes / 1048576.0:N0} | {(double)size.Bytes / Math.Max(1, size.Resources):N0} |"));
+            var ordered = series.OrderBy(s => s.Stored).ToList();
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                var added = (double)(ordered[i].Bytes - ordered[i - 1].Bytes) / Math.Max(1, ordered[i].Resources - ordered[i - 1].Resources);
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {series.Key} | {ordered[i].Stored:N0} | {ordered[i].Bytes / 1048576.0:N0} | {added:N0} |"));
+            }
         }
 
         text.AppendLine();
-        text.AppendLine("The size includes the empty database's own (a few MiB), which the smallest step's figure carries most. Plot: `growth.png`.");
+        text.AppendLine("Bytes per resource: the growth of `pg_database_size` (tables, indexes, TOAST, free space PostgreSQL keeps) divided by the resources added (Observations and their Patients), after `VACUUM ANALYZE`. Plot: `growth.png`.");
         return text.ToString();
     }
 

@@ -368,6 +368,8 @@ growth_run() {
       --steps "$(tr ' ' ',' <<< "$GROWTH")" $([ "$config" = protected ] && echo --preload-sealed) >&2
     start_server "$config"
     loaded=0
+    # The empty database's own size: each step's bytes per resource are counted from the step before.
+    echo "$config,0,0,$(pg_psql "$work/pg/sock" "$pg_port" -d "sesphr_fhir_$config" -tAc "select pg_database_size(current_database())"),0" >> "$work/sizes.csv"
     while read -r stored files; do
       step=$stored
       say "growth ($config): filling to $stored Observations"
