@@ -70,7 +70,7 @@ run_paper-turnaround() {
   access_sizes
   local with_grants=0
   [[ " ${names[*]} " == *" grants-growth "* ]] && with_grants=1 && grants_done=1
-  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 4 + 100 )) ACCESS_WARM=50 \
+  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 5 + 200 )) ACCESS_WARM=50 \
     ACCESS_TURNAROUND_ROUNDS=$turnaround_rounds ACCESS_TURNAROUND_SIZES=$turnaround_sizes \
     ACCESS_GRANTEES=$([ "$with_grants" = 1 ] && echo "$grantees") ACCESS_GRANTS_REQUESTS=$grants_requests \
     ACCESS_MODE=$mode ACCESS_RESULTS="$results" "$here/access/run.sh"
@@ -79,7 +79,7 @@ run_paper-turnaround() {
 run_grants-growth() {
   [ "${grants_done:-0}" = 0 ] || { say "grants-growth measured with paper-turnaround"; return 0; }
   access_sizes
-  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 4 + 100 )) ACCESS_WARM=50 ACCESS_GRANTEES=$grantees \
+  ACCESS_READS=0 ACCESS_SEARCH=0 ACCESS_COUNT=$(( grants_requests * 5 + 200 )) ACCESS_WARM=50 ACCESS_GRANTEES=$grantees \
     ACCESS_GRANTS_REQUESTS=$grants_requests ACCESS_MODE=$mode ACCESS_RESULTS="$results" "$here/access/run.sh"
 }
 
