@@ -19,13 +19,13 @@ const busy = (m) => {
   const other = Math.max(0, m.busyCpuSeconds - m.ownCpuSeconds);
   return `both cores together were busy ${m.busyCpuSeconds} of ${m.totalCpuSeconds} CPU-seconds; this run's own processes used ${m.ownCpuSeconds}, ` +
     `other work on the machine about ${other} (${((100 * other) / Math.max(1, m.totalCpuSeconds)).toFixed(0)} % of the machine). ` +
-    `sched_autogroup = ${m.schedAutogroup}, so niceness could not give this run priority over other sessions.`;
+    `sched_autogroup = ${m.schedAutogroup}, so niceness could not give this run priority over other work.`;
 };
 const ms = (x) => (x == null || Number.isNaN(x) ? 'n/a' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.01 ? x.toFixed(3) : x.toFixed(5));
 const find = (type, name) => bdn.find((b) => b.type === type && b.name === name);
 const { rows: ratios, markdown: ratioTable } = ratioMarkdown(reference, bdn);
 
-// Targets from issue 3.
+// The targets of the crypto benchmarks.
 const worst = ratios.reduce((a, b) => (b.ratio > (a?.ratio ?? -1) ? b : a), null);
 const slower = ratios.filter((r) => r.ratio > 1);
 const seal = find('EnvelopeBenchmarks', 'envelope seal 2 MiB');
@@ -86,11 +86,11 @@ Produced by \`benchmarks/run-crypto.sh\`: BenchmarkDotNet for the C# side, then
 - Node: ${machine.node}; ${reference.info.package}
 - BenchmarkDotNet ${host.BenchmarkDotNetVersion ?? ''}, job "Short": 1 process, 3 warm-up and 10 measured iterations of about 250 ms, 1 call per step; medians.
 - Load average (1/5/15 min) before the run: ${machine.loadBefore}; after: ${machine.loadAfter}. This is a shared 2-core machine:
-  other sessions' builds and tests may have run at the same time, and such load slows the both-cores benchmark most.
+  other builds and tests may have run at the same time, and such load slows the both-cores benchmark most.
 - CPU during the run: ${busy(machine)}
 - Wall time of the whole run: ${machine.wallSeconds ?? 'n/a'} s.
 
-## Targets (issue 3)
+## Targets
 
 ${targets.join('\n')}
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every crypto benchmark (BenchmarkDotNet, short job) and then the Umbral reference in Node in
-# the same run, and writes benchmarks/results/crypto-<date>.md (plus the ratio table and the raw
-# JSON beside it). Needs dotnet, node and npm; takes about 10 minutes on 2 cores. The report records
+# the same run, and writes benchmarks/results/crypto.md (plus the ratio table beside it).
+# Needs dotnet, node and npm; takes about 10 minutes on 2 cores. The report records
 # how busy the machine was with other work during the run (load average, and the CPU time the run's own
 # processes used against all CPU time used), since a shared machine makes every figure slower.
 set -euo pipefail
@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 work="$repo/.cache/bench-run"
-results="$here/results"
+results=${BENCH_RESULTS:-"$here/results"}
 stamp=$(date -u +%Y-%m-%d)
 started=$(date +%s)
 rm -rf "$work" && mkdir -p "$work" "$results"
@@ -45,7 +45,4 @@ process.stdout.write(JSON.stringify({ date, cpu, cores, memory, kernel, dotnetRu
   "$load_before" "$(load)" "$(( $(date +%s) - started ))" "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo n/a)" \
   "$(( (busy_after - busy_before) / ticks ))" "$(( (total_after - total_before) / ticks ))" "$own_cpu" > "$work/machine.json"
 
-mkdir -p "$results/raw-$stamp"
-cp "$work"/bdn/results/*-report-full.json "$work/machine.json" "$results/raw-$stamp/"
-cp "$repo/.cache/umbral-bench/reference.json" "$results/raw-$stamp/umbral-reference.json"
-node "$here/report.mjs" "$work/machine.json" "$repo/.cache/umbral-bench/reference.json" "$work/bdn/results" "$results/crypto-$stamp.md"
+node "$here/report.mjs" "$work/machine.json" "$repo/.cache/umbral-bench/reference.json" "$work/bdn/results" "$results/crypto.md"

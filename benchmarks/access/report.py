@@ -71,7 +71,7 @@ out = []
 w = out.append
 w(f"# Authorised reads with re-encryption vs the patient's own reads — {machine['date']}")
 w("")
-w("Issue 5's benchmark: a doctor granted the patient's vitals reads them through the FhirServer, which asks the SRS for "
+w("The re-encryption read benchmark: a doctor granted the patient's vitals reads them through the FhirServer, which asks the SRS for "
   "cfrags (one batched `POST /api/reencrypt` per response) and audits before answering; the patient reads the same "
   "Observations without the SRS. Produced by `benchmarks/access/run.sh`; raw figures in the `.csv` next to this file.")
 w("")

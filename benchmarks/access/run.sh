@@ -29,6 +29,12 @@
 #   $work/hold (their URLs, pids and the PostgreSQL port and socket) is deleted.
 #   ACCESS_RESULTS (benchmarks/results) where the report goes.
 #   ACCESS_POOL_SIZE (16: Maximum Pool Size of each service, as `./sesphr up` sets it)
+#   ACCESS_READS (1: the wrk reads; 0 skips them and the access report)
+#   ACCESS_TURNAROUND_ROUNDS (0: none; N measures the paper's upload and download turnaround N times
+#   per size after seeding → paper-turnaround.{md,json,png}, see AccessData/Turnaround.cs)
+#   ACCESS_TURNAROUND_SIZES (50,100,200,500,800,1024,1500,2048 KiB)  ACCESS_MODE (default: the mode named in reports)
+#   ACCESS_GRANTEES ("": none; "1 10 100": the doctor's search and cold reads as the patient's
+#   grantees grow → grants-growth.{md,json,png}, see AccessData/GrantsGrowth.cs)  ACCESS_GRANTS_REQUESTS (400 per point)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -116,10 +122,9 @@ install_missing() {
 build() {
   local tree="$work/tree" attempt
   for attempt in 1 2 3; do
-    rm -rf "$tree" && mkdir -p "$tree/benchmarks/access" "$tree/tests/System"
+    rm -rf "$tree" && mkdir -p "$tree/benchmarks/access"
     (cd "$repo" && tar -cf - --exclude=bin --exclude=obj src Directory.Build.props Directory.Packages.props global.json .editorconfig) | tar -xf - -C "$tree"
     (cd "$repo/benchmarks/access" && tar -cf - --exclude=bin --exclude=obj AccessData) | tar -xf - -C "$tree/benchmarks/access"
-    (cd "$repo/tests/System" && tar -cf - Driver) | tar -xf - -C "$tree/tests/System"
     if dotnet build "$tree/src/Srs/SeSPHR.Srs.csproj" -c Release -nologo -v q -clp:ErrorsOnly > "$work/build.log" 2>&1 \
       && dotnet build "$tree/src/FhirServer/SeSPHR.FhirServer.csproj" -c Release -nologo -v q -clp:ErrorsOnly >> "$work/build.log" 2>&1 \
       && dotnet build "$tree/benchmarks/access/AccessData/SeSPHR.AccessData.csproj" -c Release -nologo -v q -clp:ErrorsOnly >> "$work/build.log" 2>&1; then
@@ -374,6 +379,27 @@ if [ "${ACCESS_HOLD:-0}" = 1 ]; then
   while [ -e "$work/hold" ]; do sleep 2; done
 fi
 
+if [ "${ACCESS_TURNAROUND_ROUNDS:-0}" -gt 0 ]; then
+  say "turnaround: ${ACCESS_TURNAROUND_ROUNDS} rounds at ${ACCESS_TURNAROUND_SIZES:-every paper size} KiB"
+  accessdata turnaround "$data" "$work/turnaround.json" --rounds "$ACCESS_TURNAROUND_ROUNDS" \
+    ${ACCESS_TURNAROUND_SIZES:+--sizes "$ACCESS_TURNAROUND_SIZES"} 2> >(tee -a "$work/seed.log" >&2) || die "turnaround failed"
+  dotnet build "$repo/benchmarks/SeSPHR.Benchmarks.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  (cd "$repo" && dotnet benchmarks/bin/Release/net10.0/SeSPHR.Benchmarks.dll turnaround-report "$work/turnaround.json" "${ACCESS_MODE:-default}" --out "$results") \
+    || die "the turnaround report failed"
+fi
+if [ -n "${ACCESS_GRANTEES:-}" ]; then
+  say "grants: the doctor's search and cold reads at $ACCESS_GRANTEES grantees"
+  accessdata grants-growth "$data" "$work/grants.json" --steps "$(tr ' ' ',' <<< "$ACCESS_GRANTEES")" \
+    --requests "${ACCESS_GRANTS_REQUESTS:-400}" 2> >(tee -a "$work/seed.log" >&2) || die "grants growth failed"
+  dotnet build "$repo/benchmarks/SeSPHR.Benchmarks.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  (cd "$repo" && dotnet benchmarks/bin/Release/net10.0/SeSPHR.Benchmarks.dll grants-report "$work/grants.json" "${ACCESS_MODE:-default}" --out "$results") \
+    || die "the grants report failed"
+fi
+if [ "${ACCESS_READS:-1}" = 0 ]; then
+  say "reads skipped (ACCESS_READS=0)"
+  exit 0
+fi
+
 patient_offset=0
 warm_offset=0
 cold_offset=0
@@ -433,6 +459,6 @@ json.dump({
 PY
 
 mkdir -p "$results"
-cp "$csv" "$results/access-$stamp.csv"
-/usr/bin/python3 "$here/report.py" "$work" "$results/access-$stamp"
-say "wrote $results/access-$stamp.md, .csv and .png in $(( $(date +%s) - started )) s"
+cp "$csv" "$results/access-read.csv"
+/usr/bin/python3 "$here/report.py" "$work" "$results/access-read"
+say "wrote $results/access-read.md, .csv and .png in $(( $(date +%s) - started )) s"

@@ -82,10 +82,9 @@ command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
 # overwrite the binaries under test -----------------------------------------------------------------
 build() {
   local tree="$work/tree"
-  mkdir -p "$tree/benchmarks/access" "$tree/tests/System"
+  mkdir -p "$tree/benchmarks/access"
   (cd "$repo" && tar -cf - --exclude=bin --exclude=obj src Directory.Build.props Directory.Packages.props global.json .editorconfig) | tar -xf - -C "$tree"
   (cd "$repo/benchmarks/access" && tar -cf - --exclude=bin --exclude=obj AccessData) | tar -xf - -C "$tree/benchmarks/access"
-  (cd "$repo/tests/System" && tar -cf - Driver) | tar -xf - -C "$tree/tests/System"
   local project
   for project in src/Srs/SeSPHR.Srs.csproj src/FhirServer/SeSPHR.FhirServer.csproj benchmarks/access/AccessData/SeSPHR.AccessData.csproj; do
     dotnet build "$tree/$project" -c Release -nologo -v q -clp:ErrorsOnly >> "$work/build.log" 2>&1 \

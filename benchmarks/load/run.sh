@@ -20,6 +20,11 @@
 #   LOAD_KEEP=1 keeps the work folder (logs, request files) instead of removing it.
 #   LOAD_RESULTS (benchmarks/results) where the report goes.
 #   LOAD_POOL_SIZE (16: the FhirServer's Maximum Pool Size, as `./sesphr up` sets it)
+#   LOAD_GROWTH ("": the run above). "10000 100000 1000000": the growth run instead: for each
+#   configuration one database filled step by step to that many stored Observations, and at each
+#   step reads by id and searches by patient (over what is stored by then) and creates, at
+#   LOAD_GROWTH_CONNECTIONS ("16"), with the database's size per stored resource
+#   → growth.{md,csv,png} (SeSPHR.Benchmarks growth-report).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,6 +38,8 @@ WARMUP=${LOAD_WARMUP:-3}
 THREADS=${LOAD_THREADS:-2}
 PATIENTS=${LOAD_PATIENTS:-2000}
 PER_PATIENT=${LOAD_PER_PATIENT:-20}
+GROWTH=${LOAD_GROWTH:-}
+GROWTH_CONNECTIONS=${LOAD_GROWTH_CONNECTIONS:-16}
 SEALED=${LOAD_SEALED:-40000}
 CONFIGS=${LOAD_CONFIGS:-"plain protected"}
 BUDGET=${LOAD_BUDGET:-1200}
@@ -337,6 +344,57 @@ measure() {
   fi
 }
 
+# preload_files CONFIG DATA FROM TO: the preload bundles FROM (inclusive) to TO (exclusive), in order.
+preload_files() {
+  local config=$1 data=$2 from=$3 to=$4 codes
+  [ "$to" -gt "$from" ] || return 0
+  codes=$(find "$data/preload" -name '*.json' | sort | sed -n "$((from + 1)),${to}p" \
+    | xargs -P 2 -I{} curl -sS --max-time 120 -o /dev/null -w '%{http_code}\n' \
+      -X POST -H 'Content-Type: application/fhir+json' -H 'Prefer: return=minimal' --data-binary @{} "$base/fhir" | sort | uniq -c)
+  echo "$codes" | grep -qv ' 200$' && { echo "$codes" >&2; die "preload failed ($config)"; }
+  pg_psql "$work/pg/sock" "$pg_port" -d "sesphr_fhir_$config" -c 'VACUUM ANALYZE' >/dev/null
+}
+
+# The growth run (LOAD_GROWTH): one database per configuration, filled step by step.
+growth_run() {
+  local largest config data step stored files loaded bytes resources
+  largest=$(tr ' ' '\n' <<< "$GROWTH" | sort -n | tail -1)
+  CONNECTIONS=$GROWTH_CONNECTIONS
+  echo "config,step,stored_observations,database_bytes,resources" > "$work/sizes.csv"
+  for config in $CONFIGS; do
+    data="$work/data/$config"
+    say "generating requests ($config, up to $largest Observations)"
+    loaddata "$data" "$config" --patients $(( (largest + PER_PATIENT - 1) / PER_PATIENT )) --per-patient "$PER_PATIENT" \
+      --steps "$(tr ' ' ',' <<< "$GROWTH")" $([ "$config" = protected ] && echo --preload-sealed) >&2
+    start_server "$config"
+    loaded=0
+    # The empty database's own size: each step's bytes per resource are counted from the step before.
+    echo "$config,0,0,$(pg_psql "$work/pg/sock" "$pg_port" -d "sesphr_fhir_$config" -tAc "select pg_database_size(current_database())"),0" >> "$work/sizes.csv"
+    while read -r stored files; do
+      step=$stored
+      say "growth ($config): filling to $stored Observations"
+      preload_files "$config" "$data" "$loaded" "$files"
+      loaded=$files
+      resources=$(( stored + stored / PER_PATIENT ))
+      bytes=$(pg_psql "$work/pg/sock" "$pg_port" -d "sesphr_fhir_$config" -tAc "select pg_database_size(current_database())")
+      echo "$config,$step,$stored,$bytes,$resources" >> "$work/sizes.csv"
+      measure "$config" "read:$stored" "$data/read-$(step_name "$data" "$stored").txt" 1
+      measure "$config" "search:$stored" "$data/search-$(step_name "$data" "$stored").txt" 1
+      measure "$config" "create:$stored" "$data/create.txt" 1
+    done < "$data/steps.txt"
+    stop_server
+  done
+}
+
+# step_name DATA STORED: the step as asked (the file names use it), from the order of steps.txt.
+step_name() {
+  local data=$1 stored=$2 i=0 line
+  while read -r line; do
+    i=$((i + 1))
+    [ "${line%% *}" = "$stored" ] && { tr ' ' '\n' <<< "$GROWTH" | sort -n | sed -n "${i}p"; return; }
+  done < "$data/steps.txt"
+}
+
 # --- the run ------------------------------------------------------------------------------------
 install_missing
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -349,6 +407,17 @@ build
 echo "config,operation,connections,requests,seconds,requests_per_s,resources_per_s,p50_ms,p90_ms,p99_ms,max_ms,non2xx,socket_errors,server_cpu_pct,postgres_cpu_pct,generator_cpu_pct,machine_busy_pct" > "$csv"
 echo "config,resources,seconds,resources_per_s" > "$work/preload.csv"
 echo "config,operation,requests_sent,pool" > "$work/pools.csv"
+
+if [ -n "$GROWTH" ]; then
+  growth_run
+  mkdir -p "$results"
+  cp "$csv" "$results/growth.csv"
+  dotnet build "$repo/benchmarks/SeSPHR.Benchmarks.csproj" -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+  (cd "$repo" && dotnet benchmarks/bin/Release/net10.0/SeSPHR.Benchmarks.dll growth-report "$csv" "$work/sizes.csv" "${LOAD_MODE:-default}" --out "$results") \
+    || die "the growth report failed"
+  say "wrote $results/growth.md in $(( $(date +%s) - started )) s"
+  exit 0
+fi
 
 for config in $CONFIGS; do
   data="$work/data/$config"
@@ -405,6 +474,6 @@ json.dump({
 PY
 
 mkdir -p "$results"
-cp "$csv" "$results/load-$stamp.csv"
-/usr/bin/python3 "$here/report.py" "$work" "$results/load-$stamp"
-say "wrote $results/load-$stamp.md, .csv and .png in $(( $(date +%s) - started )) s"
+cp "$csv" "$results/load.csv"
+/usr/bin/python3 "$here/report.py" "$work" "$results/load"
+say "wrote $results/load.md, .csv and .png in $(( $(date +%s) - started )) s"

@@ -175,8 +175,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$RESULTS"
 stamp=${SRS_STAMP:-$(date -u +%Y-%m-%d)}
-cp "$csv" "$RESULTS/srs-reencrypt-$stamp.csv"
-python3 - "$csv" "$RESULTS/srs-reencrypt-$stamp.md" "$BEFORE" "$tree_state" "$load_before" "$load_after" "$started" "$DURATION" "$ROUNDS" <<'PY'
+cp "$csv" "$RESULTS/srs-reencrypt.csv"
+python3 - "$csv" "$RESULTS/srs-reencrypt.md" "$BEFORE" "$tree_state" "$load_before" "$load_after" "$started" "$DURATION" "$ROUNDS" <<'PY'
 import csv, sys, statistics, platform, subprocess
 src, dst, before, tree, lb, la, started, duration, rounds = sys.argv[1:]
 rows = list(csv.DictReader(open(src)))
@@ -207,4 +207,4 @@ for n, c in cells:
                f"{mean(n, c, 'before', 'commits_per_call'):.2f} | {mean(n, c, 'after', 'commits_per_call'):.2f} | {nb}/{na} |")
 open(dst, "w").write("\n".join(out) + "\n")
 PY
-say "report: $RESULTS/srs-reencrypt-$stamp.md"
+say "report: $RESULTS/srs-reencrypt.md"

@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache="$repo/.cache/umbral-bench"
-results="$repo/benchmarks/results"
+results=${BENCH_RESULTS:-"$repo/benchmarks/results"}
 iterations="${UMBRAL_REFERENCE_ITERATIONS:-200}"
 stamp=$(date -u +%Y-%m-%d)
 mkdir -p "$cache" "$results"
@@ -35,5 +35,5 @@ fi
 
 reference="$cache/reference.json"
 node "$here/reference-bench.mjs" "$cache/node_modules" "$reference" "$iterations"
-cp "$reference" "$results/umbral-reference-$stamp.json"
-node "$here/ratio.mjs" "$reference" "$bdn" "$results/umbral-ratios-$stamp.md"
+cp "$reference" "$results/umbral-reference.json"
+node "$here/ratio.mjs" "$reference" "$bdn" "$results/umbral-ratios.md"

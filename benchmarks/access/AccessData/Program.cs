@@ -2,6 +2,8 @@
 //
 //   SeSPHR.AccessData seed <work dir> <srs url> <fhir base url> <enrolment code file> [--count N] [--warm N] [--seed N]
 //   SeSPHR.AccessData tokens <work dir>
+//   SeSPHR.AccessData turnaround <work dir> <output.json> [--sizes 50,100,...] [--rounds N]
+//   SeSPHR.AccessData grants-growth <work dir> <output.json> [--steps 1,10,100] [--requests N]
 //
 // seed: enrols the first admin with the SRS's one-time code, registers a patient and a doctor (the
 // admin approves the doctor), lets the patient write N sealed vitals Observations (transaction
@@ -13,6 +15,8 @@
 //   read-cold.txt     the rest: each doctor run takes a fresh slice, so the SRS's cfrag cache misses
 //   search.txt        GET Observation?subject=...&_count=20 (20 capsules per SRS call)
 // tokens: signs both users in again (tokens live 15 minutes) and writes patient.token and doctor.token.
+// turnaround: the paper's upload and download turnaround at each size (Turnaround.cs).
+// grants-growth: the doctor's search and cold reads as the patient's grantees grow (GrantsGrowth.cs).
 //
 // The two users' passwords are throwaway benchmark credentials kept in <work dir>/users.json (0600)
 // so that `tokens` can sign in again; the work folder is removed after the run.
@@ -35,6 +39,18 @@ if (args.Length >= 2 && args[0] == "tokens")
 {
     await WriteTokensAsync(args[1]);
     return 0;
+}
+
+if (args.Length >= 3 && args[0] == "grants-growth")
+{
+    var steps = (OptionText("--steps") ?? "1,10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+    return await SeSPHR.AccessData.GrantsGrowth.RunAsync(args[1], steps, Option("--requests", 400), args[2]);
+}
+
+if (args.Length >= 3 && args[0] == "turnaround")
+{
+    var sizes = (OptionText("--sizes") ?? "50,100,200,500,800,1024,1500,2048").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+    return await SeSPHR.AccessData.Turnaround.RunAsync(args[1], sizes, Option("--rounds", 5), args[2]);
 }
 
 if (args.Length < 5 || args[0] != "seed")
@@ -111,8 +127,9 @@ await Parallel.ForEachAsync(bundles, new ParallelOptions { MaxDegreeOfParallelis
 Say($"{count} Observations written in {bundles.Count} transactions, {clock.Elapsed.TotalSeconds:F1} s");
 
 // The grant after the writes: backward access control, the doctor reads what was written before.
-await grants.GrantAsync(doctor.FhirUser, doctor.Keys.Fingerprint, [PhrSection.Vitals]);
-Say($"vitals granted to the doctor, {clock.Elapsed.TotalSeconds:F1} s");
+// Medical too: the turnaround's files are DocumentReferences, which live in the medical section.
+await grants.GrantAsync(doctor.FhirUser, doctor.Keys.Fingerprint, [PhrSection.Vitals, PhrSection.Medical]);
+Say($"vitals and medical granted to the doctor, {clock.Elapsed.TotalSeconds:F1} s");
 
 // The one functional check: a doctor's read carries cfrags that open to the value the patient wrote;
 // the patient's read of the same resource carries none. On an id of the warm slice, which the run
@@ -194,6 +211,12 @@ async Task WriteTokensAsync(string folder)
         using var signedIn = await PhrUser.SignInAsync(at, user.Username, user.Password, user.Role, user.FhirUser);
         WritePrivate(Path.Combine(folder, user.Name + ".token"), signedIn.RequireAccessToken);
     }
+}
+
+string? OptionText(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
 int Option(string name, int fallback)

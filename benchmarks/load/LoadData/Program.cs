@@ -1,6 +1,6 @@
 // Writes the request files of one configuration of the load run (benchmarks/load/run.sh).
 //
-//   SeSPHR.LoadData <out dir> plain|protected [--patients N] [--per-patient N] [--sealed N] [--seed N]
+//   SeSPHR.LoadData <out dir> plain|protected [--patients N] [--per-patient N] [--sealed N] [--seed N] [--steps N,M,...] [--preload-sealed]
 //
 // Request files hold one request a line, "METHOD<TAB>path<TAB>body", which requests.lua cycles
 // through. In the plain configuration the Observations are whole vital signs (value, unit,
@@ -19,7 +19,7 @@ using SeSPHR.Phr.Sections;
 
 if (args.Length < 2 || args[1] is not ("plain" or "protected"))
 {
-    Console.Error.WriteLine("usage: SeSPHR.LoadData <out dir> plain|protected [--patients N] [--per-patient N] [--sealed N] [--seed N]");
+    Console.Error.WriteLine("usage: SeSPHR.LoadData <out dir> plain|protected [--patients N] [--per-patient N] [--sealed N] [--seed N] [--steps N,M,...] [--preload-sealed]");
     return 2;
 }
 
@@ -29,6 +29,7 @@ var patients = Option("--patients", 2000);
 var perPatient = Option("--per-patient", 20);
 var sealedCount = isProtected ? Option("--sealed", 0) : 0;
 var random = new Random(Option("--seed", 20261125));
+var preloadSealed = isProtected && args.Contains("--preload-sealed");
 Directory.CreateDirectory(Path.Combine(outDir, "preload"));
 
 var serializer = new FhirJsonSerializer();
@@ -47,8 +48,25 @@ foreach (var patientId in patientIds)
         var observation = NewObservation(VitalSignOf(k), $"Patient/{patientId}", start.AddDays(k).AddMinutes(random.Next(0, 600)));
         observation.Id = Guid.CreateVersion7().ToString();
         observationIds.Add(observation.Id);
-        preload.Add(isProtected ? ClearOnly(observation) : observation);
+        preload.Add(isProtected && !preloadSealed ? ClearOnly(observation) : observation);
     }
+}
+
+// --preload-sealed (protected): the stored Observations as a patient's client writes them, clear
+// part plus signed vitals envelope, so that what the database holds per resource is the real cost.
+if (preloadSealed)
+{
+    using var preloadKeys = SectionKeys.FromMasterSecret(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    using var preloadSigningKey = SecretKey.Random();
+    var preloadWriter = new Signer(preloadSigningKey);
+    var preloadSectionKeys = Enum.GetValues<PhrSection>().ToDictionary(s => s, s => new SectionKey(1, preloadKeys.PublicKey(s.ToCode(), 1)));
+    Parallel.For(0, preload.Count, i =>
+    {
+        if (preload[i] is Observation observation)
+        {
+            preload[i] = SectionSealer.Seal(observation, section => preloadSectionKeys[section], preloadWriter);
+        }
+    });
 }
 
 var bundleNumber = 0;
@@ -72,8 +90,26 @@ foreach (var chunk in preload.Chunk(100))
 WriteLines("read.txt", observationIds.OrderBy(_ => random.Next()).Select(id => $"GET\t/fhir/Observation/{id}\t"));
 
 // Search: the heart rates of one patient, over every patient.
-WriteLines("search.txt", patientIds.OrderBy(_ => random.Next()).Select(id =>
-    $"GET\t/fhir/Observation?subject=Patient/{id}&code=http://loinc.org%7C8867-4&_count=20\t"));
+WriteLines("search.txt", patientIds.OrderBy(_ => random.Next()).Select(SearchLine));
+
+// Growth steps (--steps N,M,...): the preload files that hold the first N Observations' patients,
+// and reads and searches over those patients only, so each step measures what is stored by then.
+var steps = OptionText("--steps")?.Split(',').Select(text => int.Parse(text, CultureInfo.InvariantCulture)).ToList() ?? [];
+var stepLines = new List<string>();
+foreach (var step in steps)
+{
+    var stepPatients = Math.Min(patients, (step + perPatient - 1) / perPatient);
+    var files = Math.Min(bundleNumber, ((stepPatients * (perPatient + 1)) + 99) / 100);
+    stepLines.Add(string.Create(CultureInfo.InvariantCulture, $"{stepPatients * perPatient} {files}"));
+    // A sample is enough for wrk to cycle through; the whole list of a million ids is not.
+    WriteLines($"read-{step}.txt", observationIds.Take(stepPatients * perPatient).OrderBy(_ => random.Next()).Take(50_000)
+        .Select(id => $"GET\t/fhir/Observation/{id}\t"));
+    WriteLines($"search-{step}.txt", patientIds.Take(stepPatients).OrderBy(_ => random.Next()).Take(50_000).Select(SearchLine));
+}
+
+WriteLines("steps.txt", stepLines);
+
+static string SearchLine(string id) => $"GET\t/fhir/Observation?subject=Patient/{id}&code=http://loinc.org%7C8867-4&_count=20\t";
 
 // Create: 1,000 different bodies for POST (server-assigned ids), cycled.
 var createBodies = new List<string>();
@@ -147,6 +183,12 @@ if (sealedCount > 0)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{args[1]}: {patients} patients, {observationIds.Count} observations in {bundleNumber} preload bundles, {sealedCount} sealed, in {clock.Elapsed.TotalSeconds:F1} s"));
 return 0;
+
+string? OptionText(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
 
 int Option(string name, int fallback)
 {

@@ -10,7 +10,7 @@ namespace SeSPHR.FhirServer.Storage;
 /// read waits for its AuditEvent's commit, and as a document the event cost a JSON document row with
 /// three index entries plus eight search rows with two index entries each; measured side by side on
 /// one instance, that insert, not the group commit around it, was what took audited reads under half
-/// the throughput of unaudited ones (benchmarks/results/audit-ab-2026-11-26.md). Here an event is
+/// the throughput of unaudited ones (the access run, benchmarks/access/run.sh, against diagnostic builds). Here an event is
 /// one row with four index entries (below): its search values are array columns of the row, in the shape of
 /// the search tables' rows (param, system, code; param, target type, target id), so the same search
 /// predicates run on them (<see cref="Search.ResourceTable"/>), and its one date (<c>recorded</c>) is a
