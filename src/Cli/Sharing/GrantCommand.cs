@@ -49,12 +49,13 @@ internal static class GrantCommand
             var grants = await session.PatientGrantsAsync();
             if (roleName is not null)
             {
-                if (writes.Count > 0)
+                // Members of a role are approved by the sections the role reads: writing alone would admit no one.
+                if (reads.Count == 0)
                 {
-                    throw new CliException(ExitCodes.Usage, "A role is granted reading only.");
+                    throw new CliException(ExitCodes.Usage, "A role cannot be granted writing alone: use --access read or read-write.");
                 }
 
-                var roleGrant = await grants.GrantRoleAsync(roleName, reads, end);
+                var roleGrant = await grants.GrantRoleAsync(roleName, reads, end, writeSections: writes);
                 Report(parse.GetValue(json), roleGrant.ConsentId, "role " + roleName, null, reads, writes, end);
                 return ExitCodes.Ok;
             }

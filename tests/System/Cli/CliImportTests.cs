@@ -141,6 +141,23 @@ public sealed class CliImportTests(SesphrSystem system, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Given_a_patient_When_granting_a_role_reading_and_writing_or_writing_alone_Then_the_first_is_granted_with_both_and_the_second_refused()
+    {
+        var (patient, password, home) = await NewSignedInPatientAsync("role-granter");
+        using var _ = patient;
+
+        var both = await CliProcess.RunAsync(home, ["grant", "--role", "practitioner", "--sections", "vitals", "--access", "read-write", "--password-stdin", "--json"], password);
+        var writeAlone = await CliProcess.RunAsync(home, ["grant", "--role", "pharmacist", "--sections", "prescriptions", "--access", "write", "--password-stdin"], password);
+
+        both.ExitCode.ShouldBe(0, both.ToString());
+        var granted = JsonDocument.Parse(both.Stdout).RootElement;
+        granted.GetProperty("read").EnumerateArray().Select(e => e.GetString()).ShouldBe(["vitals"]);
+        granted.GetProperty("write").EnumerateArray().Select(e => e.GetString()).ShouldBe(["vitals"]);
+        writeAlone.ExitCode.ShouldBe(2, writeAlone.ToString());
+        writeAlone.Stderr.ShouldContain("writing alone");
+    }
+
+    [Fact]
     public async Task Given_the_cli_When_the_password_is_wrong_the_user_unknown_the_server_down_or_nobody_signed_in_Then_each_has_its_exit_code_and_message()
     {
         var (patient, password, home) = await NewSignedInPatientAsync("failing");

@@ -30,16 +30,19 @@ public sealed class TimeZonePagesTests(PortalSystem portal)
 
         await page.GotoAsync("/Vitals");
         await Assertions.Expect(page.GetByLabel("Measured at")).ToHaveAccessibleNameAsync(new Regex($@"^Measured at \({KolkataLabel}\)$"));
-        await PortalPages.AddVitalsAsync(page, pulse: "72", measuredAt: "2026-03-01T09:15", open: false);
+        // Within the vitals page's default period (the last 90 days), at a quarter past nine in Kolkata.
+        var kolkata = DateTime.UtcNow.Date.AddDays(-3).AddHours(9).AddMinutes(15);
+        var utc = kolkata - KolkataOffset;
+        await PortalPages.AddVitalsAsync(page, pulse: "72", measuredAt: kolkata.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture), open: false);
 
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 measurement was added");
-        await Assertions.Expect(LatestRow(page, "Pulse")).ToContainTextAsync("2026-03-01 09:15");
+        await Assertions.Expect(LatestRow(page, "Pulse")).ToContainTextAsync(kolkata.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
         await Assertions.Expect(page.GetByRole(AriaRole.Columnheader, new() { NameRegex = new Regex($@"^Measured \({KolkataLabel}\)$") })).ToBeVisibleAsync();
 
         var plain = await portal.NewPageAsync(javaScript: false);
         await PortalPages.SignInAsync(plain, username, password);
         await plain.GotoAsync("/Vitals");
-        await Assertions.Expect(LatestRow(plain, "Pulse")).ToContainTextAsync("2026-03-01 03:45");
+        await Assertions.Expect(LatestRow(plain, "Pulse")).ToContainTextAsync(utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
         await Assertions.Expect(plain.GetByRole(AriaRole.Columnheader, new() { Name = "Measured (UTC)" })).ToBeVisibleAsync();
         await Assertions.Expect(plain.GetByLabel("Measured at (UTC)")).ToBeVisibleAsync();
 
