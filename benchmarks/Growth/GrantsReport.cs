@@ -18,11 +18,9 @@ public static class GrantsReport
     {
         var rows = JsonSerializer.Deserialize<List<Row>>(File.ReadAllText(args[0]), Json) ?? [];
         var mode = args.Length > 1 ? args[1] : "default";
-        var outIndex = Array.IndexOf(args, "--out");
-        var folder = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("benchmarks", "results");
+        var folder = ReportArguments.Folder(args);
         var run = RunInfo.Capture(mode).Finish();
 
-        Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "grants-growth.json"), JsonSerializer.Serialize(new { run, rows }, Json));
         File.WriteAllText(Path.Combine(folder, "grants-growth.md"), Markdown(run, rows));
         Charts.Save(Path.Combine(folder, "grants-growth.png"), "A granted doctor's requests as the patient's grantees grow", "grantees", "requests/s",

@@ -21,11 +21,9 @@ public static class GrowthReport
         var points = ReadPoints(args[0]);
         var sizes = ReadSizes(args[1]);
         var mode = args.Length > 2 ? args[2] : "default";
-        var outIndex = Array.IndexOf(args, "--out");
-        var folder = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("benchmarks", "results");
+        var folder = ReportArguments.Folder(args);
         var run = RunInfo.Capture(mode).Finish();
 
-        Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "growth.json"), JsonSerializer.Serialize(new { run, points, sizes }, Json));
         File.WriteAllText(Path.Combine(folder, "growth.md"), Markdown(run, points, sizes));
         Plot(folder, points);

@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using SeSPHR.Client.Accounts;
-using SeSPHR.Crypto.Envelopes;
 using SeSPHR.Crypto.Passwords;
-using SeSPHR.Crypto.Umbral;
 
 namespace SeSPHR.Benchmarks.Paper;
 
@@ -53,65 +51,13 @@ public class PaperRegistrationBenchmarks
 
 /// <summary>
 /// The paper's encryption and decryption against file size (its Figs. 4 and 5) with SeSPHR's section
-/// envelope: seal (Umbral encapsulation, XChaCha20-Poly1305, the writer's signature), open by the
-/// owner (signature, decapsulation, AEAD tag), the SRS's re-encryption of the capsule, and open by a
-/// grantee from one verified cfrag. Sizes are KiB (1,024 bytes), the paper's KB.
+/// envelope (<see cref="SectionEnvelopeBenchmarks"/>). Sizes are KiB (1,024 bytes), the paper's KB.
 /// </summary>
 [BenchmarkCategory("Paper")]
-public class PaperSectionBenchmarks
+public class PaperSectionBenchmarks : SectionEnvelopeBenchmarks
 {
-    private readonly EnvelopeContext _context = new("Observation", "5c4b9a1e-0d7f-4a3b-9c2e-6f1d8e7a0b34", "vitals", 1);
-    private readonly byte[] _boundFieldsHash = new byte[SectionEnvelope.BoundFieldsHashSize];
-    private SectionKeys _sectionKeys = null!;
-    private SecretKey _sectionSecretKey = null!;
-    private SecretKey _writerKey = null!;
-    private Signer _writer = null!;
-    private SecretKey _granteeKey = null!;
-    private VerifiedKeyFrag _kfrag = null!;
-    private byte[] _plaintext = [];
-    private byte[] _envelope = [];
-    private CapsuleFrag[] _cfrags = [];
-
     [Params(50, 100, 200, 500, 800, 1_024, 1_500, 2_048)]
     public int KiB { get; set; } = 50;
 
-    [GlobalSetup]
-    public void Setup()
-    {
-        _sectionKeys = SectionKeys.FromMasterSecret(Enumerable.Repeat((byte)0x44, 32).ToArray());
-        _sectionSecretKey = _sectionKeys.SecretKey("vitals", 1);
-        _writerKey = SecretKey.Random();
-        _writer = new Signer(_writerKey);
-        _granteeKey = SecretKey.Random();
-        _plaintext = new byte[KiB * 1024];
-        Random.Shared.NextBytes(_plaintext);
-        Random.Shared.NextBytes(_boundFieldsHash);
-        _envelope = SectionEnvelope.Seal(_context, _sectionSecretKey.PublicKey, _plaintext, _boundFieldsHash, _writer);
-        _kfrag = UmbralPre.GenerateKFrags(_sectionSecretKey, _granteeKey.PublicKey, _writer, 1, 1, signDelegatingKey: true, signReceivingKey: true)[0];
-        _cfrags = [Reencrypt().CapsuleFrag];
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _sectionSecretKey.Dispose();
-        _sectionKeys.Dispose();
-        _writerKey.Dispose();
-        _granteeKey.Dispose();
-    }
-
-    [Benchmark(Description = "seal")]
-    public byte[] Seal() => SectionEnvelope.Seal(_context, _sectionSecretKey.PublicKey, _plaintext, _boundFieldsHash, _writer);
-
-    [Benchmark(Description = "open by the owner")]
-    public byte[] OpenAsOwner() =>
-        SectionEnvelope.Open(_envelope, _context, _boundFieldsHash, _writerKey.PublicKey, EnvelopeRecipient.Owner(_sectionSecretKey));
-
-    [Benchmark(Description = "re-encryption (SRS)")]
-    public VerifiedCapsuleFrag Reencrypt() => UmbralPre.Reencrypt(SectionEnvelope.ReadHeader(_envelope).Capsule, _kfrag);
-
-    [Benchmark(Description = "open by a grantee")]
-    public byte[] OpenAsGrantee() =>
-        SectionEnvelope.Open(_envelope, _context, _boundFieldsHash, _writerKey.PublicKey,
-            EnvelopeRecipient.Grantee(_granteeKey, _sectionSecretKey.PublicKey, _writerKey.PublicKey, _cfrags));
+    protected override int Bytes => KiB * 1024;
 }

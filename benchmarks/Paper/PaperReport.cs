@@ -25,8 +25,7 @@ public static class PaperReport
     public static int Run(string[] args)
     {
         var mode = args.Contains("--quick") ? "quick" : args.Contains("--full") ? "full" : "default";
-        var outIndex = Array.IndexOf(args, "--out");
-        var folder = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("benchmarks", "results");
+        var folder = ReportArguments.Folder(args);
         var run = RunInfo.Capture(mode);
         var config = Config(mode);
 
@@ -36,7 +35,6 @@ public static class PaperReport
         run.Finish();
 
         var measured = new Measured(keys, registration.Values.Single(), sections);
-        Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "paper-crypto.json"), JsonSerializer.Serialize(new { run, measured = measured.Rows() }, Json));
         File.WriteAllText(Path.Combine(folder, "paper-crypto.md"), Markdown(run, measured));
         Plot(folder, measured);
@@ -102,9 +100,9 @@ public static class PaperReport
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"The whole client-side registration of one user (key pairs, Argon2id at 64 MiB and t = 3, the authentication secret, the sealed key backup), which the paper's figure leaves out: {Seconds(measured.Registration)} s. Argon2id is slow on purpose: it is what makes a stolen backup expensive to guess at.");
         text.AppendLine();
-        Sizes(text, "Encryption against file size (paper Fig. 4): section seal", "seal", PaperFigures.Encryption, measured);
-        Sizes(text, "Decryption against file size (paper Fig. 5): open by the owner", "open by the owner", PaperFigures.Decryption, measured);
-        Sizes(text, "Decryption after re-encryption: open by a grantee from one cfrag (the paper has no such figure; compared with its decryption)", "open by a grantee", PaperFigures.Decryption, measured);
+        Sizes(text, "Encryption against file size (paper Fig. 4): section seal", "envelope seal", PaperFigures.Encryption, measured);
+        Sizes(text, "Decryption against file size (paper Fig. 5): open by the owner", "envelope open", PaperFigures.Decryption, measured);
+        Sizes(text, "Decryption after re-encryption: open by a grantee from one cfrag (the paper has no such figure; compared with its decryption)", "envelope open as grantee", PaperFigures.Decryption, measured);
         text.AppendLine("The SRS's re-encryption of one capsule does not depend on the size (it never sees the ciphertext):");
         text.AppendLine(CultureInfo.InvariantCulture, $"{string.Join(", ", PaperFigures.SizesKiB.Select(kib => $"{Seconds(measured.Section("re-encryption (SRS)", kib))} s at {kib} KiB"))}.");
         text.AppendLine();
@@ -117,9 +115,9 @@ public static class PaperReport
     {
         static string Least(IEnumerable<double?> ratios) =>
             ratios.All(r => r is not null) ? $"{Times(ratios.Min()!.Value)}×" : "failed";
-        var seal = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Encryption(k) / measured.Section("seal", k)));
-        var open = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Decryption(k) / measured.Section("open by the owner", k)));
-        var grantee = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Decryption(k) / measured.Section("open by a grantee", k)));
+        var seal = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Encryption(k) / measured.Section("envelope seal", k)));
+        var open = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Decryption(k) / measured.Section("envelope open", k)));
+        var grantee = Least(PaperFigures.SizesKiB.Select(k => PaperFigures.Decryption(k) / measured.Section("envelope open as grantee", k)));
         var keys = Least(PaperFigures.Users.Select(u => PaperFigures.KeyGeneration(u) / measured.KeyPairs(u)));
         return string.Create(CultureInfo.InvariantCulture,
             $"Headline: against the paper, at the least favourable size: seal {seal} faster, open {open}, open by a grantee {grantee}; key generation {keys} faster at the least favourable number of users.");
@@ -166,13 +164,13 @@ public static class PaperReport
         Charts.Save(Path.Combine(folder, "paper-encryption.png"), "Encryption against file size", "KiB", "seconds",
         [
             new Curve("paper (i7-2600, JPBC)", sizes, [.. PaperFigures.SizesKiB.Select(PaperFigures.Encryption)], Quoted: true),
-            new Curve("SeSPHR seal", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("seal", k) ?? double.NaN)]),
+            new Curve("SeSPHR seal", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("envelope seal", k) ?? double.NaN)]),
         ]);
         Charts.Save(Path.Combine(folder, "paper-decryption.png"), "Decryption against file size", "KiB", "seconds",
         [
             new Curve("paper (i7-2600, JPBC)", sizes, [.. PaperFigures.SizesKiB.Select(PaperFigures.Decryption)], Quoted: true),
-            new Curve("SeSPHR open by the owner", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("open by the owner", k) ?? double.NaN)]),
-            new Curve("SeSPHR open by a grantee", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("open by a grantee", k) ?? double.NaN)]),
+            new Curve("SeSPHR open by the owner", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("envelope open", k) ?? double.NaN)]),
+            new Curve("SeSPHR open by a grantee", sizes, [.. PaperFigures.SizesKiB.Select(k => measured.Section("envelope open as grantee", k) ?? double.NaN)]),
         ]);
     }
 

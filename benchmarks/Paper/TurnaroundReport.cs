@@ -20,13 +20,11 @@ public static class TurnaroundReport
     {
         var rows = JsonSerializer.Deserialize<List<Row>>(File.ReadAllText(args[0]), Json) ?? [];
         var mode = args.Length > 1 ? args[1] : "default";
-        var outIndex = Array.IndexOf(args, "--out");
-        var folder = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("benchmarks", "results");
+        var folder = ReportArguments.Folder(args);
         var run = RunInfo.Capture(mode).Finish();
         var medians = rows.GroupBy(r => r.KiB).OrderBy(g => g.Key).Select(g => new Median(
             g.Key, g.Count(), MedianOf(g, r => r.Upload), MedianOf(g, r => r.PatientDownload), MedianOf(g, r => r.DoctorCold), MedianOf(g, r => r.DoctorWarm))).ToList();
 
-        Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "paper-turnaround.json"), JsonSerializer.Serialize(new { run, medians, rows }, Json));
         File.WriteAllText(Path.Combine(folder, "paper-turnaround.md"), Markdown(run, medians));
         Plot(folder, medians);

@@ -21,15 +21,8 @@ internal static class GrantsGrowth
 
     public static async Task<int> RunAsync(string folder, IReadOnlyList<int> steps, int requests, string output)
     {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-        var known = JsonSerializer.Deserialize<BenchUsers>(await File.ReadAllTextAsync(Path.Combine(folder, "users.json")), json)
-            ?? throw new InvalidOperationException("users.json is empty");
-        var at = new SystemEndpoints(new Uri(known.Srs), new Uri(known.Fhir));
-        var patientEntry = known.Users.Single(u => u.Name == "patient");
-        var doctorEntry = known.Users.Single(u => u.Name == "doctor");
-        using var patient = await PhrUser.SignInAsync(at, patientEntry.Username, patientEntry.Password, patientEntry.Role, patientEntry.FhirUser);
-        using var doctor = await PhrUser.SignInAsync(at, doctorEntry.Username, doctorEntry.Password, doctorEntry.Role, doctorEntry.FhirUser);
-        var grants = PatientGrants.Open(patient, Path.Combine(folder, "journal"));
+        using var session = await BenchSession.OpenAsync(folder);
+        var (at, patient, doctor, grants) = (session.Endpoints, session.Patient, session.Doctor, session.Grants);
         var coldIds = new ConcurrentQueue<string>(File.ReadLines(Path.Combine(folder, "read-cold.txt")).Select(line => line.Split('\t')[1].Split('/')[^1]));
         var search = $"subject={patient.FhirUser}&_count=20";
 
@@ -51,7 +44,7 @@ internal static class GrantsGrowth
             Console.Error.WriteLine($"access-data: {step} grantees measured");
         }
 
-        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(rows, json));
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(rows, BenchSession.Json));
         return 0;
     }
 

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
-using SeSPHR.Client.Accounts;
 using SeSPHR.Client.Fhir;
-using SeSPHR.Client.Grants;
 using SeSPHR.Client.Records;
 
 namespace SeSPHR.AccessData;
@@ -21,15 +19,8 @@ internal static class Turnaround
 {
     public static async Task<int> RunAsync(string folder, IReadOnlyList<int> sizesKiB, int rounds, string output)
     {
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-        var known = JsonSerializer.Deserialize<BenchUsers>(await File.ReadAllTextAsync(Path.Combine(folder, "users.json")), json)
-            ?? throw new InvalidOperationException("users.json is empty");
-        var at = new SystemEndpoints(new Uri(known.Srs), new Uri(known.Fhir));
-        var patientEntry = known.Users.Single(u => u.Name == "patient");
-        var doctorEntry = known.Users.Single(u => u.Name == "doctor");
-        using var patient = await PhrUser.SignInAsync(at, patientEntry.Username, patientEntry.Password, patientEntry.Role, patientEntry.FhirUser);
-        using var doctor = await PhrUser.SignInAsync(at, doctorEntry.Username, doctorEntry.Password, doctorEntry.Role, doctorEntry.FhirUser);
-        var grants = PatientGrants.Open(patient, Path.Combine(folder, "journal"));
+        using var session = await BenchSession.OpenAsync(folder);
+        var (patient, doctor, grants) = (session.Patient, session.Doctor, session.Grants);
         var patientClient = new PatientRecord(patient, grants.Book).CreateFhirClient();
         var doctorClient = doctor.CreateFhirClient();
         var subject = new ResourceReference(patient.FhirUser);
@@ -48,7 +39,7 @@ internal static class Turnaround
             Console.Error.WriteLine($"access-data: turnaround at {kib} KiB measured {rounds} times");
         }
 
-        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(rows, json));
+        await File.WriteAllTextAsync(output, JsonSerializer.Serialize(rows, BenchSession.Json));
         return 0;
     }
 
