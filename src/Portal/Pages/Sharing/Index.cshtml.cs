@@ -117,8 +117,17 @@ public sealed class IndexModel(CurrentUser current, PortalJournals journals, Gra
         catch (Exception failure) when (failure is SrsUnavailableException or FhirServerUnavailableException)
         {
             // Once the journal holds the grant, it is half-done and will be completed; before that, nothing happened.
-            ModelState.AddModelError("", UnfinishedWork.Started(grants, before) ? UnfinishedWork.NotComplete(UnfinishedWork.Grant)
-                : failure is SrsUnavailableException ? KeyServerDown : RecordServerDown);
+            if (UnfinishedWork.Started(grants, before))
+            {
+                // An empty form: the journal completes this grant, and a second click must not make another.
+                ModelState.Clear();
+                Form = new();
+                ModelState.AddModelError("", UnfinishedWork.NotComplete(UnfinishedWork.Grant));
+            }
+            else
+            {
+                ModelState.AddModelError("", failure is SrsUnavailableException ? KeyServerDown : RecordServerDown);
+            }
         }
         catch (GrantingException refused)
         {
