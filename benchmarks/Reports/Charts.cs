@@ -43,9 +43,10 @@ public static class Charts
         plot.Title(title);
         plot.Axes.Bottom.Label.Text = xLabel;
         plot.Axes.Left.Label.Text = yLabel;
-        plot.ShowLegend(Alignment.UpperLeft);
+        // Beside the data, never over a curve.
+        plot.ShowLegend(Edge.Right);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, 900, 560);
+        plot.SavePng(path, 1100, 560);
     }
 
     private static NumericAutomatic Decades() => new()

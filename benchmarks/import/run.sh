@@ -203,6 +203,8 @@ md = f"""# Sealed import with the CLI against the plain transaction import
 {out['date']}, commit `{commit}`, {cpu} ({os.cpu_count()} cores), {mem} MiB, {out['machine']['os']}.
 Written by `benchmarks/import/run.sh` (overwritten each run).
 
+Headline: the CLI's sealed import runs at {out['ratio']} of the plain transaction import ({sealed_rate} against {round(plain_rate, 1)} resources/s; target {out['target']}: {'met' if out['metTarget'] else 'not met'}).
+
 | | resources | seconds | resources/s |
 |---|---:|---:|---:|
 | sealed: `sesphr import`, production configuration, chunks of {chunk} | {sealed['written']} | {sealed['seconds']} | {sealed_rate} |
