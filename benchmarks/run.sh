@@ -9,6 +9,7 @@
 #   ./sesphr bench --full     the default set at full size, plus the micro-benchmarks of the
 #                             primitives against the Node reference, the flood and the SRS batch run
 #   ./sesphr bench NAME...    only the named benchmarks (names below), at the mode given
+#   ./sesphr bench --index    only rewrite results/README.md from the reports there
 #
 # Each benchmark writes <name>.md (machine, date, commit, load average, the figures and what limits
 # them), a CSV or JSON, and its plots. This script times each and writes results/README.md's table
@@ -21,10 +22,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=default
 names=()
+index_only=0
 for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
     --full) mode=full ;;
+    --index) index_only=1 ;;
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench: unknown option $arg" >&2; exit 2 ;;
     *) names+=("$arg") ;;
@@ -32,7 +35,11 @@ for arg in "$@"; do
 done
 
 results="$here/results"
-[ "$mode" != quick ] || results="$repo/.cache/bench-quick"
+if [ "$mode" = quick ]; then
+  results="$repo/.cache/bench-quick"
+  # A smoke run measures nothing worth a snapshot: the checkout's binaries will do.
+  export BENCH_IN_PLACE=1
+fi
 mkdir -p "$results"
 say() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -123,13 +130,14 @@ case "$mode" in
   default) default_names=(paper-crypto paper-turnaround growth grants-growth access-read load cli-import gateway-read) ;;
   full) default_names=(paper-crypto paper-turnaround growth grants-growth access-read load cli-import gateway-read crypto flood-anonymous srs-reencrypt) ;;
 esac
-[ ${#names[@]} -gt 0 ] || names=("${default_names[@]}")
+[ ${#names[@]} -gt 0 ] || [ "$index_only" = 1 ] || names=("${default_names[@]}")
 
 # --- run them, each timed; one failure fails the run but the others still run ------------------
+[ "$index_only" = 0 ] || names=()
 started=$(date +%s)
 failed=()
 timings=()
-for name in "${names[@]}"; do
+for name in "${names[@]+"${names[@]}"}"; do
   declare -F "run_$name" >/dev/null || { say "no benchmark named $name"; exit 2; }
   say "$name ($mode)"
   t0=$(date +%s)

@@ -43,6 +43,8 @@ repo=$(cd "$here/../.." && pwd)
 . "$repo/scripts/pg.sh"
 # shellcheck source=../../scripts/processes.sh
 . "$repo/scripts/processes.sh"
+# shellcheck source=../build.sh
+. "$repo/benchmarks/build.sh"
 
 CONNECTIONS=${ACCESS_CONNECTIONS:-"1 4 16 32 64"}
 DURATION=${ACCESS_DURATION:-10}
@@ -71,6 +73,9 @@ else
   mkdir -p "$repo/.cache"
   work=$(mktemp -d "$repo/.cache/access.XXXXXX")
 fi
+# Where the binaries under test are: a snapshot of the tree, or the checkout itself (BENCH_IN_PLACE=1).
+tree="$work/tree"
+[ "${BENCH_IN_PLACE:-0}" != 1 ] || tree=$repo
 csv="$work/results.csv"
 
 # --- stopping everything, whatever happens --------------------------------------------------------
@@ -120,9 +125,13 @@ install_missing() {
 # --- build: a snapshot of the working tree, so that builds by others in the checkout cannot
 # overwrite the binaries under test; retried while someone's in-progress change breaks it ------
 build() {
-  local tree="$work/tree" attempt
+  local attempt
+  if [ "${BENCH_IN_PLACE:-0}" = 1 ]; then
+    in_place_build "$repo/src/Srs/SeSPHR.Srs.csproj" "$repo/src/FhirServer/SeSPHR.FhirServer.csproj" "$repo/benchmarks/access/AccessData/SeSPHR.AccessData.csproj"
+    return
+  fi
   for attempt in 1 2 3; do
-    rm -rf "$tree" && mkdir -p "$tree/benchmarks/access"
+    rm -rf "$work/tree" && mkdir -p "$work/tree/benchmarks/access"
     (cd "$repo" && tar -cf - --exclude=bin --exclude=obj src Directory.Build.props Directory.Packages.props global.json .editorconfig) | tar -xf - -C "$tree"
     (cd "$repo/benchmarks/access" && tar -cf - --exclude=bin --exclude=obj AccessData) | tar -xf - -C "$tree/benchmarks/access"
     if dotnet build "$tree/src/Srs/SeSPHR.Srs.csproj" -c Release -nologo -v q -clp:ErrorsOnly > "$work/build.log" 2>&1 \
@@ -137,7 +146,7 @@ build() {
   done
   die "the servers do not build"
 }
-accessdata() { dotnet "$work/tree/benchmarks/access/AccessData/bin/Release/net10.0/SeSPHR.AccessData.dll" "$@"; }
+accessdata() { dotnet "$tree/benchmarks/access/AccessData/bin/Release/net10.0/SeSPHR.AccessData.dll" "$@"; }
 
 # --- CPU accounting -----------------------------------------------------------------------------
 ticks_of_pid() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -209,7 +218,7 @@ wait_healthy() {
 start_fhirserver() {
   local url=$1 log=$2
   shift 2
-  (cd "$work/tree/src/FhirServer/bin/Release/net10.0" && exec env \
+  (cd "$tree/src/FhirServer/bin/Release/net10.0" && exec env \
     ConnectionStrings__Fhir="Host=$HOST;Port=$pg_port;Database=sesphr_fhir;Username=sesphr_fhir;Password=$fhir_password;Maximum Pool Size=$POOL_SIZE" \
     Fhir__Auth__RequireHttpsMetadata=false \
     Fhir__Auth__Authority="$srs_url" \
@@ -233,7 +242,7 @@ start_servers() {
   mkdir -p "$work/srs-data" && chmod 700 "$work/srs-data"
   # Limits raised for one loopback client: the SRS's own are for the internet. The cfrag cache holds
   # every resource of the run, so a warm read never misses for lack of room.
-  (cd "$work/tree/src/Srs/bin/Release/net10.0" && exec env \
+  (cd "$tree/src/Srs/bin/Release/net10.0" && exec env \
     ConnectionStrings__Srs="Host=$HOST;Port=$pg_port;Database=sesphr_srs;Username=sesphr_srs;Password=$srs_password;Maximum Pool Size=$POOL_SIZE" \
     Srs__FhirServiceSecret="$service_secret" \
     Srs__KeyEncryptionKey="$kek" \
@@ -374,7 +383,7 @@ prime "$data/read-warm.txt"
 if [ "${ACCESS_HOLD:-0}" = 1 ]; then
   # For profiling: the servers stay up, seeded and warm, until the hold file is deleted.
   printf 'fhir_url=%s\nfhir2_url=%s\nsrs_url=%s\nfhir_pid=%s\nfhir2_pid=%s\nsrs_pid=%s\npg_port=%s\npg_sock=%s\ndata=%s\ntree=%s\n' \
-    "$fhir_url" "$fhir2_url" "$srs_url" "$fhir_pid" "$fhir2_pid" "$srs_pid" "$pg_port" "$work/pg/sock" "$data" "$work/tree" > "$work/hold"
+    "$fhir_url" "$fhir2_url" "$srs_url" "$fhir_pid" "$fhir2_pid" "$srs_pid" "$pg_port" "$work/pg/sock" "$data" "$tree" > "$work/hold"
   say "holding: servers up as described in $work/hold; delete it to go on"
   while [ -e "$work/hold" ]; do sleep 2; done
 fi

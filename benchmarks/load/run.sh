@@ -31,6 +31,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pg.sh
 . "$repo/scripts/pg.sh"
+# shellcheck source=../build.sh
+. "$repo/benchmarks/build.sh"
 
 CONNECTIONS=${LOAD_CONNECTIONS:-"1 4 16 32 64"}
 DURATION=${LOAD_DURATION:-10}
@@ -61,6 +63,9 @@ else
   mkdir -p "$repo/.cache"
   work=$(mktemp -d "$repo/.cache/load.XXXXXX")
 fi
+# Where the binaries under test are: a snapshot of the tree, or the checkout itself (BENCH_IN_PLACE=1).
+tree="$work/tree"
+[ "${BENCH_IN_PLACE:-0}" != 1 ] || tree=$repo
 csv="$work/results.csv"
 
 # --- stopping everything, whatever happens --------------------------------------------------------
@@ -117,9 +122,13 @@ install_missing() {
 # --- build: a snapshot of the working tree, so that builds by others in the checkout cannot
 # overwrite the binaries under test; retried while someone's in-progress change breaks it ------
 build() {
-  local tree="$work/tree" attempt
+  local attempt
+  if [ "${BENCH_IN_PLACE:-0}" = 1 ]; then
+    in_place_build "$repo/src/FhirServer/SeSPHR.FhirServer.csproj" "$repo/benchmarks/load/LoadData/SeSPHR.LoadData.csproj"
+    return
+  fi
   for attempt in 1 2 3 4 5; do
-    rm -rf "$tree" && mkdir -p "$tree/benchmarks/load"
+    rm -rf "$work/tree" && mkdir -p "$work/tree/benchmarks/load"
     (cd "$repo" && tar -cf - --exclude=bin --exclude=obj src Directory.Build.props Directory.Packages.props global.json .editorconfig) | tar -xf - -C "$tree"
     (cd "$repo/benchmarks/load" && tar -cf - --exclude=bin --exclude=obj LoadData) | tar -xf - -C "$tree/benchmarks/load"
     if dotnet build "$tree/src/FhirServer/SeSPHR.FhirServer.csproj" -c Release -nologo -v q -clp:ErrorsOnly > "$work/build.log" 2>&1 \
@@ -133,8 +142,8 @@ build() {
   done
   die "the FhirServer does not build"
 }
-server_dir() { echo "$work/tree/src/FhirServer/bin/Release/net10.0"; }
-loaddata() { dotnet "$work/tree/benchmarks/load/LoadData/bin/Release/net10.0/SeSPHR.LoadData.dll" "$@"; }
+server_dir() { echo "$tree/src/FhirServer/bin/Release/net10.0"; }
+loaddata() { dotnet "$tree/benchmarks/load/LoadData/bin/Release/net10.0/SeSPHR.LoadData.dll" "$@"; }
 
 # --- CPU accounting: ticks of a process tree and of the whole machine ---------------------------
 ticks_of_pid() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
