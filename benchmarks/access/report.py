@@ -80,8 +80,8 @@ w("")
 w(f"- {machine['cpu']}, **{machine['cores']} cores**, {machine['memory']} memory, kernel {machine['kernel']}; "
   f"{machine['dotnet']}; {machine['postgres']}; {machine['wrk']}.")
 w(f"- Load average before the run {machine['load_before']}, after {machine['load_after']}; the machine was "
-  f"{machine['machine_busy_pct']} % busy on average over the run (of 200 %), the load generator and five engineers' "
-  "builds included: the machine is shared and noisy, which is why patient and doctor runs alternate.")
+  f"{machine['machine_busy_pct']} % busy on average over the run (of 200 %), the load generator "
+  "and anything else running included: a shared machine is noisy, which is why patient and doctor runs alternate.")
 w(f"- Started {machine['started_utc']} UTC, {machine['wall_seconds']} s in all (seeding {machine['seed_seconds']} s). "
   f"Tree: {machine['tree'].strip()} (commit, number of uncommitted files under src).")
 w(f"- Data: one patient's {machine['count']:,} sealed vitals Observations (one signed envelope each), written through "

@@ -190,7 +190,7 @@ out = [f"# SRS `POST /api/reencrypt`, warm cfrag cache: before and after — {st
        "Produced by `benchmarks/srs-reencrypt/run.sh`; raw figures in the `.csv` next to this file.", "",
        "## Machine and run", "",
        f"- {cpu}, **{cores} cores**, kernel {platform.release()}; PostgreSQL {pg} with fsync on, synchronous_commit on.",
-       f"- Load average before the run {lb}, after {la} (the machine is shared with other engineers' builds and tests: absolute figures are noisy; the before/after ratios come from runs alternated side by side).",
+       f"- Load average before the run {lb}, after {la} (the machine may be shared with other builds and tests: absolute figures are noisy; the before/after ratios come from runs alternated side by side).",
        f"- Started {started} UTC; wrk, 2 threads, {duration} s per measured run after a 2 s warm-up, {rounds} rounds per cell alternating before/after; means below.",
        f"- **Before**: git `{before}`. **After**: tree `{tree}` (commit, uncommitted files under src). One SRS process each, own database, `Maximum Pool Size=40`, the FhirServer's service token, one active kfrag; every cfrag cached before measuring (each body answered once).",
        "- Columns: SRS ms = SRS process CPU per call; pg ms = CPU of its PostgreSQL backends per call; commits = `pg_stat_database.xact_commit` per call (read-only statements count too).", "",
