@@ -210,7 +210,7 @@ public sealed class SrsClientTests : IAsyncLifetime
         static CapsuleToReencrypt Capsule(byte value) => new("0", "Patient/p1", "vitals", 1, [value, 0xAA]);
 
         var first = client.Gateway.ReencryptAsync("u1", [Capsule(1)], CancellationToken.None);
-        await Task.Delay(100);
+        await FirstCallAtTheSrsAsync();
         var joined = Enumerable.Range(2, 6).Select(value => client.Gateway.ReencryptAsync("u1", [Capsule((byte)value)], CancellationToken.None)).ToList();
         var otherGrantee = client.Gateway.ReencryptAsync("u2", [Capsule(8)], CancellationToken.None);
         await Task.WhenAll([first, otherGrantee, .. joined]);
@@ -241,7 +241,7 @@ public sealed class SrsClientTests : IAsyncLifetime
         _srs.ForcedStatus = 503;
 
         var first = client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [1])], CancellationToken.None);
-        await Task.Delay(100);
+        await FirstCallAtTheSrsAsync();
         var joined = Enumerable.Range(0, 4).Select(_ => client.Gateway.ReencryptAsync("u1", [new CapsuleToReencrypt("0", "Patient/p1", "vitals", 1, [2])], CancellationToken.None)).ToList();
 
         await Should.ThrowAsync<SrsUnavailableException>(() => first);
@@ -251,6 +251,20 @@ public sealed class SrsClientTests : IAsyncLifetime
         }
 
         _srs.ApiRequests.Count.ShouldBe(2);
+    }
+
+    /// <summary>
+    /// Waits until the first call is at the SRS (which holds it for its delay), so the calls made next
+    /// arrive while it is on its way: a fixed sleep is a time a loaded machine may not keep.
+    /// </summary>
+    private async Task FirstCallAtTheSrsAsync()
+    {
+        for (var waited = 0; _srs.ApiRequests.IsEmpty && waited < 500; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        _srs.ApiRequests.Count.ShouldBe(1, "the first call never reached the SRS");
     }
 
     [Fact]
